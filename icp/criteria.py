@@ -1,0 +1,112 @@
+"""Compile a segment's plain-language Requirements and Nice to Haves into numbered criteria.
+
+Each line, bullet, sentence or ``;``-separated clause becomes one criterion (R1..Rn for
+requirements, N1..Nm for nice-to-haves) that keeps the sales leader's original words. Where the
+words have a recognisable structure ("200–2,000 employees", "in DACH", "uses Salesforce") the
+criterion also carries a structured :mod:`check <icp.checks>` that decides it from the company's
+fields without a model.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from icp.checks import Check, parse_check
+from icp.domain import CriterionKind
+from icp.hashing import content_hash
+
+
+class Criterion(BaseModel):
+    """One numbered criterion of a segment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="R1..Rn (requirements) or N1..Nm (nice-to-haves).")
+    kind: CriterionKind
+    text: str = Field(description="The sales leader's words, unchanged apart from trimming bullets.")
+    check: Check | None = Field(default=None, description="Structured check, when the text has one.")
+
+
+class CompiledSegment(BaseModel):
+    """A segment version ready for grading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def requirements(self) -> tuple[Criterion, ...]:
+        """The hard criteria."""
+        return tuple(c for c in self.criteria if c.kind is CriterionKind.REQUIREMENT)
+
+    @property
+    def nice_to_haves(self) -> tuple[Criterion, ...]:
+        """The bonus criteria."""
+        return tuple(c for c in self.criteria if c.kind is CriterionKind.NICE_TO_HAVE)
+
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        """Look a criterion up by id."""
+        return next((c for c in self.criteria if c.id == criterion_id), None)
+
+    def fingerprint(self) -> str:
+        """Hash of the compiled criteria (texts and checks)."""
+        return content_hash(self.model_dump(mode="json"))
+
+
+# Bullets and numbering at the start of a line: "-", "*", "•", "1.", "2)", "a)".
+_BULLET = re.compile(r"^\s*(?:[-*•·▪‣–—]+|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))\s*")
+# Sentence ends: a full stop/!/? followed by space and an upper-case letter or digit. Decimal points
+# ("$1.5M") and abbreviations inside a clause ("e.g. Gong") are left alone because the next char is
+# lower-case or there is no space.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "incl.", "inc.", "ltd.", "co.", "corp.", "st.", "no.")
+
+
+def split_criteria(text: str) -> list[str]:
+    """Split free text into criterion clauses: new lines, bullets, ``;`` and sentence ends.
+
+    Commas and "and"/"or" are *not* split on: "HubSpot or Salesforce" is one criterion with alternatives.
+    """
+    clauses: list[str] = []
+    for raw_line in text.replace("\r\n", "\n").split("\n"):
+        line = _BULLET.sub("", raw_line).strip()
+        if not line:
+            continue
+        for part in line.split(";"):
+            for sentence in _split_sentences(part):
+                clause = sentence.strip().strip(" .,;:").strip()
+                if clause:
+                    clauses.append(clause)
+    return clauses
+
+
+def _split_sentences(text: str) -> list[str]:
+    pieces = _SENTENCE_END.split(text)
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and merged[-1].lower().endswith(_ABBREVIATIONS):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return merged
+
+
+def compile_segment(name: str, requirements: str, nice_to_haves: str = "") -> CompiledSegment:
+    """Number the criteria and attach structured checks. Pure and cached: same text, same result."""
+    return _compile(name, requirements or "", nice_to_haves or "")
+
+
+@lru_cache(maxsize=1024)
+def _compile(name: str, requirements: str, nice_to_haves: str) -> CompiledSegment:
+    criteria: list[Criterion] = []
+    for prefix, kind, text in (
+        ("R", CriterionKind.REQUIREMENT, requirements),
+        ("N", CriterionKind.NICE_TO_HAVE, nice_to_haves),
+    ):
+        for index, clause in enumerate(split_criteria(text), start=1):
+            criteria.append(Criterion(id=f"{prefix}{index}", kind=kind, text=clause, check=parse_check(clause)))
+    return CompiledSegment(name=name, criteria=tuple(criteria))

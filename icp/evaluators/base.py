@@ -1,0 +1,87 @@
+"""The evaluator seam: one method, ``grade``. Adapters (offline rules, LLM, hybrid) implement it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Protocol, TypeVar, runtime_checkable
+
+from icp.criteria import CompiledSegment
+from icp.domain import CompanyProfile, EvaluatorIdentity, Grade
+from icp.hashing import content_hash
+
+K = TypeVar("K")
+
+
+@runtime_checkable
+class Evaluator(Protocol):
+    """Grades one company against one compiled segment.
+
+    ``grade`` must not raise for a failure of the pair itself (a provider error, unusable output):
+    it returns a ``Grade`` with ``status="failed"`` and a readable ``error`` so the cycle can go on.
+    Implementations must be safe to call from several threads at once.
+    """
+
+    @property
+    def identity(self) -> EvaluatorIdentity:
+        """What produces the grades (evaluator, model, prompt id and hash); part of the input hash."""
+        ...
+
+    def grade(self, company: CompanyProfile, segment: CompiledSegment) -> Grade:
+        """Grade ``company`` against every criterion of ``segment``."""
+        ...
+
+
+def grade_input_hash(company_hash: str, segment_version_hash: str, identity: EvaluatorIdentity) -> str:
+    """The key under which a grade is stored and reused: same inputs, same grade, no second payment."""
+    return content_hash(
+        {
+            "company": company_hash,
+            "segment_version": segment_version_hash,
+            "evaluator": identity.evaluator,
+            "model": identity.model,
+            "prompt_hash": identity.prompt_hash,
+        }
+    )
+
+
+def grade_pairs(
+    evaluator: Evaluator,
+    pairs: Iterable[tuple[K, CompanyProfile, CompiledSegment]],
+    *,
+    concurrency: int = 1,
+) -> Iterator[tuple[K, Grade]]:
+    """Grade many pairs, yielding ``(key, grade)`` as each completes (not in input order).
+
+    At most ``concurrency`` grades run at once and at most ``2 * concurrency`` are queued, so a
+    million pairs never sit in memory and a consumer that stops early leaves little work in flight.
+    With ``concurrency=1`` everything runs in the calling thread.
+    """
+    if concurrency <= 1:
+        for key, company, segment in pairs:
+            yield key, evaluator.grade(company, segment)
+        return
+    iterator = iter(pairs)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="icp-grade") as pool:
+        in_flight: dict[Future[Grade], K] = {}
+
+        def submit_next() -> bool:
+            item = next(iterator, None)
+            if item is None:
+                return False
+            key, company, segment = item
+            in_flight[pool.submit(evaluator.grade, company, segment)] = key
+            return True
+
+        while len(in_flight) < 2 * concurrency and submit_next():
+            pass
+        try:
+            while in_flight:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    key = in_flight.pop(future)
+                    yield key, future.result()
+                    submit_next()
+        finally:
+            for future in in_flight:
+                future.cancel()

@@ -1,0 +1,67 @@
+"""Settings from arguments, then ``ICP_*`` environment variables (or a ``.env`` file), then defaults.
+
+Built once at the edges (CLI, Streamlit app) and passed in; library code never reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ModelPrice(BaseModel):
+    """USD per million tokens."""
+
+    input: float
+    output: float
+    cached_input: float | None = None
+
+
+# Public list prices (USD per 1M tokens). Unknown models cost 0 and the CLI says so.
+DEFAULT_PRICES: dict[str, ModelPrice] = {
+    "gpt-4o-mini": ModelPrice(input=0.15, output=0.60, cached_input=0.075),
+    "gpt-4o": ModelPrice(input=2.50, output=10.00, cached_input=1.25),
+    "gpt-4.1-mini": ModelPrice(input=0.40, output=1.60, cached_input=0.10),
+    "gpt-4.1-nano": ModelPrice(input=0.10, output=0.40, cached_input=0.025),
+    "gpt-4.1": ModelPrice(input=2.00, output=8.00, cached_input=0.50),
+}
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure. Environment variables use the ``ICP_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="ICP_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///icp.db",
+        description="SQLAlchemy URL. Default: the SQLite file icp.db in the working directory.",
+    )
+    evaluator: Literal["offline", "llm", "hybrid"] | None = Field(
+        default=None, description="Default evaluator; when unset: 'hybrid' if an API key is set, else 'offline'."
+    )
+    openai_base_url: str | None = Field(default=None, description="Any OpenAI-compatible endpoint, e.g. Ollama's.")
+    openai_api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    llm_mode: Literal["json_schema", "json_object"] = Field(
+        default="json_schema", description="json_object for servers without strict structured outputs."
+    )
+    prompt: str = Field(default="grade_company@v1", description="Prompt id used by the LLM evaluator.")
+    request_timeout_s: float = 60.0
+    max_retries: int = Field(default=4, ge=0, description="Transport/429/5xx retries per request.")
+    max_output_retries: int = Field(default=2, ge=0, description="Re-asks after invalid model output.")
+    concurrency: int = Field(default=8, ge=1)
+    requests_per_minute: int = Field(default=500, ge=1)
+    tokens_per_minute: int = Field(default=2_000_000, ge=1)
+    prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    prompts_dir: Path | None = Field(default=None, description="Where prompt files live; default: the shipped ones.")
+    tier_thresholds: tuple[float, float] = Field(default=(80.0, 60.0), description="T1 and T2 minimum scores.")
+    signal_half_life_days: float = Field(default=14.0, gt=0)
+
+    def resolved_evaluator(self) -> Literal["offline", "llm", "hybrid"]:
+        """The evaluator to use when none is named: hybrid with a key, offline without."""
+        if self.evaluator is not None:
+            return self.evaluator
+        return "hybrid" if self.openai_api_key is not None else "offline"
