@@ -25,3 +25,22 @@ def _no_network_and_clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     monkeypatch.chdir(tmp_path)
     yield
+
+
+@pytest.fixture
+def engine():  # type: ignore[no-untyped-def]
+    """A migrated in-memory database (the same migrations a real file gets)."""
+    from icp.store import open_engine
+
+    engine = open_engine("sqlite://")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):  # type: ignore[no-untyped-def]
+    """A session on the in-memory database."""
+    from sqlmodel import Session
+
+    with Session(engine, expire_on_commit=False) as session:
+        yield session

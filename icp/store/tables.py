@@ -1,0 +1,281 @@
+"""Persisted rows. SQLModel ``table=True`` models only; value types live in :mod:`icp.domain`.
+
+Rules that keep history trustworthy:
+
+- ``SegmentVersion`` rows are immutable: an edit of name, requirements or nice-to-haves adds a row.
+- ``Grade`` rows are keyed by ``input_hash`` (company content, segment version, evaluator, model,
+  prompt): the same inputs never cost a second evaluation.
+- ``ProspectingTask`` rows copy the names they show (company, segment, version, motion), so editing
+  or deleting a segment later never changes work already handed to SDRs.
+
+Build rows with ``Model.model_validate({...})``: table models skip validation in ``__init__``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, UniqueConstraint, text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, stored as UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always hands back timezone-aware datetimes (SQLite drops the zone otherwise)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json_column(nullable: bool = False) -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=nullable))
+
+
+class Segment(SQLModel, table=True):
+    """The live, editable segment. Its content history is in ``SegmentVersion``."""
+
+    __tablename__ = "segment"
+    __table_args__ = (
+        # Names are unique among live segments only: a deleted segment's name can be reused.
+        Index(
+            "uq_segment_live_name",
+            "name_key",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(min_length=1, max_length=200)
+    name_key: str = Field(max_length=200, description="Case-folded name, for uniqueness.")
+    requirements: str = ""
+    nice_to_haves: str = ""
+    active: bool = True
+    priority: int = Field(default=0, description="Higher wins when a company is in several segments.")
+    version: int = Field(default=1, ge=1, description="Number of the current SegmentVersion.")
+    t1_threshold: float | None = Field(default=None, ge=0, le=100)
+    t2_threshold: float | None = Field(default=None, ge=0, le=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SegmentVersion(SQLModel, table=True):
+    """An immutable snapshot of a segment's graded content."""
+
+    __tablename__ = "segment_version"
+    __table_args__ = (UniqueConstraint("segment_id", "version", name="uq_segment_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    segment_id: int = Field(foreign_key="segment.id", index=True)
+    version: int = Field(ge=1)
+    name: str
+    requirements: str = ""
+    nice_to_haves: str = ""
+    content_hash: str = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Company(SQLModel, table=True):
+    """An account, unique by normalised domain."""
+
+    __tablename__ = "company"
+
+    id: int | None = Field(default=None, primary_key=True)
+    domain: str = Field(unique=True, index=True, max_length=253)
+    name: str = Field(min_length=1)
+    website: str | None = None
+    industry: str | None = None
+    employees: int | None = Field(default=None, ge=0)
+    revenue: float | None = Field(default=None, ge=0)
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    description: str | None = None
+    tags: list[str] = _json_column()
+    technologies: list[str] = _json_column()
+    funding_stage: str | None = None
+    founded_year: int | None = None
+    content_hash: str = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Signal(SQLModel, table=True):
+    """An intent or engagement signal about a company; its weight decays with age at scoring time."""
+
+    __tablename__ = "signal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
+    type: str
+    topic: str = ""
+    strength: float = Field(default=1.0, ge=0, le=1)
+    observed_at: datetime = Field(sa_type=UTCDateTime)
+    source: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Motion(SQLModel, table=True):
+    """A prospecting motion: targets segments, turns members into tasks with a play per tier."""
+
+    __tablename__ = "motion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, min_length=1)
+    description: str = ""
+    capacity: int = Field(default=100, ge=0, description="Maximum open tasks at once.")
+    plays: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MotionSegment(SQLModel, table=True):
+    """Which segments a motion targets (many-to-many)."""
+
+    __tablename__ = "motion_segment"
+
+    motion_id: int = Field(foreign_key="motion.id", primary_key=True, ondelete="CASCADE")
+    segment_id: int = Field(foreign_key="segment.id", primary_key=True)
+
+
+class Grade(SQLModel, table=True):
+    """One evaluation of a company against a segment version, with its full audit trail."""
+
+    __tablename__ = "grade"
+
+    id: int | None = Field(default=None, primary_key=True)
+    input_hash: str = Field(unique=True, index=True)
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
+    segment_version_id: int = Field(foreign_key="segment_version.id", index=True)
+    company_hash: str
+    status: str = Field(default="ok", description="'ok' or 'failed'.")
+    results: list[dict[str, Any]] = _json_column()
+    summary: str = ""
+    error: str | None = None
+    evaluator: str
+    model: str | None = None
+    prompt_id: str | None = None
+    prompt_hash: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_cached: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    attempts: int = 0
+    base_score: float | None = Field(default=None, description="Score before signals, under policy_hash.")
+    disqualified: bool = False
+    policy_hash: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Cycle(SQLModel, table=True):
+    """One run of grading and task generation over the pinned segment versions."""
+
+    __tablename__ = "cycle"
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="running", description="running, completed, partial, interrupted or failed.")
+    evaluator: str
+    model: str | None = None
+    prompt_id: str | None = None
+    pinned: list[dict[str, Any]] = _json_column()
+    pairs_total: int = 0
+    pairs_graded: int = 0
+    pairs_reused: int = 0
+    pairs_failed: int = 0
+    pairs_deferred: int = Field(default=0, description="Left for the next cycle (budget reached).")
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    budget_usd: float | None = None
+    tasks_created: int = 0
+    note: str = ""
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    """Where a company stood in a segment at the end of a cycle (members and non-members alike)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "segment_id", "company_id", name="uq_membership"),
+        Index("ix_membership_queue", "cycle_id", "segment_id", "rank_key"),
+        Index("ix_membership_rank", "cycle_id", "rank_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True, ondelete="CASCADE")
+    segment_id: int = Field(foreign_key="segment.id", index=True)
+    segment_version_id: int = Field(foreign_key="segment_version.id")
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
+    grade_id: int = Field(foreign_key="grade.id")
+    tier: str
+    tier_rank: int = Field(description="0 for T1 .. 3 for disqualified.")
+    score: float
+    rank_key: float = Field(description="tier_rank * 1000 + (100 - score): ascending order is the queue order.")
+
+
+class ProspectingTask(SQLModel, table=True):
+    """Work for an SDR. Copies what it shows so later segment edits or deletes never change it."""
+
+    __tablename__ = "prospecting_task"
+    __table_args__ = (Index("ix_task_open", "motion_id", "company_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    motion_id: int = Field(foreign_key="motion.id", index=True)
+    motion_name: str
+    company_id: int = Field(foreign_key="company.id", index=True)
+    company_name: str
+    company_domain: str
+    segment_id: int | None = Field(default=None, description="Kept for reference only; may point to a deleted one.")
+    segment_name: str
+    segment_version: int
+    tier: str
+    score: float
+    rank: int
+    play: str = ""
+    channel: str = ""
+    reasons: list[str] = _json_column()
+    due_date: date
+    status: str = Field(default="open", description="open or done.")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Feedback(SQLModel, table=True):
+    """An SDR's judgement on a grade: agree, or wrong with the correct verdict per criterion."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    grade_id: int = Field(foreign_key="grade.id", index=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    segment_version_id: int = Field(foreign_key="segment_version.id")
+    kind: str = Field(description="'agree' or 'wrong'.")
+    criterion_id: str | None = None
+    correct_verdict: str | None = None
+    note: str = ""
+    author: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
