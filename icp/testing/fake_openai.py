@@ -1,0 +1,664 @@
+"""A fake OpenAI-compatible server: a real HTTP server on 127.0.0.1 for tests and benchmarks.
+
+It speaks ``POST /v1/chat/completions`` and ``GET /v1/models`` well enough for the official ``openai``
+SDK, so tests exercise real serialisation, status-to-exception mapping, timeouts and retries instead of
+patched methods. Replies come from, in order:
+
+1. a queue of scripted :class:`Reply` objects (``fake.enqueue(...)``), one per request;
+2. fault injection at configured rates (:class:`FaultRates`), drawn from a seeded random generator;
+3. a responder callable that receives the parsed :class:`ChatRequest` and returns a :class:`Reply`,
+   a content string or a JSON-able dict (default: ``unknown`` for every criterion id in the prompt).
+
+Every request is recorded with server-side timestamps (``fake.requests``), and an optional
+requests-per-minute limit answers 429 with ``Retry-After`` beyond it, like the real API.
+
+Example:
+    >>> with FakeOpenAI() as fake:  # doctest: +SKIP
+    ...     client = OpenAI(base_url=fake.base_url, api_key="test", max_retries=0)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = [
+    "ChatRequest",
+    "FakeOpenAI",
+    "FaultRates",
+    "RecordedRequest",
+    "Reply",
+    "unknown_responder",
+]
+
+DEFAULT_MODELS: tuple[str, ...] = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1", "test-model")
+
+_CRITERION_LINE = re.compile(r"^\s*([RN]\d+)\.\s+(.*\S)\s*$", re.MULTILINE)
+_COMPANY_DATA = re.compile(r"<company_data>\s*(.*?)\s*</company_data>", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer. Build it with the class methods (``Reply.json(...)``, ``Reply.rate_limited()``...)."""
+
+    status: int = 200
+    content: str | None = None
+    finish_reason: str = "stop"
+    refusal: str | None = None
+    error: Mapping[str, Any] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+    usage: Mapping[str, Any] | None = None
+    kind: str = "ok"
+
+    @classmethod
+    def text(cls, content: str, **kwargs: Any) -> Reply:
+        """A successful completion whose message content is ``content`` verbatim."""
+        return cls(content=content, **kwargs)
+
+    @classmethod
+    def json(cls, value: Any, **kwargs: Any) -> Reply:
+        """A successful completion whose content is ``value`` serialised as JSON."""
+        return cls(content=json.dumps(value), **kwargs)
+
+    @classmethod
+    def error_reply(
+        cls,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        kind: str = "error",
+    ) -> Reply:
+        """An error status with the API's error body shape."""
+        return cls(
+            status=status,
+            error={"message": message, "type": type, "param": param, "code": code},
+            headers=dict(headers or {}),
+            kind=kind,
+        )
+
+    @classmethod
+    def rate_limited(cls, retry_after: float = 1.0, *, quota: bool = False) -> Reply:
+        """A 429: a rate limit with ``Retry-After`` or, with ``quota=True``, the ``insufficient_quota`` variant."""
+        if quota:
+            return cls.error_reply(
+                429,
+                "You exceeded your current quota, please check your plan and billing details.",
+                type="insufficient_quota",
+                code="insufficient_quota",
+                kind="quota",
+            )
+        return cls.error_reply(
+            429,
+            "Rate limit reached for requests. Please try again later.",
+            type="requests",
+            code="rate_limit_exceeded",
+            headers=_retry_after_headers(retry_after),
+            kind="rate_limited",
+        )
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Reply:
+        """A 5xx: 500 internal error, 502/503 overloaded."""
+        message = "The server had an error while processing your request." if status == 500 else "Service unavailable."
+        return cls.error_reply(status, message, type="server_error", kind="server_error")
+
+    @classmethod
+    def slow(cls, seconds: float, reply: Reply | None = None) -> Reply:
+        """``reply`` (default: the responder's answer) after ``seconds``: past a short client timeout."""
+        base = reply or cls(kind="slow")
+        return replace(base, delay_s=seconds, kind="slow")
+
+    @classmethod
+    def refused(cls, refusal: str = "I'm sorry, I can't help with that request.") -> Reply:
+        """The model refuses: ``message.refusal`` set and no content."""
+        return cls(content=None, refusal=refusal, kind="refusal")
+
+    @classmethod
+    def truncated(cls, content: str = '{"criteria": [{"id": "R1", "verdict": "me') -> Reply:
+        """Content cut off mid-JSON (finish_reason ``length``: the token limit was hit)."""
+        return cls(content=content, finish_reason="length", kind="length")
+
+    @classmethod
+    def filtered(cls) -> Reply:
+        """finish_reason ``content_filter`` with no usable content."""
+        return cls(content=None, finish_reason="content_filter", kind="content_filter")
+
+
+@dataclass(frozen=True)
+class FaultRates:
+    """Probability per request of each injected fault; the rest are answered by the responder."""
+
+    rate_limit: float = 0.0
+    quota: float = 0.0
+    server_error: float = 0.0
+    slow: float = 0.0
+    slow_s: float = 2.0
+    truncated_json: float = 0.0
+    invalid_schema: float = 0.0
+    refusal: float = 0.0
+    length: float = 0.0
+    content_filter: float = 0.0
+    retry_after_s: float = 1.0
+
+
+@dataclass
+class RecordedRequest:
+    """What the server saw and answered, with ``time.monotonic()`` timestamps taken in the server."""
+
+    index: int
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    received_at: float
+    status: int = 0
+    kind: str = ""
+    responded_at: float | None = None
+
+    @property
+    def model(self) -> str | None:
+        """The requested model, for chat requests."""
+        return self.body.get("model") if isinstance(self.body, dict) else None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The chat messages sent."""
+        return list(self.body.get("messages", [])) if isinstance(self.body, dict) else []
+
+    @property
+    def chat(self) -> ChatRequest:
+        """The request parsed the way responders see it."""
+        return ChatRequest(index=self.index, body=self.body if isinstance(self.body, dict) else {})
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """A parsed ``/chat/completions`` request, as handed to responders."""
+
+    index: int
+    body: dict[str, Any]
+
+    @property
+    def model(self) -> str:
+        """The requested model."""
+        return str(self.body.get("model", ""))
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """All messages, in order."""
+        return list(self.body.get("messages", []))
+
+    def text(self, role: str) -> str:
+        """All message contents of one role, joined."""
+        return "\n".join(str(m.get("content") or "") for m in self.messages if m.get("role") == role)
+
+    @property
+    def criteria(self) -> dict[str, str]:
+        """Criterion id -> text, read from numbered lines (``R1. ...``) of the system message."""
+        return dict(_CRITERION_LINE.findall(self.text("system")))
+
+    @property
+    def company(self) -> dict[str, Any]:
+        """The company JSON between ``<company_data>`` tags of the first user message (``{}`` if absent)."""
+        first_user = next((m for m in self.messages if m.get("role") == "user"), None)
+        match = _COMPANY_DATA.search(str(first_user.get("content") or "")) if first_user else None
+        if not match:
+            return {}
+        try:
+            value = json.loads(match.group(1))
+        except json.JSONDecodeError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def is_reask(self) -> bool:
+        """True when the conversation already contains an assistant answer (a re-ask after invalid output)."""
+        return any(m.get("role") == "assistant" for m in self.messages)
+
+    @property
+    def response_format(self) -> dict[str, Any] | None:
+        """The requested response_format, if any."""
+        value = self.body.get("response_format")
+        return value if isinstance(value, dict) else None
+
+
+Responder = Callable[[ChatRequest], "Reply | str | dict[str, Any]"]
+
+
+def unknown_responder(request: ChatRequest) -> dict[str, Any]:
+    """Answer ``unknown`` for every criterion id in the prompt: what a truthful grader says with no data."""
+    return {
+        "criteria": [{"id": cid, "verdict": "unknown", "evidence": "", "confidence": 0.5} for cid in request.criteria],
+        "summary": "The company data does not say enough to decide these criteria.",
+    }
+
+
+def _retry_after_headers(seconds: float) -> dict[str, str]:
+    return {"retry-after": str(max(1, math.ceil(seconds))), "retry-after-ms": str(max(1, round(seconds * 1000)))}
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class FakeOpenAI:
+    """A scriptable OpenAI-compatible HTTP server on ``127.0.0.1`` (an ephemeral port).
+
+    Args:
+        responder: answers requests nobody scripted; returns a Reply, a content string or a JSON-able dict.
+        seed: seeds fault injection and latency jitter, so a run is reproducible.
+        latency_s: added to every chat response (simulates model time).
+        latency_jitter_s: uniform extra latency in ``[0, latency_jitter_s)``.
+        faults: fault rates for unscripted requests.
+        rpm_limit: requests per minute accepted before answering 429 (a token bucket refilled continuously,
+            holding at most ``rpm_burst`` requests, default one second's worth, as providers do).
+        rpm_burst: bucket capacity for ``rpm_limit``.
+        api_key: when set, any other bearer token gets a 401.
+        models: model ids that exist; others get a 404 ``model_not_found``.
+        supports_json_schema: when False, ``response_format`` of type ``json_schema`` gets a 400 (as some
+            local servers answer).
+    """
+
+    def __init__(
+        self,
+        *,
+        responder: Responder | None = None,
+        seed: int = 0,
+        latency_s: float = 0.0,
+        latency_jitter_s: float = 0.0,
+        faults: FaultRates | None = None,
+        rpm_limit: int | None = None,
+        rpm_burst: int | None = None,
+        api_key: str | None = None,
+        models: Iterable[str] = DEFAULT_MODELS,
+        supports_json_schema: bool = True,
+    ) -> None:
+        self.responder: Responder = responder or unknown_responder
+        self.latency_s = latency_s
+        self.latency_jitter_s = latency_jitter_s
+        self.faults = faults or FaultRates()
+        self.rpm_limit = rpm_limit
+        self.rpm_burst = rpm_burst
+        self.api_key = api_key
+        self.models = tuple(models)
+        self.supports_json_schema = supports_json_schema
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self._queue: deque[Reply] = deque()
+        self._requests: list[RecordedRequest] = []
+        self._seen_prefixes: set[str] = set()
+        self._bucket_tokens = 0.0
+        self._bucket_at = 0.0
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> FakeOpenAI:
+        """Start serving in a background thread; returns self."""
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.block_on_close = False
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self._stopping.clear()
+        self._bucket_tokens = float(self._burst)
+        self._bucket_at = time.monotonic()
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port; slow replies in progress are cut short."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        if self._server is None:
+            raise RuntimeError("FakeOpenAI is not running; use it as a context manager or call start().")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>/v1``: pass it as the client's ``base_url``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # -- scripting and inspection -----------------------------------------------------------------
+
+    def enqueue(self, *replies: Reply | str | dict[str, Any]) -> None:
+        """Script the next replies, one per incoming chat request, before falling back to faults/responder."""
+        with self._lock:
+            for reply in replies:
+                self._queue.append(_to_reply(reply))
+
+    @property
+    def pending(self) -> int:
+        """Scripted replies not yet used."""
+        with self._lock:
+            return len(self._queue)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in arrival order."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def chat_requests(self) -> list[RecordedRequest]:
+        """The ``/chat/completions`` requests received so far."""
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    def reset(self) -> None:
+        """Forget recorded requests and scripted replies (the rate-limit bucket is refilled)."""
+        with self._lock:
+            self._requests.clear()
+            self._queue.clear()
+            self._seen_prefixes.clear()
+            self._bucket_tokens = float(self._burst)
+            self._bucket_at = time.monotonic()
+
+    # -- request handling (called from handler threads) -------------------------------------------
+
+    @property
+    def _burst(self) -> float:
+        if self.rpm_limit is None:
+            return 0.0
+        return float(self.rpm_burst or max(1, math.floor(self.rpm_limit / 60)))
+
+    def _record(self, method: str, path: str, headers: dict[str, str], body: Any) -> RecordedRequest:
+        with self._lock:
+            record = RecordedRequest(
+                index=len(self._requests),
+                method=method,
+                path=path,
+                headers=headers,
+                body=body,
+                received_at=time.monotonic(),
+            )
+            self._requests.append(record)
+            return record
+
+    def _take_rate_token(self) -> float | None:
+        """Consume one request from the bucket; return None when allowed, else seconds until one is free."""
+        if self.rpm_limit is None:
+            return None
+        rate = self.rpm_limit / 60.0
+        with self._lock:
+            now = time.monotonic()
+            self._bucket_tokens = min(self._burst, self._bucket_tokens + (now - self._bucket_at) * rate)
+            self._bucket_at = now
+            if self._bucket_tokens >= 1.0:
+                self._bucket_tokens -= 1.0
+                return None
+            return (1.0 - self._bucket_tokens) / rate
+
+    def _rate_headers(self) -> dict[str, str]:
+        if self.rpm_limit is None:
+            return {}
+        with self._lock:
+            remaining = int(self._bucket_tokens)
+        return {"x-ratelimit-limit-requests": str(self.rpm_limit), "x-ratelimit-remaining-requests": str(remaining)}
+
+    def _next_scripted(self) -> Reply | None:
+        with self._lock:
+            return self._queue.popleft() if self._queue else None
+
+    def _draw_fault(self) -> tuple[str | None, float]:
+        faults = self.faults
+        with self._lock:
+            roll = self._random.random()
+            jitter = self._random.random() * self.latency_jitter_s if self.latency_jitter_s else 0.0
+        cumulative = 0.0
+        for name in (
+            "rate_limit",
+            "quota",
+            "server_error",
+            "slow",
+            "truncated_json",
+            "invalid_schema",
+            "refusal",
+            "length",
+            "content_filter",
+        ):
+            cumulative += float(getattr(faults, name))
+            if roll < cumulative:
+                return name, jitter
+        return None, jitter
+
+    def _respond_chat(self, body: dict[str, Any], record: RecordedRequest) -> tuple[int, dict[str, str], Any, float]:
+        """Decide the reply: (status, headers, JSON body, delay in seconds)."""
+        wait = self._take_rate_token()
+        if wait is not None:
+            reply = Reply.rate_limited(wait)
+            record.kind = reply.kind
+            return reply.status, dict(reply.headers) | self._rate_headers(), {"error": dict(reply.error or {})}, 0.0
+
+        request = ChatRequest(index=record.index, body=body)
+        model = request.model
+        if model not in self.models:
+            error = Reply.error_reply(
+                404,
+                f"The model `{model}` does not exist or you do not have access to it.",
+                code="model_not_found",
+                kind="model_not_found",
+            )
+            record.kind = error.kind
+            return 404, {}, {"error": dict(error.error or {})}, 0.0
+        response_format = request.response_format or {}
+        if response_format.get("type") == "json_schema" and not self.supports_json_schema:
+            message = "Invalid value for 'response_format': json_schema is not supported by this server."
+            record.kind = "no_json_schema"
+            return (
+                400,
+                {},
+                {"error": {"message": message, "type": "invalid_request_error", "param": "response_format"}},
+                0.0,
+            )
+
+        scripted = self._next_scripted()
+        fault, jitter = (None, 0.0) if scripted is not None else self._draw_fault()
+        reply = scripted or self._fault_reply(fault, request)
+        if reply.kind == "slow" and reply.content is None and reply.refusal is None and reply.finish_reason == "stop":
+            reply = replace(_to_reply(self.responder(request)), delay_s=reply.delay_s, kind="slow")
+        delay = reply.delay_s + self.latency_s + jitter
+        record.kind = reply.kind
+        if reply.status != 200:
+            return reply.status, dict(reply.headers) | self._rate_headers(), {"error": dict(reply.error or {})}, delay
+        return 200, dict(reply.headers) | self._rate_headers(), self._completion(request, reply), delay
+
+    def _fault_reply(self, fault: str | None, request: ChatRequest) -> Reply:
+        faults = self.faults
+        if fault == "rate_limit":
+            return Reply.rate_limited(faults.retry_after_s)
+        if fault == "quota":
+            return Reply.rate_limited(quota=True)
+        if fault == "server_error":
+            return Reply.server_error(503)
+        if fault == "slow":
+            return Reply.slow(faults.slow_s)
+        if fault == "refusal":
+            return Reply.refused()
+        if fault == "content_filter":
+            return Reply.filtered()
+        answer = _to_reply(self.responder(request))
+        content = answer.content or ""
+        if fault == "length":
+            return Reply.truncated(content[: max(1, len(content) // 2)])
+        if fault == "truncated_json":
+            return replace(answer, content=content[: max(1, len(content) // 2)], kind="truncated_json")
+        if fault == "invalid_schema":
+            return replace(answer, content=_break_schema(content), kind="invalid_schema")
+        return answer
+
+    def _completion(self, request: ChatRequest, reply: Reply) -> dict[str, Any]:
+        content = reply.content
+        prompt_tokens = sum(_estimate_tokens(str(m.get("content") or "")) + 4 for m in request.messages)
+        completion_tokens = _estimate_tokens(content or reply.refusal or "")
+        system = request.text("system")
+        system_tokens = _estimate_tokens(system)
+        with self._lock:
+            seen = system in self._seen_prefixes
+            self._seen_prefixes.add(system)
+        # Providers cache prompt prefixes of 1,024+ tokens in 128-token steps.
+        cached = (system_tokens // 128) * 128 if seen and prompt_tokens >= 1024 else 0
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+        }
+        if reply.usage is not None:
+            usage = dict(reply.usage)
+        return {
+            "id": f"chatcmpl-fake-{request.index}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.model,
+            "system_fingerprint": "fp_fake",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": reply.refusal, "annotations": []},
+                    "finish_reason": reply.finish_reason,
+                    "logprobs": None,
+                }
+            ],
+            "usage": usage,
+        }
+
+
+def _to_reply(value: Reply | str | dict[str, Any]) -> Reply:
+    if isinstance(value, Reply):
+        return value
+    if isinstance(value, str):
+        return Reply.text(value)
+    return Reply.json(value)
+
+
+def _break_schema(content: str) -> str:
+    """Valid JSON that breaks the answer's shape: the last criterion dropped."""
+    try:
+        value = json.loads(content)
+    except json.JSONDecodeError:
+        return json.dumps({"criteria": [], "summary": ""})
+    if isinstance(value, dict) and isinstance(value.get("criteria"), list) and value["criteria"]:
+        value["criteria"] = value["criteria"][:-1]
+        return json.dumps(value)
+    return json.dumps({"criteria": [], "summary": ""})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeOpenAI/1.0"
+
+    @property
+    def fake(self) -> FakeOpenAI:
+        fake: FakeOpenAI = self.server.fake  # type: ignore[attr-defined]
+        return fake
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence per-request stderr lines
+        return
+
+    def _headers_dict(self) -> dict[str, str]:
+        return {k.lower(): v for k, v in self.headers.items()}
+
+    def _authorised(self, record: RecordedRequest) -> bool:
+        expected = self.fake.api_key
+        if expected is None:
+            return True
+        if self.headers.get("Authorization", "") == f"Bearer {expected}":
+            return True
+        body = {
+            "error": {
+                "message": "Incorrect API key provided. You can find your API key at https://platform.openai.com.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_api_key",
+            }
+        }
+        self._send(record, 401, {}, body, kind="bad_key")
+        return False
+
+    def do_GET(self) -> None:
+        record = self.fake._record("GET", self.path, self._headers_dict(), None)
+        if not self._authorised(record):
+            return
+        if self.path.rstrip("/") == "/v1/models":
+            data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.fake.models]
+            self._send(record, 200, {}, {"object": "list", "data": data})
+            return
+        self._send(record, 404, {}, {"error": {"message": f"Unknown route {self.path}", "type": "not_found"}})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            body = None
+        record = self.fake._record("POST", self.path, self._headers_dict(), body)
+        if not self._authorised(record):
+            return
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            self._send(record, 404, {}, {"error": {"message": f"Unknown route {self.path}", "type": "not_found"}})
+            return
+        if not isinstance(body, dict) or "messages" not in body or "model" not in body:
+            self._send(record, 400, {}, {"error": {"message": "Request body must be JSON with model and messages."}})
+            return
+        status, headers, payload, delay = self.fake._respond_chat(body, record)
+        if delay > 0 and self.fake._stopping.wait(delay):
+            return
+        self._send(record, status, headers, payload, kind=record.kind)
+
+    def _send(self, record: RecordedRequest, status: int, headers: dict[str, str], body: Any, kind: str = "") -> None:
+        data = json.dumps(body).encode("utf-8")
+        record.status = status
+        record.kind = kind or record.kind or ("ok" if status == 200 else "error")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-request-id", f"req_fake_{record.index}")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:  # the client gave up (timeout) and closed the connection
+            self.close_connection = True
+        finally:
+            record.responded_at = time.monotonic()
