@@ -241,3 +241,78 @@ def test_builder_reproduces_the_committed_files(monkeypatch: pytest.MonkeyPatch)
 
 def test_samples_are_packaged_next_to_the_module() -> None:
     assert Path(samples.__file__).resolve().parent == samples.SAMPLES_DIR
+
+
+# --- synthetic generator -------------------------------------------------------------------------
+
+CANONICAL_KEYS = {
+    "name", "domain", "industry", "employees", "revenue", "country", "region", "city", "description", "tags",
+    "technologies", "funding_stage", "founded_year",
+}  # fmt: skip
+
+
+def test_synthetic_companies_are_deterministic_per_seed() -> None:
+    from icp.testing.synthetic import synthetic_companies
+
+    first = list(synthetic_companies(500, seed=7))
+    assert first == list(synthetic_companies(500, seed=7))
+    assert first != list(synthetic_companies(500, seed=8))
+    # A prefix of a longer run is the shorter run: generation is a stream.
+    assert list(synthetic_companies(100, seed=7)) == first[:100]
+
+
+def test_synthetic_companies_have_unique_domains_and_canonical_fields() -> None:
+    from icp.testing.synthetic import synthetic_companies
+
+    companies = list(synthetic_companies(20_000, seed=3))
+    assert len(companies) == 20_000
+    assert len({company["domain"] for company in companies}) == len(companies)
+    for company in companies[:2000]:
+        assert set(company) == CANONICAL_KEYS
+        assert isinstance(company["tags"], list) and isinstance(company["technologies"], list)
+        profile = CompanyProfile(
+            **{key: tuple(value) if isinstance(value, list) else value for key, value in company.items()}
+        )
+        assert profile.domain == company["domain"]
+
+
+def test_synthetic_companies_have_about_five_percent_missing_per_field() -> None:
+    from icp.testing.synthetic import synthetic_companies
+
+    companies = list(synthetic_companies(20_000, seed=1))
+    for field in ("industry", "employees", "revenue", "country", "description", "founded_year"):
+        missing = sum(company[field] is None for company in companies) / len(companies)
+        assert 0.03 < missing < 0.07, (field, missing)
+    assert 0.03 < sum(not company["technologies"] for company in companies) / len(companies) < 0.07
+    employees = [company["employees"] for company in companies if company["employees"] is not None]
+    assert min(employees) <= 20 and max(employees) >= 10_000
+    assert len({company["country"] for company in companies}) >= 20
+
+
+def test_synthetic_companies_are_fast() -> None:
+    import time
+
+    from icp.testing.synthetic import synthetic_companies
+
+    started = time.perf_counter()
+    count = sum(1 for _ in synthetic_companies(100_000))
+    assert count == 100_000
+    assert time.perf_counter() - started < 15  # ~1-2 s on a laptop; generous for slow CI
+
+
+def test_synthetic_segments_have_the_sample_shape() -> None:
+    from icp.testing.synthetic import synthetic_segments
+
+    segments = synthetic_segments()
+    assert len(segments) == 5
+    assert segments == synthetic_segments(5)
+    sample_keys = set(samples.load_segments()[0])
+    names = [segment["name"] for segment in segments]
+    assert len(set(names)) == len(names)
+    for segment in segments:
+        assert set(segment) == sample_keys
+        assert segment["requirements"].startswith("- ")
+        assert isinstance(segment["priority"], int) and 1 <= segment["priority"] <= 5
+    assert len(synthetic_segments(40)) == 40
+    with pytest.raises(ValueError):
+        synthetic_segments(10_000)
