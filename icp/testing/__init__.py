@@ -4,6 +4,14 @@
 completions API for the official SDK: scripted replies, fault injection and request recording.
 """
 
-from icp.testing.fake_openai import ChatRequest, FakeOpenAI, FaultRates, RecordedRequest, Reply, unknown_responder
+from icp.testing.fake_openai import (
+    ChatRequest,
+    FakeOpenAI,
+    FaultRates,
+    RecordedRequest,
+    Reply,
+    grade_answer,
+    unknown_responder,
+)
 
-__all__ = ["ChatRequest", "FakeOpenAI", "FaultRates", "RecordedRequest", "Reply", "unknown_responder"]
+__all__ = ["ChatRequest", "FakeOpenAI", "FaultRates", "RecordedRequest", "Reply", "grade_answer", "unknown_responder"]

@@ -37,6 +37,7 @@ __all__ = [
     "FaultRates",
     "RecordedRequest",
     "Reply",
+    "grade_answer",
     "unknown_responder",
 ]
 
@@ -244,6 +245,32 @@ def unknown_responder(request: ChatRequest) -> dict[str, Any]:
     return {
         "criteria": [{"id": cid, "verdict": "unknown", "evidence": "", "confidence": 0.5} for cid in request.criteria],
         "summary": "The company data does not say enough to decide these criteria.",
+    }
+
+
+def grade_answer(
+    verdicts: Mapping[str, tuple[str, str]],
+    ids: Iterable[str] | None = None,
+    *,
+    summary: str = "Fits.",
+    confidence: float = 0.9,
+) -> dict[str, Any]:
+    """A model answer in the evaluator's shape: ``verdicts`` maps id -> (verdict, evidence).
+
+    Ids in ``ids`` without a verdict are answered ``unknown``; by default the ids are those of ``verdicts``.
+    """
+    order = list(ids) if ids is not None else list(verdicts)
+    return {
+        "criteria": [
+            {
+                "id": cid,
+                "verdict": verdicts.get(cid, ("unknown", ""))[0],
+                "evidence": verdicts.get(cid, ("unknown", ""))[1],
+                "confidence": confidence,
+            }
+            for cid in order
+        ],
+        "summary": summary,
     }
 
 

@@ -1,0 +1,171 @@
+"""Evidence grounding: a verdict stands only if its evidence is really in the company's data.
+
+Evidence is either a short quote (checked case-, whitespace- and punctuation-insensitively against the
+company's field values) or a ``field: value`` reference (checked against that field's value, numbers
+compared as numbers). Evidence that only cites the company's name or domain, or that quotes an
+instruction planted in the data ("ignore previous instructions..."), does not count either. Callers
+demote ungrounded ``met``/``not_met`` verdicts to ``unknown`` and record why.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from icp.domain import GRADED_FIELDS, CompanyProfile
+
+# Fields that identify the company but say nothing about fit: "never infer from the name alone".
+IDENTITY_FIELDS = frozenset({"name", "domain", "website"})
+NUMERIC_FIELDS = frozenset({"employees", "revenue", "founded_year"})
+
+_FIELD_ALIASES = {
+    "employee_count": "employees",
+    "employees_count": "employees",
+    "headcount": "employees",
+    "staff": "employees",
+    "arr": "revenue",
+    "annual_revenue": "revenue",
+    "tech": "technologies",
+    "tech_stack": "technologies",
+    "technology": "technologies",
+    "stack": "technologies",
+    "tag": "tags",
+    "hq_country": "country",
+    "state": "region",
+    "funding": "funding_stage",
+    "stage": "funding_stage",
+    "founded": "founded_year",
+    "year_founded": "founded_year",
+}
+_FIELD_REF = re.compile(r"^\s*([A-Za-z][A-Za-z_ ]{0,30}?)\s*[:=]\s*(.+?)\s*$", re.DOTALL)
+_PIECE_SPLIT = re.compile(r"\s*(?:\.\.\.|…|;|\n)\s*")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_NUMBER = re.compile(r"(\d[\d,._ ]*)(?:\s*([kmb]|thousand|million|billion))?\b", re.IGNORECASE)
+_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
+
+# Imperatives aimed at the grader. Quoting one of these is quoting an attack, not a fact about the company.
+_INJECTION_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instruction|instructions|prompt|rules|above|previous)\b",
+        r"\b(mark|grade|rate|set|answer|classify|score)\b.{0,30}\b(every|all|each)\b.{0,40}"
+        r"\b(met|requirement|requirements|criteria|criterion|qualified|fit)\b",
+        r"\b(as an ai|system prompt|you are an? (ai|assistant|grader|language model))\b",
+    )
+)
+
+
+def normalise(text: str) -> str:
+    """Lower-case, punctuation to spaces, whitespace collapsed: the form quotes are compared in."""
+    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    return bool(needle) and f" {needle} " in f" {haystack} "
+
+
+def _field_texts(value: Any) -> list[str]:
+    """The texts a field value can be quoted as: each list element, numbers with and without separators."""
+    if isinstance(value, (list, tuple)):
+        texts = [str(v) for v in value]
+        return [*texts, ", ".join(texts)]
+    if isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, (int, float)):
+        number = int(value) if float(value).is_integer() else value
+        return [str(number), f"{number:,}"]
+    return [str(value)]
+
+
+def _parse_number(text: str) -> float | None:
+    match = _NUMBER.search(text)
+    if not match:
+        return None
+    digits = re.sub(r"[,_ ]", "", match.group(1)).rstrip(".")
+    try:
+        number = float(digits)
+    except ValueError:
+        return None
+    if match.group(2):
+        number *= _MULTIPLIERS[match.group(2).lower()]
+    return number
+
+
+def _field_name(raw: str) -> str | None:
+    key = "_".join(raw.strip().lower().split())
+    key = _FIELD_ALIASES.get(key, key)
+    return key if key in GRADED_FIELDS else None
+
+
+def looks_like_injection(evidence: str) -> bool:
+    """True when the evidence reads like an instruction to the grader rather than a fact."""
+    return any(pattern.search(evidence) for pattern in _INJECTION_PATTERNS)
+
+
+def ungrounded_reason(evidence: str, company: CompanyProfile) -> str | None:
+    """Why ``evidence`` does not support a verdict about ``company``, or None when it is grounded."""
+    if not evidence.strip():
+        return "no evidence given"
+    if looks_like_injection(evidence):
+        return "evidence quotes an instruction embedded in the company data, not a fact about the company"
+    data = company.graded_fields()
+    pieces = [p for p in _PIECE_SPLIT.split(evidence.strip()) if normalise(p)]
+    if not pieces:
+        return "evidence has no words to check"
+    for piece in pieces:
+        reason = _piece_reason(piece, data)
+        if reason is not None:
+            return reason
+    return None
+
+
+def _piece_reason(piece: str, data: dict[str, Any]) -> str | None:
+    reference = _FIELD_REF.match(piece)
+    if reference:
+        field = _field_name(reference.group(1))
+        if field is not None:
+            return _reference_reason(field, reference.group(2).strip().strip("'\"`"), data)
+    needle = normalise(piece.strip().strip("'\"`"))
+    if len(needle) < 2:
+        return f"evidence {piece!r} is too short to check"
+    matches = [
+        field for field, value in data.items() if any(_contains(normalise(t), needle) for t in _field_texts(value))
+    ]
+    if not matches:
+        return f"evidence not found in company data: {piece!r}"
+    if all(field in IDENTITY_FIELDS for field in matches):
+        return "evidence only cites the company's name or domain"
+    return None
+
+
+def _reference_reason(field: str, value: str, data: dict[str, Any]) -> str | None:
+    if field in IDENTITY_FIELDS:
+        return "evidence only cites the company's name or domain"
+    if field not in data:
+        return f"evidence cites {field}, but the company data has no {field}"
+    actual = data[field]
+    if field in NUMERIC_FIELDS:
+        claimed = _parse_number(value)
+        if claimed is None:
+            return f"evidence {field}: {value!r} is not a number"
+        if abs(claimed - float(actual)) > max(0.5, abs(float(actual)) * 0.005):
+            return f"evidence says {field}: {value}, but the company data says {field}: {actual}"
+        return None
+    needle = normalise(value)
+    if not needle:
+        return f"evidence cites {field} without a value"
+    if any(_contains(normalise(t), needle) for t in _field_texts(actual)):
+        return None
+    # "technologies: Salesforce, HubSpot" names several list elements at once.
+    if isinstance(actual, (list, tuple)):
+        parts = [normalise(p) for p in re.split(r",|\band\b", value) if normalise(p)]
+        elements = [normalise(str(v)) for v in actual]
+        if parts and all(any(_contains(e, p) for e in elements) for p in parts):
+            return None
+    return f"evidence says {field}: {value}, but the company data says {field}: {_display(actual)}"
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)

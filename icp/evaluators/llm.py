@@ -1,0 +1,357 @@
+"""The LLM evaluator: grades a company against a segment's criteria over the OpenAI chat completions API.
+
+Works with OpenAI and with any OpenAI-compatible server (Ollama, vLLM, llama-cpp-python) through
+``settings.openai_base_url``. One owner per kind of failure:
+
+- **Transport failures** (connection errors, timeouts, 408/409/429/5xx) are retried here by tenacity,
+  honouring ``Retry-After``; the SDK's own retries are switched off (``with_options(max_retries=0)``) so
+  every 429 reaches the rate limiter and no attempt is hidden. ``insufficient_quota`` and
+  400/401/403/404 are not retried: retrying cannot fix them.
+- **Unusable output** (invalid JSON, wrong shape, missing or unknown criterion ids) is re-asked up to
+  ``settings.max_output_retries`` times, with the validation message written to the model.
+- **Refusals, truncation (finish_reason=length) and content filtering** end the pair as a recorded
+  failure (``Grade.status == "failed"`` with a readable ``error``), never an exception.
+
+Grounding: evidence for ``met``/``not_met`` must occur in the company's data, otherwise the verdict is
+demoted to ``unknown`` and the demotion is written to the criterion's ``note``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import openai
+from openai import OpenAI
+
+from icp.criteria import CompiledSegment
+from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Usage, Verdict
+from icp.errors import ConfigError, LLMOutputError, ProviderError
+from icp.evaluators._grounding import ungrounded_reason
+from icp.evaluators._ratelimit import RateLimiter
+from icp.evaluators._response import (
+    CriterionAnswer,
+    GradeResponse,
+    OutputProblem,
+    parse_grade_response,
+    response_format_for,
+)
+from icp.evaluators._retry import RetryPolicy, describe_api_error, is_quota_error, retry_after_seconds
+from icp.prompts import PromptTemplate, load_prompt
+from icp.settings import Settings
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CriterionAnswer",
+    "GradeResponse",
+    "LLMEvaluator",
+    "OutputProblem",
+    "RateLimiter",
+    "RetryPolicy",
+    "cost_usd",
+    "describe_api_error",
+    "make_openai_client",
+    "parse_grade_response",
+    "response_format_for",
+]
+
+_COMPANY_TAG = re.compile(r"<(/?)(company_data)", re.IGNORECASE)
+
+
+# -- client construction ----------------------------------------------------------------------------
+
+
+def make_openai_client(settings: Settings) -> OpenAI:
+    """Build the OpenAI client from settings (base URL, key, timeout); the evaluator owns the retries.
+
+    Raises:
+        ConfigError: no API key is configured.
+    """
+    if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value().strip():
+        raise ConfigError(
+            "No API key configured for the LLM evaluator: set ICP_OPENAI_API_KEY (in the environment or .env). "
+            "For a local server without auth (Ollama, llama-cpp-python, vLLM) any value works, "
+            "e.g. ICP_OPENAI_API_KEY=local, with ICP_OPENAI_BASE_URL=http://localhost:11434/v1. "
+            "Or use the offline evaluator: --evaluator offline."
+        )
+    return OpenAI(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        timeout=settings.request_timeout_s,
+        max_retries=0,
+    )
+
+
+# -- the evaluator ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Attempts:
+    """Accounting for one grade: every HTTP attempt, tokens and cost."""
+
+    attempts: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_cached: int = 0
+    cost_usd: float = 0.0
+    request_ids: list[str] = field(default_factory=list)
+
+    def usage(self, started: float) -> Usage:
+        return Usage(
+            tokens_in=self.tokens_in,
+            tokens_out=self.tokens_out,
+            tokens_cached=self.tokens_cached,
+            cost_usd=round(self.cost_usd, 10),
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            attempts=self.attempts,
+        )
+
+
+class LLMEvaluator:
+    """Grades companies with a chat model; safe to call from many threads at once.
+
+    Args:
+        client: an ``openai.OpenAI`` client (its own retries are switched off; this class owns them).
+        settings: model, mode, limits, retries and prices.
+        prompt: the prompt template; default ``load_prompt(settings.prompt, settings.prompts_dir)``.
+        retry_policy: transport retry policy; default from settings.
+        limiter: a shared :class:`RateLimiter`; default one built from the settings' rpm/tpm.
+        sleep: how retries wait (tests may pass a recorder).
+    """
+
+    def __init__(
+        self,
+        client: OpenAI,
+        settings: Settings,
+        prompt: PromptTemplate | None = None,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client.with_options(max_retries=0)
+        self.settings = settings
+        self.prompt = prompt or load_prompt(settings.prompt, settings.prompts_dir)
+        self.retry_policy = retry_policy or RetryPolicy.from_settings(settings)
+        self.limiter = limiter or RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
+        self._sleep = sleep
+        self._identity = EvaluatorIdentity(
+            evaluator="llm", model=settings.model, prompt_id=self.prompt.ref, prompt_hash=self.prompt.hash
+        )
+
+    @property
+    def identity(self) -> EvaluatorIdentity:
+        """evaluator="llm", the model, the prompt id and the prompt's content hash."""
+        return self._identity
+
+    # -- public API --
+
+    def render_messages(self, company: CompanyProfile, segment: CompiledSegment) -> list[dict[str, str]]:
+        """The chat messages for one pair: instructions and criteria first (cacheable), the company last."""
+        criteria = "\n".join(
+            f"{c.id}. ({'requirement' if c.kind.value == 'requirement' else 'nice-to-have'}) {c.text}"
+            for c in segment.criteria
+        )
+        company_json = _COMPANY_TAG.sub(lambda m: "\\u003c" + m.group(1) + m.group(2), company.to_prompt_json())
+        rendered = self.prompt.render(
+            segment_name=segment.name,
+            criteria=criteria,
+            criterion_ids=", ".join(c.id for c in segment.criteria),
+            company_json=company_json,
+        )
+        return [message.to_openai() for message in rendered]
+
+    def grade(self, company: CompanyProfile, segment: CompiledSegment) -> Grade:
+        """Grade ``company`` against every criterion of ``segment``; failures come back as failed grades."""
+        started = time.perf_counter()
+        account = _Attempts()
+        if not segment.criteria:
+            return Grade(summary="The segment has no criteria.", identity=self.identity, usage=account.usage(started))
+        criterion_ids = [c.id for c in segment.criteria]
+        base_messages = self.render_messages(company, segment)
+        response_format = response_format_for(segment, self.settings.llm_mode)
+        messages = list(base_messages)
+        content = ""
+        problem: OutputProblem | None = None
+        output_attempts = self.settings.max_output_retries + 1
+        for output_attempt in range(1, output_attempts + 1):
+            try:
+                completion = self._complete(messages, response_format, account)
+            except ProviderError as exc:
+                return self._failed(str(exc), account, started)
+            choice = completion.choices[0] if completion.choices else None
+            if choice is None:
+                problem = OutputProblem("the answer had no choices; return the JSON object")
+                continue
+            refusal = getattr(choice.message, "refusal", None)
+            if refusal:
+                return self._failed(
+                    f"The model refused to grade this company: {refusal.strip()[:300]}", account, started
+                )
+            if choice.finish_reason == "length":
+                return self._failed(
+                    "The model's answer was cut off at its token limit (finish_reason=length), so it could not be "
+                    "used. Shorten the segment's criteria or use a model with a larger output limit.",
+                    account,
+                    started,
+                )
+            if choice.finish_reason == "content_filter":
+                return self._failed(
+                    "The provider's content filter blocked the answer (finish_reason=content_filter). "
+                    "Check the company's description for content the provider rejects.",
+                    account,
+                    started,
+                )
+            content = choice.message.content or ""
+            try:
+                answer = parse_grade_response(content, criterion_ids)
+            except OutputProblem as exc:
+                problem = exc
+                logger.info(
+                    "Unusable answer for %s (attempt %d of %d): %s",
+                    company.domain,
+                    output_attempt,
+                    output_attempts,
+                    exc.message,
+                )
+                messages = [
+                    *base_messages,
+                    {"role": "assistant", "content": content},
+                    {
+                        "role": "user",
+                        "content": f"Your answer could not be used: {exc.message}. "
+                        "Answer again with the corrected JSON object only.",
+                    },
+                ]
+                continue
+            return Grade(
+                results=self._results(answer, company, segment),
+                summary=answer.summary.strip(),
+                identity=self.identity,
+                usage=account.usage(started),
+            )
+        error = LLMOutputError(
+            f"The model's answer was unusable after {output_attempts} attempt(s): "
+            f"{problem.message if problem else 'no answer'}.",
+            reason="invalid_output",
+            attempts=output_attempts,
+            prompt_id=self.prompt.ref,
+            last_completion=content,
+        )
+        return self._failed(str(error), account, started)
+
+    # -- internals --
+
+    def _failed(self, error: str, account: _Attempts, started: float) -> Grade:
+        logger.warning("LLM grade failed: %s", error)
+        return Grade(status="failed", error=error, identity=self.identity, usage=account.usage(started))
+
+    def _results(
+        self, answer: GradeResponse, company: CompanyProfile, segment: CompiledSegment
+    ) -> tuple[CriterionResult, ...]:
+        by_id = {a.id.strip(): a for a in answer.criteria}
+        results = []
+        for criterion in segment.criteria:
+            given = by_id[criterion.id]
+            verdict = Verdict(given.verdict)
+            evidence = given.evidence.strip()
+            confidence = given.confidence
+            note = ""
+            if verdict is Verdict.UNKNOWN:
+                evidence = ""
+            else:
+                reason = ungrounded_reason(evidence, company)
+                if reason is not None:
+                    note = f"demoted from {verdict.value}: {reason}"
+                    verdict, evidence, confidence = Verdict.UNKNOWN, "", 0.0
+            results.append(
+                CriterionResult(
+                    id=criterion.id,
+                    kind=criterion.kind,
+                    text=criterion.text,
+                    verdict=verdict,
+                    evidence=evidence[:500],
+                    confidence=confidence,
+                    source="llm",
+                    note=note,
+                )
+            )
+        return tuple(results)
+
+    def _estimate_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        prompt = sum(len(m.get("content") or "") for m in messages) // 4 + 4 * len(messages)
+        return prompt + 400  # room for the answer
+
+    def _complete(
+        self, messages: list[dict[str, str]], response_format: dict[str, Any], account: _Attempts
+    ) -> ChatCompletion:
+        """One logical request: rate-limited, retried per the policy, every attempt accounted."""
+        estimate = self._estimate_tokens(messages)
+
+        def attempt() -> ChatCompletion:
+            self.limiter.acquire(estimate)
+            account.attempts += 1
+            try:
+                completion = self._client.chat.completions.create(
+                    model=self.settings.model,
+                    messages=cast("list[ChatCompletionMessageParam]", messages),
+                    temperature=self.prompt.temperature,
+                    response_format=cast(Any, response_format),
+                    timeout=self.settings.request_timeout_s,
+                )
+            except openai.APIStatusError as exc:
+                self.limiter.reconcile(estimate, 0)
+                if exc.status_code == 429 and not is_quota_error(exc):
+                    self.limiter.on_rate_limited(retry_after_seconds(exc))
+                raise
+            except openai.APIError:
+                self.limiter.reconcile(estimate, 0)
+                raise
+            self.limiter.on_success()
+            self._account(completion, account, estimate)
+            return completion
+
+        try:
+            return self.retry_policy.retrying(self._sleep)(attempt)
+        except openai.APIError as exc:
+            raise ProviderError(
+                describe_api_error(exc, self.settings, attempts=account.attempts),
+                status_code=getattr(exc, "status_code", None),
+                request_id=getattr(exc, "request_id", None),
+            ) from exc
+
+    def _account(self, completion: ChatCompletion, account: _Attempts, estimate: int) -> None:
+        usage = completion.usage
+        request_id = getattr(completion, "_request_id", None)
+        if request_id:
+            account.request_ids.append(request_id)
+        if usage is None:
+            return
+        cached = 0
+        if usage.prompt_tokens_details is not None and usage.prompt_tokens_details.cached_tokens:
+            cached = usage.prompt_tokens_details.cached_tokens
+        account.tokens_in += usage.prompt_tokens
+        account.tokens_out += usage.completion_tokens
+        account.tokens_cached += cached
+        account.cost_usd += cost_usd(
+            self.settings, self.settings.model, usage.prompt_tokens, usage.completion_tokens, cached
+        )
+        self.limiter.reconcile(estimate, usage.prompt_tokens + usage.completion_tokens)
+
+
+def cost_usd(settings: Settings, model: str, tokens_in: int, tokens_out: int, tokens_cached: int = 0) -> float:
+    """Cost in USD from per-million prices; cached input at its own price; unknown models cost 0."""
+    price = settings.prices.get(model)
+    if price is None:
+        return 0.0
+    cached = min(tokens_cached, tokens_in)
+    cached_price = price.cached_input if price.cached_input is not None else price.input
+    return ((tokens_in - cached) * price.input + cached * cached_price + tokens_out * price.output) / 1_000_000
