@@ -25,6 +25,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     rich_markup_mode="markdown",
+    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -51,11 +52,17 @@ def _root(
 
 
 def _register() -> None:
-    from icp.cli import companies, demo, segments
+    from icp.cli import companies, cycle, demo, grade, segments, work
 
+    app.command("demo")(demo.demo)
     app.add_typer(segments.app, name="segments")
     app.add_typer(companies.app, name="companies")
-    app.command("demo")(demo.demo)
+    app.add_typer(cycle.app, name="cycle")
+    app.command("queue")(work.queue)
+    app.command("grade")(grade.grade)
+    app.command("changes")(work.changes)
+    app.add_typer(work.motions_app, name="motions")
+    app.add_typer(work.tasks_app, name="tasks")
 
 
 _register()
@@ -64,7 +71,7 @@ _register()
 def main() -> None:
     """Console-script entry point: runs the app and turns library errors into a readable message."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except ICPError as exc:
         err_console.print(f"[bold red]Error:[/bold red] {exc}")
         sys.exit(1)
@@ -76,3 +83,4 @@ def main() -> None:
     except click.ClickException as exc:  # usage errors arrive here in non-standalone mode
         exc.show()
         sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,82 @@
+"""``icp companies``: import and browse accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from sqlmodel import Session
+
+from icp import companies as svc
+from icp.cli._context import app_context
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
+
+app = typer.Typer(help="Import and browse companies (accounts).", no_args_is_help=True)
+
+FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help=FORMAT_OPTION_HELP)
+
+
+def print_import_report(report: svc.ImportReport, source: str) -> None:
+    """Summary line plus one line per rejected row."""
+    verb = "Imported" if report.committed else "Checked (nothing imported)"
+    console.print(
+        f"{verb} {source}: [green]{report.created} created[/green], {report.updated} updated, "
+        f"{report.unchanged} unchanged, [red]{report.rejected} rejected[/red]."
+    )
+    if report.ignored_columns:
+        console.print(f"[dim]Ignored columns: {', '.join(report.ignored_columns)}[/dim]")
+    for error in report.errors:
+        who = error.name or error.domain or ""
+        console.print(f"  [red]row {error.row}[/red]{f' ({who})' if who else ''}: {error.reason}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="CSV (CRM export headers are recognised), JSON list or JSONL file."),
+    all_or_nothing: bool = typer.Option(
+        False, "--all-or-nothing", help="Import nothing if any row is bad (default: good rows land)."
+    ),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Import companies, upserting by domain. Bad rows are reported with their row number and reason."""
+    with Session(app_context(ctx).engine) as session:
+        report = svc.import_companies(session, file, all_or_nothing=all_or_nothing)
+    if fmt is OutputFormat.table:
+        print_import_report(report, file.name)
+    elif fmt is OutputFormat.csv:
+        emit([e.model_dump() for e in report.errors], fmt, columns=["row", "reason", "name", "domain"])
+    else:
+        emit([], fmt, json_payload=report.model_dump())
+    if not report.committed:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    search: str | None = typer.Option(None, "--search", "-s", help="Filter by name, domain or industry."),
+    limit: int = typer.Option(50, "--limit", "-n", help="At most this many (0 = all)."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """List companies by name."""
+    with Session(app_context(ctx).engine) as session:
+        rows = [c.model_dump(mode="json") for c in svc.list_companies(session, search=search, limit=limit or None)]
+    emit(
+        rows,
+        fmt,
+        columns=["name", "domain", "industry", "employees", "revenue", "country", "region", "funding_stage"],
+        title="Companies",
+        empty_message="No companies yet. Import a file with `icp companies import FILE` or run `icp demo`.",
+    )
+
+
+@app.command("signals")
+def signals(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="JSONL of {domain, type, topic, strength, observed_at | days_ago}."),
+) -> None:
+    """Import intent/engagement signals for known companies."""
+    with Session(app_context(ctx).engine) as session:
+        count = svc.import_signals(session, file)
+    console.print(f"Imported {count} signals.")

@@ -1,0 +1,168 @@
+"""``icp cycle``: run prospecting cycles and read their history."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlmodel import Session
+
+from icp.cli._context import app_context
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
+from icp.cycle import CycleProgress, CycleReport, estimate_cycle, run_cycle
+from icp.evaluators.factory import make_evaluator
+from icp.queue import cycle_history, segment_overlaps
+
+app = typer.Typer(
+    help="Run prospecting cycles: grade what changed, snapshot memberships, generate ranked tasks.",
+    no_args_is_help=True,
+)
+
+FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help=FORMAT_OPTION_HELP)
+EVALUATOR_HELP = (
+    "offline (rules, free, no network), llm (OpenAI-compatible endpoint) or hybrid (rules first, LLM for the "
+    "rest). Default: hybrid when ICP_OPENAI_API_KEY is set, else offline."
+)
+
+
+def _usage_estimator(evaluator: object):  # type: ignore[no-untyped-def]
+    return getattr(evaluator, "estimate_usage", None)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    evaluator: str | None = typer.Option(None, "--evaluator", "-e", help=EVALUATOR_HELP),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print how many pairs would be graded and the estimated cost; grade nothing."
+    ),
+    budget: float | None = typer.Option(
+        None,
+        "--budget",
+        min=0,
+        help="Stop grading before spending more than this many USD; the rest waits for the next cycle.",
+    ),
+    concurrency: int | None = typer.Option(
+        None,
+        "--concurrency",
+        "-c",
+        min=1,
+        help="Pairs graded at once (default: ICP_CONCURRENCY for LLM evaluators, 1 offline).",
+    ),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Run a cycle: pin the current segment versions, grade what changed, write memberships and tasks."""
+    context = app_context(ctx)
+    chosen = make_evaluator(evaluator, context.settings)
+    estimator = _usage_estimator(chosen)
+    if dry_run:
+        estimate = estimate_cycle(context.engine, chosen, estimator=estimator)
+        if fmt is OutputFormat.table:
+            console.print(
+                f"A {estimate.evaluator} cycle would grade [bold]{estimate.pairs_to_grade}[/bold] of "
+                f"{estimate.pairs_total} pairs ({estimate.pairs_reused} reused) "
+                f"across {len(estimate.pinned)} segments.\n"
+                f"Estimated cost: [bold]${estimate.estimated_cost_usd:.4f}[/bold] "
+                f"({estimate.estimated_tokens_in:,} tokens in, {estimate.estimated_tokens_out:,} out; "
+                f"{estimate.basis})."
+            )
+        else:
+            emit(
+                [estimate.model_dump(mode="json", exclude={"pinned"})],
+                fmt,
+                json_payload=estimate.model_dump(mode="json"),
+            )
+        return
+    workers = concurrency or (1 if chosen.identity.evaluator == "offline" else context.settings.concurrency)
+    report = _run_with_progress(context.engine, chosen, workers, budget, estimator, show=fmt is OutputFormat.table)
+    if fmt is OutputFormat.table:
+        print_cycle_report(report)
+        with Session(context.engine) as session:
+            for overlap in segment_overlaps(session, cycle_id=report.cycle_id):
+                console.print(
+                    f"[yellow]Overlap:[/yellow] {overlap.segment_a} and {overlap.segment_b} share {overlap.shared} "
+                    f"members (Jaccard {overlap.jaccard:.2f}). {overlap.suggestion}"
+                )
+    else:
+        emit(
+            [report.model_dump(mode="json", exclude={"pinned", "failures"})],
+            fmt,
+            json_payload=report.model_dump(mode="json"),
+        )
+    if report.status not in ("completed", "partial"):
+        raise typer.Exit(1)
+
+
+def _run_with_progress(engine, evaluator, concurrency, budget, estimator, *, show: bool) -> CycleReport:  # type: ignore[no-untyped-def]
+    progress = Progress(
+        TextColumn("[bold]Grading[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not show,
+    )
+    last = 0.0
+    with progress:
+        task = progress.add_task("cycle", total=None, detail="")
+
+        def on_progress(p: CycleProgress) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last < 0.1 and p.done < p.total:
+                return
+            last = now
+            detail = f"reused {p.reused} · graded {p.graded} · failed {p.failed} · ${p.cost_usd:.4f}"
+            progress.update(task, total=p.total, completed=p.done, detail=detail)
+
+        report = run_cycle(
+            engine, evaluator, concurrency=concurrency, budget_usd=budget, estimator=estimator, on_progress=on_progress
+        )
+        progress.update(task, completed=report.pairs_total - report.pairs_deferred)
+    return report
+
+
+def print_cycle_report(report: CycleReport) -> None:
+    """A few lines a person can read after a cycle."""
+    colour = "green" if report.status == "completed" else "yellow"
+    console.print(
+        f"Cycle {report.cycle_id} [{colour}]{report.status}[/{colour}] ({report.evaluator}): "
+        f"{report.pairs_total} pairs — {report.pairs_graded} graded, {report.pairs_reused} reused, "
+        f"{report.pairs_failed} failed, {report.pairs_deferred} deferred; "
+        f"{report.tokens_in + report.tokens_out:,} tokens, ${report.cost_usd:.4f}; "
+        f"{report.tasks_created} tasks created."
+    )
+    for failure in report.failures[:10]:
+        console.print(f"  [red]failed[/red] {failure}")
+    if len(report.failures) > 10:
+        console.print(f"  … and {len(report.failures) - 10} more; they are retried by the next cycle.")
+
+
+@app.command("history")
+def history(ctx: typer.Context, limit: int = typer.Option(20, "--limit", "-n"), fmt: OutputFormat = FORMAT) -> None:
+    """Past cycles, newest first: status, pairs graded/reused/failed, tokens and cost."""
+    with Session(app_context(ctx).engine) as session:
+        rows = [c.model_dump(mode="json") for c in cycle_history(session, limit)]
+    emit(
+        rows,
+        fmt,
+        columns=[
+            "id",
+            "status",
+            "evaluator",
+            "segments",
+            "pairs_total",
+            "pairs_graded",
+            "pairs_reused",
+            "pairs_failed",
+            "pairs_deferred",
+            "cost_usd",
+            "tasks_created",
+            "started_at",
+        ],
+        title="Cycles",
+        empty_message="No cycles yet. Run one with `icp cycle run`.",
+    )

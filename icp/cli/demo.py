@@ -1,0 +1,50 @@
+"""``icp demo``: sample data, one offline cycle, the ranked queue — no API key, no network."""
+
+from __future__ import annotations
+
+import typer
+from sqlmodel import Session
+
+from icp.cli._context import app_context
+from icp.cli._output import OutputFormat, console, emit
+from icp.cli.cycle import _run_with_progress, print_cycle_report
+from icp.cli.work import VERDICT_MARK, _queue_row
+from icp.demo import load_samples
+from icp.queue import ranked_queue
+
+
+def demo(
+    ctx: typer.Context,
+    limit: int = typer.Option(15, "--limit", "-n", help="How many accounts of the queue to print."),
+) -> None:
+    """Load the sample segments, companies, signals and motions, run an offline cycle and print the ranked queue."""
+    from icp.evaluators.offline import OfflineEvaluator
+
+    context = app_context(ctx)
+    engine = context.engine
+    with Session(engine) as session:
+        loaded = load_samples(session)
+    c = loaded.companies
+    console.print(
+        f"[bold]Sample data[/bold] in {engine.url.render_as_string(hide_password=True)}: "
+        f"{len(loaded.segments.created)} segments created "
+        f"({len(loaded.segments.unchanged) + len(loaded.segments.updated)} already there), "
+        f"{c.created} companies created, {c.unchanged + c.updated} already there, {c.rejected} rejected; "
+        f"{loaded.signals} signals; {len(loaded.motions)} motions created."
+    )
+    report = _run_with_progress(engine, OfflineEvaluator(), 1, None, None, show=True)
+    print_cycle_report(report)
+    with Session(engine) as session:
+        entries = ranked_queue(session, limit=limit)
+    emit([_queue_row(e) for e in entries], OutputFormat.table, title=f"Ranked queue (top {limit}, all segments)")
+    if entries:
+        top = entries[0]
+        console.print(f"\n[bold]Why is {top.company_name} {top.tier} in {top.segment}?[/bold] {top.summary}")
+        for criterion in top.criteria:
+            evidence = f" — {criterion.evidence}" if criterion.evidence else ""
+            console.print(f"  {VERDICT_MARK[criterion.verdict]} {criterion.id} {criterion.text}{evidence}")
+    console.print(
+        "\nNext: `icp queue --segment 'Mid-Market B2B SaaS' --explain`, `icp tasks list`, "
+        "`icp grade --segment NAME --company DOMAIN`.\n"
+        "Open the app on the same database: [bold]streamlit run ui/app.py[/bold]"
+    )

@@ -1,0 +1,588 @@
+"""The prospecting cycle: pin segment versions, grade what changed, snapshot memberships, write tasks.
+
+One cycle, step by step:
+
+1. **Pin** the current version of every active, live segment. Edits saved while the cycle runs take
+   effect on the next cycle.
+2. For every (company, pinned version) compute the **input hash** over the company's content hash,
+   the version hash and the evaluator identity (evaluator, model, prompt hash). A stored ``ok`` grade
+   with that hash is **reused**; everything else is **graded**, with bounded concurrency.
+3. Each grade is **committed as it completes** (paid grades one by one; free offline grades in small
+   batches), so a cycle killed at any point and run again re-grades nothing that finished. A pair
+   whose grade failed is recorded as failed and retried by the next cycle; the cycle goes on.
+4. With a **budget**, grading stops cleanly before the next pair would exceed it; the rest is
+   deferred to the next cycle.
+5. **Memberships** (tier and score per segment and company) are written for the cycle, and each
+   active motion receives its ranked **tasks**.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, insert, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from icp.companies import iter_profiles
+from icp.criteria import CompiledSegment, compile_segment
+from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Signal, Tier
+from icp.evaluators.base import Evaluator, grade_input_hash, grade_pairs
+from icp.hashing import content_hash
+from icp.scoring import DEFAULT_POLICY, ScoringPolicy, score_grade, signal_contributions, tier_for
+from icp.store.tables import Cycle, Membership, Segment, SegmentVersion, utcnow
+from icp.store.tables import Grade as GradeRow
+from icp.store.tables import Signal as SignalRow
+from icp.tasks import generate_tasks
+
+logger = logging.getLogger(__name__)
+
+_FREE_BATCH = 1000  # offline grades cost nothing to redo, so they are committed in batches
+_FREE_BATCH_SECONDS = 1.0
+
+
+class PinnedSegment(BaseModel):
+    """A segment version pinned by a cycle."""
+
+    segment_id: int
+    version_id: int
+    version: int
+    name: str
+    content_hash: str
+    priority: int
+    t1_threshold: float | None = None
+    t2_threshold: float | None = None
+
+
+class CycleProgress(BaseModel):
+    """Where a running cycle is; passed to the progress callback after each pair."""
+
+    total: int
+    done: int = 0
+    graded: int = 0
+    reused: int = 0
+    failed: int = 0
+    deferred: int = 0
+    cost_usd: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+class CycleReport(BaseModel):
+    """The outcome of a cycle."""
+
+    cycle_id: int
+    status: str
+    evaluator: str
+    pinned: list[PinnedSegment]
+    pairs_total: int
+    pairs_graded: int
+    pairs_reused: int
+    pairs_failed: int
+    pairs_deferred: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    tasks_created: int
+    failures: list[str] = Field(default_factory=list, description="'domain × segment: reason' for failed pairs.")
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class CycleEstimate(BaseModel):
+    """What a cycle would do, without doing it."""
+
+    evaluator: str
+    model: str | None
+    pinned: list[PinnedSegment]
+    pairs_total: int
+    pairs_to_grade: int
+    pairs_reused: int
+    estimated_tokens_in: int
+    estimated_tokens_out: int
+    estimated_cost_usd: float
+    basis: str = Field(description="Where the per-pair estimate comes from.")
+
+
+ProgressCallback = Callable[[CycleProgress], None]
+# Optional estimate of one pair's usage (tokens, cost) before grading, for dry runs and budgets.
+UsageEstimator = Callable[[CompanyProfile, CompiledSegment], tuple[int, int, float]]
+
+
+def policy_hash(policy: ScoringPolicy) -> str:
+    """Identity of a scoring policy; grades scored under another policy are re-scored, not re-graded."""
+    return content_hash(policy.model_dump(mode="json"))
+
+
+def pin_segments(session: Session) -> list[PinnedSegment]:
+    """The current version of every active, live segment, highest priority first."""
+    rows = session.exec(
+        select(Segment, SegmentVersion)
+        .join(
+            SegmentVersion,
+            (col(SegmentVersion.segment_id) == col(Segment.id)) & (col(SegmentVersion.version) == col(Segment.version)),
+        )
+        .where(col(Segment.active).is_(True), col(Segment.deleted_at).is_(None))
+        .order_by(col(Segment.priority).desc(), col(Segment.id))
+    ).all()
+    pinned: list[PinnedSegment] = []
+    for segment, version in rows:
+        assert segment.id is not None and version.id is not None
+        pinned.append(
+            PinnedSegment(
+                segment_id=segment.id,
+                version_id=version.id,
+                version=version.version,
+                name=version.name,
+                content_hash=version.content_hash,
+                priority=segment.priority,
+                t1_threshold=segment.t1_threshold,
+                t2_threshold=segment.t2_threshold,
+            )
+        )
+    return pinned
+
+
+def _compiled(session: Session, pinned: Sequence[PinnedSegment]) -> dict[int, CompiledSegment]:
+    versions = session.exec(
+        select(SegmentVersion).where(col(SegmentVersion.id).in_([p.version_id for p in pinned]))
+    ).all()
+    return {v.id: compile_segment(v.name, v.requirements, v.nice_to_haves) for v in versions if v.id is not None}
+
+
+def _stored_grades(session: Session, version_ids: Sequence[int]) -> dict[str, tuple[int, str]]:
+    if not version_ids:
+        return {}
+    stmt = select(GradeRow.input_hash, GradeRow.id, GradeRow.status).where(
+        col(GradeRow.segment_version_id).in_(list(version_ids))
+    )
+    return {h: (gid, status) for h, gid, status in session.exec(stmt) if gid is not None}
+
+
+@dataclass
+class _Pair:
+    company_id: int
+    company_hash: str
+    profile: CompanyProfile
+    pinned: PinnedSegment
+    input_hash: str
+
+
+@dataclass
+class _Plan:
+    pinned: list[PinnedSegment]
+    compiled: dict[int, CompiledSegment]
+    reuse: dict[tuple[int, int], int] = field(default_factory=dict)  # (company_id, version_id) -> grade id
+    to_grade: list[_Pair] = field(default_factory=list)
+    retry: set[str] = field(default_factory=set)  # input hashes of stored failed grades, to be replaced
+    total: int = 0
+
+
+def _plan(session: Session, identity: EvaluatorIdentity) -> _Plan:
+    pinned = pin_segments(session)
+    plan = _Plan(pinned=pinned, compiled=_compiled(session, pinned))
+    stored = _stored_grades(session, [p.version_id for p in pinned])
+    for company_id, company_hash, profile in iter_profiles(session):
+        for p in pinned:
+            plan.total += 1
+            input_hash = grade_input_hash(company_hash, p.content_hash, identity)
+            found = stored.get(input_hash)
+            if found is not None and found[1] == "ok":
+                plan.reuse[(company_id, p.version_id)] = found[0]
+            else:
+                plan.to_grade.append(_Pair(company_id, company_hash, profile, p, input_hash))
+                if found is not None:
+                    plan.retry.add(input_hash)
+    return plan
+
+
+def _historical_usage(session: Session, identity: EvaluatorIdentity) -> tuple[float, float, float, int] | None:
+    stmt = select(
+        func.avg(GradeRow.tokens_in), func.avg(GradeRow.tokens_out), func.avg(GradeRow.cost_usd), func.count()
+    ).where(
+        GradeRow.evaluator == identity.evaluator,
+        GradeRow.model == identity.model,
+        GradeRow.status == "ok",
+        col(GradeRow.attempts) > 0,
+    )
+    avg_in, avg_out, avg_cost, count = session.exec(stmt).one()
+    if not count:
+        return None
+    return float(avg_in or 0), float(avg_out or 0), float(avg_cost or 0), int(count)
+
+
+def estimate_cycle(
+    engine: Engine, evaluator: Evaluator, *, estimator: UsageEstimator | None = None, sample: int = 20
+) -> CycleEstimate:
+    """Dry run: how many pairs a cycle would grade and what it would cost. Grades and writes nothing.
+
+    The per-pair estimate is the average of this evaluator and model's past grades when there are
+    any; otherwise ``estimator`` applied to a sample of the pairs; otherwise zero (offline).
+    """
+    identity = evaluator.identity
+    with Session(engine) as session:
+        plan = _plan(session, identity)
+        history = _historical_usage(session, identity)
+    n = len(plan.to_grade)
+    if history is not None:
+        avg_in, avg_out, avg_cost, count = history
+        basis = f"average of {count} past grades by {identity.evaluator}/{identity.model}"
+    elif estimator is not None and n:
+        picks = plan.to_grade[:: max(1, n // sample)][:sample]
+        usages = [estimator(p.profile, plan.compiled[p.pinned.version_id]) for p in picks]
+        avg_in = sum(u[0] for u in usages) / len(usages)
+        avg_out = sum(u[1] for u in usages) / len(usages)
+        avg_cost = sum(u[2] for u in usages) / len(usages)
+        basis = f"prompt size of {len(usages)} sampled pairs and the price table"
+    else:
+        avg_in = avg_out = avg_cost = 0.0
+        basis = "offline grading is free" if identity.evaluator == "offline" else "no history and no estimator"
+    return CycleEstimate(
+        evaluator=identity.evaluator,
+        model=identity.model,
+        pinned=plan.pinned,
+        pairs_total=plan.total,
+        pairs_to_grade=n,
+        pairs_reused=len(plan.reuse),
+        estimated_tokens_in=round(avg_in * n),
+        estimated_tokens_out=round(avg_out * n),
+        estimated_cost_usd=round(avg_cost * n, 6),
+        basis=basis,
+    )
+
+
+def _grade_values(pair: _Pair, grade: Grade, policy: ScoringPolicy, phash: str) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "input_hash": pair.input_hash,
+        "company_id": pair.company_id,
+        "segment_version_id": pair.pinned.version_id,
+        "company_hash": pair.company_hash,
+        "status": grade.status,
+        "results": [r.model_dump(mode="json") for r in grade.results],
+        "summary": grade.summary,
+        "error": grade.error,
+        "evaluator": grade.identity.evaluator,
+        "model": grade.identity.model,
+        "prompt_id": grade.identity.prompt_id,
+        "prompt_hash": grade.identity.prompt_hash,
+        "tokens_in": grade.usage.tokens_in,
+        "tokens_out": grade.usage.tokens_out,
+        "tokens_cached": grade.usage.tokens_cached,
+        "cost_usd": grade.usage.cost_usd,
+        "latency_ms": grade.usage.latency_ms,
+        "attempts": grade.usage.attempts,
+        "created_at": utcnow(),
+    }
+    if grade.status == "ok":
+        breakdown = score_grade(grade.results, policy=policy)
+        values.update(base_score=breakdown.score, disqualified=breakdown.tier is Tier.DISQUALIFIED, policy_hash=phash)
+    return values
+
+
+class _GradeWriter:
+    """Persists grades from the main thread: paid ones at once, free ones in small batches."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.pending: list[dict[str, Any]] = []
+        self.replacements: list[dict[str, Any]] = []
+        self.last_flush = time.monotonic()
+
+    def add(self, values: dict[str, Any], *, replace: bool, paid: bool) -> None:
+        (self.replacements if replace else self.pending).append(values)
+        if (
+            paid
+            or len(self.pending) + len(self.replacements) >= _FREE_BATCH
+            or (time.monotonic() - self.last_flush > _FREE_BATCH_SECONDS)
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.session.execute(insert(GradeRow), self.pending)
+        for values in self.replacements:  # a failed grade from an earlier cycle, now retried
+            self.session.execute(
+                update(GradeRow).where(col(GradeRow.input_hash) == values["input_hash"]).values(**values)
+            )
+        if self.pending or self.replacements:
+            self.session.commit()
+        self.pending, self.replacements = [], []
+        self.last_flush = time.monotonic()
+
+
+def run_cycle(
+    engine: Engine,
+    evaluator: Evaluator,
+    *,
+    concurrency: int = 1,
+    budget_usd: float | None = None,
+    estimator: UsageEstimator | None = None,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+    on_progress: ProgressCallback | None = None,
+    now: datetime | None = None,
+    generate: bool = True,
+) -> CycleReport:
+    """Run one prospecting cycle (see the module docstring). Safe to interrupt and run again."""
+    identity = evaluator.identity
+    phash = policy_hash(policy)
+    with Session(engine, expire_on_commit=False) as session:
+        _close_abandoned_cycles(session)
+        plan = _plan(session, identity)
+        cycle = Cycle.model_validate(
+            {
+                "evaluator": identity.evaluator,
+                "model": identity.model,
+                "prompt_id": identity.prompt_id,
+                "pinned": [p.model_dump() for p in plan.pinned],
+                "pairs_total": plan.total,
+                "budget_usd": budget_usd,
+            }
+        )
+        session.add(cycle)
+        session.commit()
+        assert cycle.id is not None
+        progress = CycleProgress(total=plan.total, done=len(plan.reuse), reused=len(plan.reuse))
+        if on_progress:
+            on_progress(progress)
+        history = _historical_usage(session, identity)
+        failures: list[str] = []
+        writer = _GradeWriter(session)
+        budget = _Budget(budget_usd, history[2] if history else None, estimator, plan.compiled)
+        pairs_by_hash = {p.input_hash: p for p in plan.to_grade}
+        try:
+            work = budget.admit(plan.to_grade, progress)
+            for input_hash, grade in grade_pairs(evaluator, work, concurrency=concurrency):
+                pair = pairs_by_hash[input_hash]
+                budget.settle(pair, grade)
+                paid = grade.usage.attempts > 0 or grade.usage.cost_usd > 0
+                writer.add(
+                    _grade_values(pair, grade, policy, phash),
+                    replace=input_hash in plan.retry,
+                    paid=paid,
+                )
+                progress.done += 1
+                progress.tokens_in += grade.usage.tokens_in
+                progress.tokens_out += grade.usage.tokens_out
+                progress.cost_usd += grade.usage.cost_usd
+                if grade.status == "ok":
+                    progress.graded += 1
+                else:
+                    progress.failed += 1
+                    failures.append(f"{pair.profile.domain} × {pair.pinned.name}: {grade.error}")
+                if on_progress:
+                    on_progress(progress)
+            writer.flush()
+        except BaseException:
+            writer.flush()
+            _finish(session, cycle, progress, status="interrupted", note="stopped before the end; run again to resume")
+            raise
+        progress.deferred = plan.total - progress.done
+        _write_memberships(session, cycle.id, plan, identity, policy, phash, now or utcnow())
+        tasks = generate_tasks(session, cycle.id, today=(now or utcnow()).date()) if generate else 0
+        status = "partial" if progress.deferred else "completed"
+        note = f"budget reached: {progress.deferred} pairs deferred to the next cycle" if progress.deferred else ""
+        cycle.tasks_created = tasks
+        _finish(session, cycle, progress, status=status, note=note)
+        return CycleReport(
+            cycle_id=cycle.id,
+            status=status,
+            evaluator=identity.evaluator,
+            pinned=plan.pinned,
+            pairs_total=plan.total,
+            pairs_graded=progress.graded,
+            pairs_reused=progress.reused,
+            pairs_failed=progress.failed,
+            pairs_deferred=progress.deferred,
+            tokens_in=progress.tokens_in,
+            tokens_out=progress.tokens_out,
+            cost_usd=round(progress.cost_usd, 6),
+            tasks_created=tasks,
+            failures=failures,
+            started_at=cycle.started_at,
+            finished_at=cycle.finished_at,
+        )
+
+
+class _Budget:
+    """Admits pairs for grading only while spent + in-flight estimates + the next pair fit the budget."""
+
+    def __init__(
+        self,
+        budget_usd: float | None,
+        historical_cost: float | None,
+        estimator: UsageEstimator | None,
+        compiled: dict[int, CompiledSegment],
+    ) -> None:
+        self.budget = budget_usd
+        self.estimator = estimator
+        self.compiled = compiled
+        self.spent = 0.0
+        self.reserved: dict[str, float] = {}
+        self.observed: list[float] = []
+        self.historical = historical_cost
+
+    def _estimate(self, pair: _Pair) -> float:
+        if self.observed:
+            return sum(self.observed) / len(self.observed)
+        if self.estimator is not None:
+            return self.estimator(pair.profile, self.compiled[pair.pinned.version_id])[2]
+        return self.historical or 0.0
+
+    def admit(
+        self, pairs: Sequence[_Pair], progress: CycleProgress
+    ) -> Iterator[tuple[str, CompanyProfile, CompiledSegment]]:
+        for pair in pairs:
+            if self.budget is not None:
+                cost = self._estimate(pair)
+                if self.spent + sum(self.reserved.values()) + cost > self.budget:
+                    logger.info("budget of $%.4f reached after $%.4f", self.budget, self.spent)
+                    return
+                self.reserved[pair.input_hash] = cost
+            yield pair.input_hash, pair.profile, self.compiled[pair.pinned.version_id]
+
+    def settle(self, pair: _Pair, grade: Grade) -> None:
+        self.reserved.pop(pair.input_hash, None)
+        self.spent += grade.usage.cost_usd
+        if grade.usage.attempts > 0:
+            self.observed.append(grade.usage.cost_usd)
+
+
+def _finish(session: Session, cycle: Cycle, progress: CycleProgress, *, status: str, note: str = "") -> None:
+    cycle.status = status
+    cycle.note = note
+    cycle.pairs_graded = progress.graded
+    cycle.pairs_reused = progress.reused
+    cycle.pairs_failed = progress.failed
+    cycle.pairs_deferred = progress.deferred
+    cycle.tokens_in = progress.tokens_in
+    cycle.tokens_out = progress.tokens_out
+    cycle.cost_usd = round(progress.cost_usd, 6)
+    cycle.finished_at = utcnow()
+    session.add(cycle)
+    session.commit()
+
+
+def _close_abandoned_cycles(session: Session) -> None:
+    """A cycle still 'running' when a new one starts was killed: say so."""
+    session.execute(
+        update(Cycle)
+        .where(col(Cycle.status) == "running")
+        .values(status="interrupted", note="process ended before the cycle finished", finished_at=utcnow())
+    )
+    session.commit()
+
+
+def _write_memberships(
+    session: Session,
+    cycle_id: int,
+    plan: _Plan,
+    identity: EvaluatorIdentity,
+    policy: ScoringPolicy,
+    phash: str,
+    now: datetime,
+) -> None:
+    """Snapshot tier and score of every successfully graded pair in this cycle."""
+    version_ids = [p.version_id for p in plan.pinned]
+    if not version_ids:
+        return
+    pinned_by_version = {p.version_id: p for p in plan.pinned}
+    signals: dict[int, list[Signal]] = {}
+    for row in session.exec(select(SignalRow)):
+        signals.setdefault(row.company_id, []).append(
+            Signal(type=row.type, topic=row.topic, strength=row.strength, observed_at=row.observed_at)
+        )
+    signal_points = {
+        cid: sum(c.points for c in signal_contributions(items, now, policy)) for cid, items in signals.items()
+    }
+    policies = {p.version_id: policy.with_thresholds(p.t1_threshold, p.t2_threshold) for p in plan.pinned}
+
+    stmt = sa_select(
+        col(GradeRow.id),
+        col(GradeRow.company_id),
+        col(GradeRow.segment_version_id),
+        col(GradeRow.base_score),
+        col(GradeRow.disqualified),
+        col(GradeRow.policy_hash),
+        col(GradeRow.input_hash),
+    ).where(col(GradeRow.segment_version_id).in_(version_ids), col(GradeRow.status) == "ok")
+    reuse_ids = set(plan.reuse.values())
+    graded_hashes = {p.input_hash for p in plan.to_grade}
+    rows: list[dict[str, Any]] = []
+    rescore: list[int] = []
+    for grade_id, company_id, version_id, base, disqualified, gphash, input_hash in session.execute(stmt):
+        if grade_id not in reuse_ids and input_hash not in graded_hashes:
+            continue  # graded by another evaluator, or for an older content of the company
+        assert grade_id is not None
+        if gphash != phash or base is None:
+            rescore.append(grade_id)
+            continue
+        rows.append(
+            _membership(
+                cycle_id,
+                pinned_by_version[version_id],
+                company_id,
+                grade_id,
+                base,
+                disqualified,
+                signal_points.get(company_id, 0.0),
+                policies[version_id],
+            )
+        )
+    for grade in session.exec(select(GradeRow).where(col(GradeRow.id).in_(rescore))) if rescore else ():
+        results = [CriterionResult.model_validate(r) for r in grade.results]
+        breakdown = score_grade(results, policy=policy)
+        grade.base_score = breakdown.score
+        grade.disqualified = breakdown.tier is Tier.DISQUALIFIED
+        grade.policy_hash = phash
+        session.add(grade)
+        assert grade.id is not None
+        rows.append(
+            _membership(
+                cycle_id,
+                pinned_by_version[grade.segment_version_id],
+                grade.company_id,
+                grade.id,
+                breakdown.score,
+                grade.disqualified,
+                signal_points.get(grade.company_id, 0.0),
+                policies[grade.segment_version_id],
+            )
+        )
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Membership), rows[start : start + 5000])
+    session.commit()
+
+
+def _membership(
+    cycle_id: int,
+    pinned: PinnedSegment,
+    company_id: int,
+    grade_id: int,
+    base: float,
+    disqualified: bool,
+    signal_points: float,
+    policy: ScoringPolicy,
+) -> dict[str, Any]:
+    if disqualified:
+        score, tier = base, Tier.DISQUALIFIED
+    else:
+        score = round(min(100.0, base + signal_points), 2)
+        tier = tier_for(score, policy)
+    return {
+        "cycle_id": cycle_id,
+        "segment_id": pinned.segment_id,
+        "segment_version_id": pinned.version_id,
+        "company_id": company_id,
+        "grade_id": grade_id,
+        "tier": tier.value,
+        "tier_rank": tier.rank,
+        "score": score,
+        "rank_key": tier.rank * 1000 + (100 - score),
+    }

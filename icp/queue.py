@@ -1,0 +1,543 @@
+"""What SDRs and leaders read after a cycle: the ranked queue, explanations, changes, trends, overlaps.
+
+Everything here reads the most recent finished cycle (``completed`` or ``partial``) unless a cycle
+id is given, so the queue never shows a half-written snapshot.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from icp.companies import company_signals
+from icp.domain import CriterionResult, Tier
+from icp.domain import Grade as Grade_
+from icp.errors import NotFoundError
+from icp.evaluators.base import Evaluator
+from icp.scoring import DEFAULT_POLICY, ScoreBreakdown, ScoringPolicy, score_grade
+from icp.store.tables import Company, Cycle, Grade, Membership, Motion, MotionSegment, Segment, SegmentVersion, utcnow
+
+FINISHED = ("completed", "partial")
+
+
+class CriterionView(BaseModel):
+    """One criterion's verdict for one account."""
+
+    id: str
+    kind: str
+    text: str
+    verdict: str
+    evidence: str
+    confidence: float
+    source: str
+    note: str = ""
+
+
+class QueueEntry(BaseModel):
+    """One ranked account in one segment. The JSON field names are a stable interface."""
+
+    rank: int
+    company_name: str
+    domain: str
+    segment: str
+    segment_version: int
+    tier: str
+    fit_score: float
+    summary: str
+    criteria: list[CriterionView]
+    company_id: int
+    segment_id: int
+    grade_id: int
+    cycle_id: int
+    evaluator: str
+    model: str | None
+    prompt_id: str | None
+
+
+def latest_cycle_id(session: Session) -> int | None:
+    """The newest finished cycle, if any."""
+    return session.exec(
+        select(Cycle.id).where(col(Cycle.status).in_(FINISHED)).order_by(col(Cycle.id).desc()).limit(1)
+    ).first()
+
+
+def _segment_ids_for(session: Session, segment: str | None, motion: str | None) -> list[int] | None:
+    ids: list[int] | None = None
+    if segment:
+        row = session.exec(
+            select(Segment).where(Segment.name_key == segment.strip().casefold(), col(Segment.deleted_at).is_(None))
+        ).first()
+        if row is None or row.id is None:
+            raise NotFoundError(f"No segment named {segment!r}. See `icp segments list`.")
+        ids = [row.id]
+    if motion:
+        m = session.exec(select(Motion).where(Motion.name == motion)).first()
+        if m is None:
+            raise NotFoundError(f"No motion named {motion!r}. See `icp motions list`.")
+        motion_ids = list(session.exec(select(MotionSegment.segment_id).where(MotionSegment.motion_id == m.id)))
+        ids = motion_ids if ids is None else [i for i in ids if i in motion_ids]
+    return ids
+
+
+def _criteria(results: Sequence[dict[str, object]]) -> list[CriterionView]:
+    views = []
+    for r in results:
+        result = CriterionResult.model_validate(r)
+        views.append(
+            CriterionView(
+                id=result.id,
+                kind=result.kind.value,
+                text=result.text,
+                verdict=result.verdict.value,
+                evidence=result.evidence,
+                confidence=result.confidence,
+                source=result.source,
+                note=result.note,
+            )
+        )
+    return views
+
+
+def ranked_queue(
+    session: Session,
+    *,
+    segment: str | None = None,
+    motion: str | None = None,
+    tier: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+    cycle_id: int | None = None,
+    include_disqualified: bool = False,
+) -> list[QueueEntry]:
+    """Accounts ranked by tier, then fit score, from the latest finished cycle (or ``cycle_id``)."""
+    cycle_id = cycle_id or latest_cycle_id(session)
+    if cycle_id is None:
+        return []
+    segment_ids = _segment_ids_for(session, segment, motion)
+    stmt = select(Membership).where(Membership.cycle_id == cycle_id)
+    if segment_ids is not None:
+        stmt = stmt.where(col(Membership.segment_id).in_(segment_ids))
+    if tier:
+        stmt = stmt.where(Membership.tier == Tier(tier).value)
+    elif not include_disqualified:
+        stmt = stmt.where(col(Membership.tier_rank) < Tier.DISQUALIFIED.rank)
+    stmt = stmt.order_by(col(Membership.rank_key), col(Membership.company_id)).offset(offset)
+    if limit:
+        stmt = stmt.limit(limit)
+    memberships = session.exec(stmt).all()
+    if not memberships:
+        return []
+    companies = {
+        c.id: c for c in session.exec(select(Company).where(col(Company.id).in_([m.company_id for m in memberships])))
+    }
+    grades = {g.id: g for g in session.exec(select(Grade).where(col(Grade.id).in_([m.grade_id for m in memberships])))}
+    versions = {
+        v.id: v
+        for v in session.exec(
+            select(SegmentVersion).where(col(SegmentVersion.id).in_({m.segment_version_id for m in memberships}))
+        )
+    }
+    entries = []
+    for index, m in enumerate(memberships, start=offset + 1):
+        company, grade, version = companies[m.company_id], grades[m.grade_id], versions[m.segment_version_id]
+        entries.append(
+            QueueEntry(
+                rank=index,
+                company_name=company.name,
+                domain=company.domain,
+                segment=version.name,
+                segment_version=version.version,
+                tier=m.tier,
+                fit_score=m.score,
+                summary=grade.summary,
+                criteria=_criteria(grade.results),
+                company_id=m.company_id,
+                segment_id=m.segment_id,
+                grade_id=m.grade_id,
+                cycle_id=cycle_id,
+                evaluator=grade.evaluator,
+                model=grade.model,
+                prompt_id=grade.prompt_id,
+            )
+        )
+    return entries
+
+
+class GradeAudit(BaseModel):
+    """What produced a grade: shown next to it so an SDR can trust (or challenge) it."""
+
+    grade_id: int
+    input_hash: str
+    evaluator: str
+    model: str | None
+    prompt_id: str | None
+    prompt_hash: str | None
+    segment_version: int
+    tokens_in: int
+    tokens_out: int
+    tokens_cached: int
+    cost_usd: float
+    latency_ms: float
+    attempts: int
+    created_at: datetime
+
+
+def score_breakdown(
+    session: Session, grade_id: int, *, now: datetime | None = None, policy: ScoringPolicy = DEFAULT_POLICY
+) -> ScoreBreakdown:
+    """Recompute a stored grade's score with the company's signals, contribution by contribution."""
+    grade = session.get(Grade, grade_id)
+    if grade is None:
+        raise NotFoundError(f"No grade with id {grade_id}.")
+    results = [CriterionResult.model_validate(r) for r in grade.results]
+    return score_grade(results, signals=company_signals(session, grade.company_id), now=now or utcnow(), policy=policy)
+
+
+def grade_audit(session: Session, grade_id: int) -> GradeAudit:
+    """The provenance of one stored grade."""
+    grade = session.get(Grade, grade_id)
+    if grade is None:
+        raise NotFoundError(f"No grade with id {grade_id}.")
+    version = session.get(SegmentVersion, grade.segment_version_id)
+    assert grade.id is not None and version is not None
+    return GradeAudit(
+        grade_id=grade.id,
+        input_hash=grade.input_hash,
+        evaluator=grade.evaluator,
+        model=grade.model,
+        prompt_id=grade.prompt_id,
+        prompt_hash=grade.prompt_hash,
+        segment_version=version.version,
+        tokens_in=grade.tokens_in,
+        tokens_out=grade.tokens_out,
+        tokens_cached=grade.tokens_cached,
+        cost_usd=grade.cost_usd,
+        latency_ms=grade.latency_ms,
+        attempts=grade.attempts,
+        created_at=grade.created_at,
+    )
+
+
+class CycleInfo(BaseModel):
+    """One cycle in the history."""
+
+    id: int
+    status: str
+    evaluator: str
+    model: str | None
+    segments: int
+    pairs_total: int
+    pairs_graded: int
+    pairs_reused: int
+    pairs_failed: int
+    pairs_deferred: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    tasks_created: int
+    started_at: datetime
+    finished_at: datetime | None
+    note: str
+
+
+def cycle_history(session: Session, limit: int = 20) -> list[CycleInfo]:
+    """Cycles, newest first."""
+    rows = session.exec(select(Cycle).order_by(col(Cycle.id).desc()).limit(limit)).all()
+    return [CycleInfo.model_validate({**c.model_dump(), "segments": len(c.pinned)}) for c in rows if c.id is not None]
+
+
+class TierChange(BaseModel):
+    """A company whose tier in a segment moved between two cycles, and why."""
+
+    segment: str
+    company_name: str
+    domain: str
+    from_tier: str
+    to_tier: str
+    from_score: float | None
+    to_score: float | None
+    reasons: list[str] = Field(
+        description="Criteria whose verdict flipped, e.g. 'R2 200–2,000 employees: met → not_met'."
+    )
+
+
+def _previous_finished(session: Session, cycle_id: int) -> int | None:
+    return session.exec(
+        select(Cycle.id)
+        .where(col(Cycle.status).in_(FINISHED), col(Cycle.id) < cycle_id)
+        .order_by(col(Cycle.id).desc())
+        .limit(1)
+    ).first()
+
+
+def _flips(before: Sequence[dict[str, object]], after: Sequence[dict[str, object]]) -> list[str]:
+    old = {str(r["id"]): r for r in before}
+    new = {str(r["id"]): r for r in after}
+    reasons = []
+    for cid, r in new.items():
+        prior = old.get(cid)
+        if prior is None:
+            reasons.append(f"{cid} {r['text']}: new criterion ({r['verdict']})")
+        elif prior["verdict"] != r["verdict"]:
+            detail = f" — {r['evidence']}" if r.get("evidence") else ""
+            reasons.append(f"{cid} {r['text']}: {prior['verdict']} → {r['verdict']}{detail}")
+    reasons.extend(f"{cid} {r['text']}: removed" for cid, r in old.items() if cid not in new)
+    return reasons
+
+
+def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 500) -> list[TierChange]:
+    """Tier changes between a finished cycle (default: the latest) and the finished cycle before it."""
+    current = cycle_id or latest_cycle_id(session)
+    if current is None:
+        return []
+    previous = _previous_finished(session, current)
+    if previous is None:
+        return []
+
+    def snapshot(cid: int) -> dict[tuple[int, int], Membership]:
+        return {
+            (m.segment_id, m.company_id): m for m in session.exec(select(Membership).where(Membership.cycle_id == cid))
+        }
+
+    before, after = snapshot(previous), snapshot(current)
+    changed = [
+        (key, before.get(key), after.get(key))
+        for key in set(before) | set(after)
+        if (before.get(key).tier if key in before else None) != (after.get(key).tier if key in after else None)  # type: ignore[union-attr]
+    ]
+    changed.sort(key=lambda item: (item[2].rank_key if item[2] else 9999, item[0]))
+    changed = changed[:limit]
+    grade_ids = {m.grade_id for _, b, a in changed for m in (b, a) if m is not None}
+    grades = {g.id: g for g in session.exec(select(Grade).where(col(Grade.id).in_(grade_ids)))} if grade_ids else {}
+    company_ids = {key[1] for key, _, _ in changed}
+    companies = {c.id: c for c in session.exec(select(Company).where(col(Company.id).in_(company_ids)))}
+    segments = {s.id: s for s in session.exec(select(Segment))}
+    out = []
+    for (segment_id, company_id), b, a in changed:
+        reasons: list[str] = []
+        if b is not None and a is not None:
+            reasons = _flips(grades[b.grade_id].results, grades[a.grade_id].results)
+            if not reasons:
+                reasons = [f"score moved from {b.score:g} to {a.score:g} (signals or scoring policy)"]
+        elif a is None:
+            reasons = ["not graded in the latest cycle (failed, deferred, or the segment was switched off)"]
+        else:
+            reasons = ["first graded in the latest cycle"]
+        company = companies[company_id]
+        out.append(
+            TierChange(
+                segment=segments[segment_id].name,
+                company_name=company.name,
+                domain=company.domain,
+                from_tier=b.tier if b else "—",
+                to_tier=a.tier if a else "—",
+                from_score=b.score if b else None,
+                to_score=a.score if a else None,
+                reasons=reasons,
+            )
+        )
+    return out
+
+
+class SegmentStats(BaseModel):
+    """Members of one segment in the latest cycle, and how that moved over the last 7 days."""
+
+    segment_id: int
+    segment: str
+    members: int
+    t1: int
+    t2: int
+    t3: int
+    joined_7d: int
+    left_7d: int
+
+
+def segment_stats(session: Session, *, now: datetime | None = None, days: int = 7) -> dict[int, SegmentStats]:
+    """Member counts per segment in the latest finished cycle, with joined/left over ``days``.
+
+    The baseline is the newest finished cycle that started at least ``days`` ago, or else the oldest
+    finished cycle before the latest; with a single cycle, every member counts as joined.
+    """
+    current = latest_cycle_id(session)
+    if current is None:
+        return {}
+    now = now or utcnow()
+    baseline = session.exec(
+        select(Cycle.id)
+        .where(col(Cycle.status).in_(FINISHED), col(Cycle.started_at) <= now - timedelta(days=days))
+        .order_by(col(Cycle.id).desc())
+        .limit(1)
+    ).first()
+    if baseline is None:
+        baseline = session.exec(
+            select(Cycle.id)
+            .where(col(Cycle.status).in_(FINISHED), col(Cycle.id) < current)
+            .order_by(col(Cycle.id))
+            .limit(1)
+        ).first()
+
+    def members(cid: int | None) -> dict[int, set[int]]:
+        found: dict[int, set[int]] = defaultdict(set)
+        if cid is None:
+            return found
+        stmt = sa_select(col(Membership.segment_id), col(Membership.company_id)).where(
+            col(Membership.cycle_id) == cid, col(Membership.tier_rank) < Tier.DISQUALIFIED.rank
+        )
+        for segment_id, company_id in session.execute(stmt):
+            found[segment_id].add(company_id)
+        return found
+
+    now_members, then_members = members(current), members(baseline)
+    tiers: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    stmt = (
+        sa_select(col(Membership.segment_id), col(Membership.tier), func.count())
+        .where(col(Membership.cycle_id) == current)
+        .group_by(col(Membership.segment_id), col(Membership.tier))
+    )
+    for segment_id, tier, count in session.execute(stmt):
+        tiers[segment_id][tier] = count
+    names = {s.id: s.name for s in session.exec(select(Segment))}
+    stats = {}
+    for segment_id in set(tiers) | set(now_members):
+        current_set, before_set = now_members.get(segment_id, set()), then_members.get(segment_id, set())
+        stats[segment_id] = SegmentStats(
+            segment_id=segment_id,
+            segment=names.get(segment_id, "?"),
+            members=len(current_set),
+            t1=tiers[segment_id].get("T1", 0),
+            t2=tiers[segment_id].get("T2", 0),
+            t3=tiers[segment_id].get("T3", 0),
+            joined_7d=len(current_set - before_set),
+            left_7d=len(before_set - current_set),
+        )
+    return stats
+
+
+class Overlap(BaseModel):
+    """Two segments whose members are largely the same accounts."""
+
+    segment_a: str
+    segment_b: str
+    members_a: int
+    members_b: int
+    shared: int
+    jaccard: float
+    suggestion: str
+
+
+def segment_overlaps(session: Session, *, cycle_id: int | None = None, threshold: float = 0.5) -> list[Overlap]:
+    """Pairs of segments whose member sets overlap with Jaccard ≥ ``threshold`` in a cycle."""
+    cycle_id = cycle_id or latest_cycle_id(session)
+    if cycle_id is None:
+        return []
+    sets: dict[int, set[int]] = defaultdict(set)
+    stmt = sa_select(col(Membership.segment_id), col(Membership.company_id)).where(
+        col(Membership.cycle_id) == cycle_id, col(Membership.tier_rank) < Tier.DISQUALIFIED.rank
+    )
+    for segment_id, company_id in session.execute(stmt):
+        sets[segment_id].add(company_id)
+    names = {s.id: s.name for s in session.exec(select(Segment))}
+    ids = sorted(sets)
+    found = []
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            shared = len(sets[a] & sets[b])
+            union = len(sets[a] | sets[b])
+            jaccard = shared / union if union else 0.0
+            if jaccard >= threshold:
+                found.append(
+                    Overlap(
+                        segment_a=names[a],
+                        segment_b=names[b],
+                        members_a=len(sets[a]),
+                        members_b=len(sets[b]),
+                        shared=shared,
+                        jaccard=round(jaccard, 3),
+                        suggestion=(
+                            f"{jaccard:.0%} of their members are shared: consider merging them, or sharpen one "
+                            "segment's requirements so each names a distinct kind of account."
+                        ),
+                    )
+                )
+    return sorted(found, key=lambda o: -o.jaccard)
+
+
+class MembershipPoint(BaseModel):
+    """Member count of one segment and tier in one cycle (for charts over time)."""
+
+    cycle_id: int
+    started_at: datetime
+    segment: str
+    tier: str
+    count: int
+
+
+def membership_over_time(session: Session, *, cycles: int = 30) -> list[MembershipPoint]:
+    """Members per segment and tier for the last ``cycles`` finished cycles, oldest first."""
+    recent = session.exec(
+        select(Cycle).where(col(Cycle.status).in_(FINISHED)).order_by(col(Cycle.id).desc()).limit(cycles)
+    ).all()
+    if not recent:
+        return []
+    started = {c.id: c.started_at for c in recent}
+    names = {s.id: s.name for s in session.exec(select(Segment))}
+    stmt = (
+        sa_select(col(Membership.cycle_id), col(Membership.segment_id), col(Membership.tier), func.count())
+        .where(col(Membership.cycle_id).in_(list(started)), col(Membership.tier_rank) < Tier.DISQUALIFIED.rank)
+        .group_by(col(Membership.cycle_id), col(Membership.segment_id), col(Membership.tier))
+        .order_by(col(Membership.cycle_id))
+    )
+    return [
+        MembershipPoint(cycle_id=cid, started_at=started[cid], segment=names.get(sid, "?"), tier=tier, count=count)
+        for cid, sid, tier, count in session.execute(stmt)
+    ]
+
+
+class PairGrade(BaseModel):
+    """One company graded live against one segment's current version, with its score breakdown."""
+
+    company_name: str
+    domain: str
+    segment: str
+    segment_version: int
+    grade: Grade_
+    breakdown: ScoreBreakdown
+
+
+def grade_company(
+    session: Session,
+    evaluator: Evaluator,
+    segment: str,
+    domain: str,
+    *,
+    now: datetime | None = None,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+) -> PairGrade:
+    """Grade one pair now (nothing stored): what ``icp grade`` prints and the UI's "try it" uses."""
+    from icp.companies import get_company, profile_of
+    from icp.criteria import compile_segment
+    from icp.segments import get_segment
+
+    info = get_segment(session, segment)
+    company = get_company(session, domain)
+    assert company.id is not None
+    compiled = compile_segment(info.name, info.requirements, info.nice_to_haves)
+    grade = evaluator.grade(profile_of(company), compiled)
+    segment_policy = policy.with_thresholds(info.t1_threshold, info.t2_threshold)
+    breakdown = score_grade(
+        grade.results, signals=company_signals(session, company.id), now=now or utcnow(), policy=segment_policy
+    )
+    return PairGrade(
+        company_name=company.name,
+        domain=company.domain,
+        segment=info.name,
+        segment_version=info.version,
+        grade=grade,
+        breakdown=breakdown,
+    )

@@ -1,0 +1,318 @@
+"""Prospecting motions and the tasks each cycle generates for them.
+
+A motion targets one or more segments and says, per tier, which play to run, on which channel and
+within how many days (the SLA). After a cycle, each active motion receives tasks for the members of
+its segments, best first (tier, then score), up to its capacity of open tasks:
+
+- a company is worked under its **primary segment** — the highest-priority segment it is a member
+  of, then the higher score — so one account is never prospected by two motions at once;
+- a company that already holds an open task in a motion gets no second one;
+- a task copies the company, segment name and version, tier, score and reasons, so editing or
+  deleting the segment later never changes work already handed out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from icp.domain import CriterionResult, Tier
+from icp.errors import ConflictError, InputError, NotFoundError
+from icp.scoring import top_reasons
+from icp.store.tables import (
+    Company,
+    Grade,
+    Membership,
+    Motion,
+    MotionSegment,
+    ProspectingTask,
+    Segment,
+    SegmentVersion,
+    utcnow,
+)
+
+
+class Play(BaseModel):
+    """What to do with an account of one tier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str = "email"
+    sla_days: int = Field(default=7, ge=0, le=365)
+    play: str = ""
+
+
+DEFAULT_PLAYS: dict[str, Play] = {
+    "T1": Play(channel="phone + email", sla_days=2, play="Personal outreach to the economic buyer."),
+    "T2": Play(channel="email sequence", sla_days=5, play="Targeted sequence to the buying team."),
+    "T3": Play(channel="nurture", sla_days=14, play="Add to nurture; re-score next cycle."),
+}
+
+
+class MotionSpec(BaseModel):
+    """A motion as written in a file or a form."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    segments: list[str] = Field(min_length=1)
+    capacity: int = Field(default=100, ge=0)
+    plays: dict[Tier, Play] = Field(default_factory=lambda: {Tier(k): v for k, v in DEFAULT_PLAYS.items()})
+    active: bool = True
+
+
+class MotionInfo(BaseModel):
+    """A motion as listed."""
+
+    id: int
+    name: str
+    description: str
+    segments: list[str]
+    capacity: int
+    open_tasks: int
+    plays: dict[str, Play]
+    active: bool
+
+
+def _segment_ids(session: Session, names: Sequence[str]) -> list[int]:
+    ids: list[int] = []
+    for name in names:
+        row = session.exec(
+            select(Segment).where(Segment.name_key == name.strip().casefold(), col(Segment.deleted_at).is_(None))
+        ).first()
+        if row is None or row.id is None:
+            raise NotFoundError(f"No segment named {name!r}; a motion can only target existing segments.")
+        ids.append(row.id)
+    return ids
+
+
+def create_motion(session: Session, spec: MotionSpec) -> MotionInfo:
+    """Create a motion targeting existing segments."""
+    if session.exec(select(Motion).where(Motion.name == spec.name)).first() is not None:
+        raise ConflictError(f"A motion named {spec.name!r} already exists.")
+    segment_ids = _segment_ids(session, spec.segments)
+    plays = {
+        **{k: v.model_dump() for k, v in DEFAULT_PLAYS.items()},
+        **{k.value: v.model_dump() for k, v in spec.plays.items()},
+    }
+    plays.pop(Tier.DISQUALIFIED.value, None)
+    motion = Motion.model_validate(
+        {
+            "name": spec.name,
+            "description": spec.description,
+            "capacity": spec.capacity,
+            "plays": plays,
+            "active": spec.active,
+        }
+    )
+    session.add(motion)
+    session.flush()
+    assert motion.id is not None
+    for segment_id in dict.fromkeys(segment_ids):
+        session.add(MotionSegment.model_validate({"motion_id": motion.id, "segment_id": segment_id}))
+    session.commit()
+    return get_motion(session, spec.name)
+
+
+def import_motions(session: Session, path: Path) -> list[str]:
+    """Create the motions in a JSON list file that do not exist yet; returns the names created."""
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"Cannot read motions from {path}: {exc}") from exc
+    created: list[str] = []
+    for index, item in enumerate(items, start=1):
+        try:
+            spec = MotionSpec.model_validate(item)
+        except ValidationError as exc:
+            raise InputError(f"{path.name} item {index}: {exc.errors()[0]['msg']}") from exc
+        if session.exec(select(Motion).where(Motion.name == spec.name)).first() is None:
+            create_motion(session, spec)
+            created.append(spec.name)
+    return created
+
+
+def _motion_info(session: Session, motion: Motion) -> MotionInfo:
+    names = session.exec(
+        select(Segment.name)
+        .join(MotionSegment, col(MotionSegment.segment_id) == col(Segment.id))
+        .where(MotionSegment.motion_id == motion.id)
+        .order_by(Segment.name)
+    ).all()
+    open_count = session.exec(
+        select(func.count())
+        .select_from(ProspectingTask)
+        .where(ProspectingTask.motion_id == motion.id, ProspectingTask.status == "open")
+    ).one()
+    assert motion.id is not None
+    return MotionInfo(
+        id=motion.id,
+        name=motion.name,
+        description=motion.description,
+        segments=list(names),
+        capacity=motion.capacity,
+        open_tasks=int(open_count),
+        plays={k: Play.model_validate(v) for k, v in motion.plays.items()},
+        active=motion.active,
+    )
+
+
+def get_motion(session: Session, name: str) -> MotionInfo:
+    """A motion by name."""
+    motion = session.exec(select(Motion).where(Motion.name == name)).first()
+    if motion is None:
+        raise NotFoundError(f"No motion named {name!r}. See `icp motions list`.")
+    return _motion_info(session, motion)
+
+
+def list_motions(session: Session) -> list[MotionInfo]:
+    """Every motion, by name."""
+    return [_motion_info(session, m) for m in session.exec(select(Motion).order_by(Motion.name))]
+
+
+class TaskInfo(BaseModel):
+    """A prospecting task as shown to an SDR."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    motion_name: str
+    rank: int
+    company_name: str
+    company_domain: str
+    segment_name: str
+    segment_version: int
+    tier: str
+    score: float
+    play: str
+    channel: str
+    due_date: date
+    status: str
+    reasons: list[str]
+    cycle_id: int
+    created_at: datetime
+    completed_at: datetime | None
+
+
+def list_tasks(
+    session: Session, *, motion: str | None = None, status: str | None = "open", limit: int | None = None
+) -> list[TaskInfo]:
+    """Tasks, best first within each motion (open ones by default)."""
+    stmt = select(ProspectingTask)
+    if motion:
+        stmt = stmt.where(ProspectingTask.motion_name == motion)
+    if status:
+        stmt = stmt.where(ProspectingTask.status == status)
+    stmt = stmt.order_by(
+        col(ProspectingTask.motion_name), col(ProspectingTask.cycle_id).desc(), col(ProspectingTask.rank)
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return [TaskInfo.model_validate(t) for t in session.exec(stmt)]
+
+
+def complete_task(session: Session, task_id: int) -> TaskInfo:
+    """Mark a task done; its company can receive a new task in that motion on a later cycle."""
+    task = session.get(ProspectingTask, task_id)
+    if task is None:
+        raise NotFoundError(f"No task with id {task_id}. See `icp tasks list`.")
+    if task.status != "done":
+        task.status = "done"
+        task.completed_at = utcnow()
+        session.add(task)
+        session.commit()
+    return TaskInfo.model_validate(task)
+
+
+def generate_tasks(session: Session, cycle_id: int, *, today: date | None = None) -> int:
+    """Create the tasks of one cycle for every active motion; returns how many were created. Commits."""
+    today = today or utcnow().date()
+    memberships = session.exec(
+        select(Membership, Segment.priority)
+        .join(Segment, col(Segment.id) == col(Membership.segment_id))
+        .where(Membership.cycle_id == cycle_id, col(Membership.tier_rank) < Tier.DISQUALIFIED.rank)
+    ).all()
+    # Primary segment per company: highest segment priority, then highest score, then lowest segment id.
+    primary: dict[int, Membership] = {}
+    primary_key: dict[int, tuple[int, float, int]] = {}
+    for membership, priority in memberships:
+        key = (priority, membership.score, -membership.segment_id)
+        if membership.company_id not in primary or key > primary_key[membership.company_id]:
+            primary[membership.company_id] = membership
+            primary_key[membership.company_id] = key
+
+    created = 0
+    motions = session.exec(select(Motion).where(col(Motion.active).is_(True)).order_by(Motion.name)).all()
+    for motion in motions:
+        segment_ids = set(
+            session.exec(select(MotionSegment.segment_id).where(MotionSegment.motion_id == motion.id)).all()
+        )
+        candidates = sorted(
+            (m for m in primary.values() if m.segment_id in segment_ids), key=lambda m: (m.rank_key, m.company_id)
+        )
+        open_companies = set(
+            session.exec(
+                select(ProspectingTask.company_id).where(
+                    ProspectingTask.motion_id == motion.id, ProspectingTask.status == "open"
+                )
+            ).all()
+        )
+        room = motion.capacity - len(open_companies)
+        chosen = [m for m in candidates if m.company_id not in open_companies][: max(room, 0)]
+        created += _write_tasks(session, motion, cycle_id, chosen, today)
+    session.commit()
+    return created
+
+
+def _write_tasks(session: Session, motion: Motion, cycle_id: int, chosen: Sequence[Membership], today: date) -> int:
+    if not chosen:
+        return 0
+    assert motion.id is not None
+    companies = {
+        c.id: c for c in session.exec(select(Company).where(col(Company.id).in_([m.company_id for m in chosen])))
+    }
+    grades = {g.id: g for g in session.exec(select(Grade).where(col(Grade.id).in_([m.grade_id for m in chosen])))}
+    versions = {
+        v.id: v
+        for v in session.exec(
+            select(SegmentVersion).where(col(SegmentVersion.id).in_({m.segment_version_id for m in chosen}))
+        )
+    }
+    plays: Mapping[str, Any] = motion.plays
+    for rank, membership in enumerate(chosen, start=1):
+        company = companies[membership.company_id]
+        version = versions[membership.segment_version_id]
+        grade = grades[membership.grade_id]
+        play = Play.model_validate(plays.get(membership.tier) or DEFAULT_PLAYS[membership.tier].model_dump())
+        results = [CriterionResult.model_validate(r) for r in grade.results]
+        session.add(
+            ProspectingTask.model_validate(
+                {
+                    "cycle_id": cycle_id,
+                    "motion_id": motion.id,
+                    "motion_name": motion.name,
+                    "company_id": company.id,
+                    "company_name": company.name,
+                    "company_domain": company.domain,
+                    "segment_id": membership.segment_id,
+                    "segment_name": version.name,
+                    "segment_version": version.version,
+                    "tier": membership.tier,
+                    "score": membership.score,
+                    "rank": rank,
+                    "play": play.play,
+                    "channel": play.channel,
+                    "reasons": top_reasons(results),
+                    "due_date": today + timedelta(days=play.sla_days),
+                }
+            )
+        )
+    return len(chosen)
