@@ -1,0 +1,440 @@
+"""The offline evaluator: deterministic rules, no network, no cost.
+
+Structured checks decide what the company's fields can decide; criteria without structure are
+matched by keywords and synonyms against industry, tags, technologies and description; anything
+else is ``unknown``. It never answers ``not_met`` from missing data, and every piece of evidence is
+a ``field: value`` reference or an exact quote, so the grounding rule of the LLM evaluator holds here
+too. The hybrid evaluator uses :func:`decide_by_check` to spend model calls only where rules cannot
+decide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from icp.checks import CheckOutcome, company_facts, evaluate_facts, quote
+from icp.criteria import CompiledSegment, Criterion
+from icp.domain import (
+    CompanyProfile,
+    CriterionKind,
+    CriterionResult,
+    EvaluatorIdentity,
+    Grade,
+    Usage,
+    Verdict,
+    VerdictSource,
+)
+
+# Part of every offline grade's input hash: bump it whenever parsing or rule logic changes, so stored
+# grades produced by older rules are recomputed instead of reused.
+RULES_VERSION = "rules-v1"
+
+KEYWORD_CONFIDENCE = 0.6
+
+# Go-to-market concepts people write in many ways: (criterion wording, company wording).
+_CONCEPTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(crit, re.I), re.compile(comp, re.I))
+    for crit, comp in (
+        (
+            r"product[- ]led|\bplg\b|self[- ]serve|freemium",
+            r"product[- ]led|\bplg\b|self[- ]serve|freemium|free trial|free plan|free tier",
+        ),
+        (
+            r"sales (?:team|org)|\bsdrs?\b|\bbdrs?\b|account executives|sales reps|outbound",
+            r"\bsdrs?\b|\bbdrs?\b|sales team|account executives?|sales reps?|sales development|outbound",
+        ),
+        (r"remote|distributed", r"remote[- ]first|fully remote|distributed (?:team|company)|\bremote\b"),
+        (r"\bhiring\b|open roles|growing (?:the |their )?team", r"\bhiring\b|open roles|open positions|join our team"),
+        (
+            r"enterprise (?:customers|clients|buyers|accounts)|sells? to (?:the )?enterprises?|fortune \d+|upmarket",
+            r"enterprise (?:customers|clients)|fortune (?:500|1000)|global 2000|\benterprises\b|large enterprises",
+        ),
+        (
+            r"international|global|multinational|multiple countries|worldwide",
+            r"\bglobal\b|worldwide|international|offices in|multinational|\d+ countries",
+        ),
+        (r"open[- ]source|\boss\b", r"open[- ]source|\boss\b"),
+        (r"\bapis?\b|api[- ]first", r"\bapis?\b|api[- ]first"),
+        (
+            r"regulated|compliance|soc ?2|hipaa|gdpr|iso 27001",
+            r"regulated|compliance|compliant|soc ?2|hipaa|gdpr|iso 27001",
+        ),
+        (r"subscription|recurring revenue", r"subscription|recurring revenue"),
+        (r"mobile apps?|\bios\b|android", r"mobile apps?|\bios\b|android|app store"),
+        (
+            r"usage[- ]based|consumption[- ]based|pay[- ]as[- ]you[- ]go",
+            r"usage[- ]based|consumption[- ]based|pay[- ]as[- ]you[- ]go",
+        ),
+        (
+            r"channel partners?|resellers?|partner program",
+            r"channel partners?|resellers?|partner program|partner network",
+        ),
+    )
+)
+
+# Words that carry no observable meaning on their own ("companies that could use our product").
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "was",
+        "were",
+        "has",
+        "have",
+        "having",
+        "had",
+        "their",
+        "its",
+        "our",
+        "your",
+        "my",
+        "we",
+        "they",
+        "them",
+        "it",
+        "this",
+        "these",
+        "those",
+        "there",
+        "here",
+        "at",
+        "as",
+        "by",
+        "from",
+        "into",
+        "than",
+        "then",
+        "so",
+        "such",
+        "very",
+        "really",
+        "also",
+        "just",
+        "only",
+        "more",
+        "most",
+        "less",
+        "least",
+        "much",
+        "many",
+        "some",
+        "any",
+        "all",
+        "each",
+        "every",
+        "other",
+        "own",
+        "same",
+        "not",
+        "no",
+        "nor",
+        "company",
+        "companies",
+        "business",
+        "businesses",
+        "firm",
+        "firms",
+        "organization",
+        "organizations",
+        "organisation",
+        "organisations",
+        "org",
+        "orgs",
+        "account",
+        "accounts",
+        "customer",
+        "customers",
+        "client",
+        "clients",
+        "prospect",
+        "prospects",
+        "must",
+        "should",
+        "would",
+        "could",
+        "can",
+        "may",
+        "might",
+        "will",
+        "shall",
+        "need",
+        "needs",
+        "needed",
+        "want",
+        "wants",
+        "wanted",
+        "looking",
+        "look",
+        "use",
+        "uses",
+        "using",
+        "used",
+        "make",
+        "makes",
+        "making",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "get",
+        "gets",
+        "getting",
+        "have",
+        "has",
+        "product",
+        "products",
+        "solution",
+        "solutions",
+        "service",
+        "services",
+        "offering",
+        "platform",
+        "platforms",
+        "tool",
+        "tools",
+        "good",
+        "great",
+        "big",
+        "large",
+        "small",
+        "huge",
+        "strong",
+        "best",
+        "better",
+        "ideal",
+        "ideally",
+        "preferably",
+        "preferred",
+        "prefer",
+        "right",
+        "nice",
+        "bonus",
+        "plus",
+        "important",
+        "key",
+        "real",
+        "actual",
+        "likely",
+        "probably",
+        "maybe",
+        "etc",
+        "e.g",
+        "i.e",
+        "ie",
+        "eg",
+        "like",
+        "sell",
+        "sells",
+        "selling",
+        "sold",
+        "buy",
+        "buys",
+        "buying",
+        "team",
+        "teams",
+        "people",
+        "one",
+        "ones",
+        "something",
+        "thing",
+        "things",
+        "way",
+        "ways",
+    ]
+)
+_WORD_RE = re.compile(r"[a-z0-9][a-z0-9+#&'-]*")
+_SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?]?")
+
+
+def _stem(word: str) -> str:
+    word = word.strip("'-").removesuffix("'s")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=4096)
+def criterion_keywords(text: str) -> tuple[tuple[int, ...], frozenset[str]]:
+    """The concepts a criterion names and its content word stems; empty when nothing is observable."""
+    concepts = tuple(i for i, (crit, _) in enumerate(_CONCEPTS) if crit.search(text))
+    stems = frozenset(
+        _stem(w) for w in _WORD_RE.findall(text.lower()) if w not in _STOPWORDS and len(w) > 2 and not w.isdigit()
+    )
+    return concepts, stems - {""}
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One searchable piece of company data: a field value or a sentence of the description."""
+
+    text: str
+    evidence: str | None  # "field: value" for fields; None -> quote from the text
+    stems: frozenset[str]
+
+
+@lru_cache(maxsize=16384)
+def _company_units(company: CompanyProfile) -> tuple[_Unit, ...]:
+    units: list[_Unit] = []
+
+    def add(text: str, evidence: str | None) -> None:
+        units.append(_Unit(text, evidence, frozenset(_stem(w) for w in _WORD_RE.findall(text.lower()))))
+
+    if company.industry:
+        add(company.industry, f"industry: {company.industry}")
+    for tag in company.tags:
+        add(tag, f"tags: {tag}")
+    for tech in company.technologies:
+        add(tech, f"technologies: {tech}")
+    if company.description:
+        for m in _SENTENCE_RE.finditer(company.description):
+            if m.group().strip():
+                add(m.group(), None)
+    return tuple(units)
+
+
+def match_keywords(company: CompanyProfile, text: str) -> str | None:
+    """Evidence that the company's data says what ``text`` says, or None.
+
+    Deliberately strict (a named concept, or every content word of the criterion in one field value or
+    one sentence) because a keyword hit is reported as ``met``; a loose match would invent fit.
+    """
+    concepts, stems = criterion_keywords(text)
+    units = _company_units(company)
+    for index in concepts:
+        pattern = _CONCEPTS[index][1]
+        for unit in units:
+            m = pattern.search(unit.text)
+            if m:
+                return unit.evidence or quote(unit.text, m.start(), m.end())
+    if not stems:
+        return None
+    for unit in units:
+        if stems <= unit.stems:
+            return unit.evidence or unit.text.strip()
+    return None
+
+
+def _result(
+    criterion: Criterion,
+    verdict: Verdict,
+    evidence: str,
+    confidence: float,
+    source: VerdictSource,
+    note: str,
+) -> CriterionResult:
+    # model_construct: every value is produced here from validated inputs; validation would only cost time.
+    return CriterionResult.model_construct(
+        id=criterion.id,
+        kind=criterion.kind,
+        text=criterion.text,
+        verdict=verdict,
+        evidence=evidence if verdict is not Verdict.UNKNOWN else "",
+        confidence=confidence if verdict is not Verdict.UNKNOWN else 0.0,
+        source=source,
+        note=note,
+    )
+
+
+def _from_outcome(criterion: Criterion, outcome: CheckOutcome) -> CriterionResult:
+    if outcome.verdict is Verdict.UNKNOWN:
+        return _result(criterion, Verdict.UNKNOWN, "", 0.0, "none", outcome.reason)
+    source: VerdictSource = "keyword" if outcome.weak else "check"
+    return _result(criterion, outcome.verdict, outcome.evidence, outcome.confidence, source, outcome.reason)
+
+
+def grade_criterion(company: CompanyProfile, criterion: Criterion) -> CriterionResult:
+    """Grade one criterion: structured check first, then keywords for text-only criteria, else unknown."""
+    if criterion.check is not None:
+        return _from_outcome(criterion, evaluate_facts(criterion.check, company_facts(company)))
+    evidence = match_keywords(company, criterion.text)
+    if evidence is not None:
+        return _result(criterion, Verdict.MET, evidence, KEYWORD_CONFIDENCE, "keyword", "matched keywords")
+    return _result(criterion, Verdict.UNKNOWN, "", 0.0, "none", "no field or keyword in the company's data says")
+
+
+def decide_by_check(company: CompanyProfile, criterion: Criterion) -> CriterionResult | None:
+    """The result when a structured check decides met/not_met from the company's fields; else None.
+
+    Verdicts resting on prose (a tool named in the description) are left to the caller (the hybrid
+    evaluator sends them to the model), as are unknowns and text-only criteria.
+    """
+    if criterion.check is None:
+        return None
+    outcome = evaluate_facts(criterion.check, company_facts(company))
+    if outcome.verdict is Verdict.UNKNOWN or outcome.weak:
+        return None
+    return _from_outcome(criterion, outcome)
+
+
+def summarize(results: tuple[CriterionResult, ...] | list[CriterionResult]) -> str:
+    """One or two sentences an SDR can read: how many requirements hold, which fail and why."""
+    requirements = [r for r in results if r.kind is CriterionKind.REQUIREMENT]
+    nice = [r for r in results if r.kind is CriterionKind.NICE_TO_HAVE]
+    failed = [r for r in requirements if r.verdict is Verdict.NOT_MET]
+    met = sum(r.verdict is Verdict.MET for r in requirements)
+    unknown = [r.id for r in requirements if r.verdict is Verdict.UNKNOWN]
+    if failed:
+        shown = ", ".join(f"{r.id} ({r.note or r.evidence})" for r in failed[:3])
+        more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+        return f"Meets {met} of {len(requirements)} requirements; fails {shown}{more}."
+    parts: list[str] = []
+    if not requirements:
+        parts.append("No requirements")
+    elif not unknown:
+        parts.append("Meets every requirement")
+    else:
+        parts.append(f"Meets {met} of {len(requirements)} requirements; {', '.join(unknown)} unknown")
+    if nice:
+        parts.append(f"{sum(r.verdict is Verdict.MET for r in nice)} of {len(nice)} nice-to-haves")
+    return "; ".join(parts) + "."
+
+
+class OfflineEvaluator:
+    """Deterministic rules-only grading: the default without an API key, and the CI baseline for evals.
+
+    Stateless apart from module-level caches keyed by immutable values, so it is safe to share
+    across threads.
+    """
+
+    _IDENTITY = EvaluatorIdentity(evaluator="offline", model=RULES_VERSION)
+
+    @property
+    def identity(self) -> EvaluatorIdentity:
+        """``offline`` / ``RULES_VERSION``: a rule change re-grades instead of reusing old grades."""
+        return self._IDENTITY
+
+    def grade(self, company: CompanyProfile, segment: CompiledSegment) -> Grade:
+        """Grade every criterion of ``segment``; never raises for a pair, never calls out."""
+        results = tuple(grade_criterion(company, criterion) for criterion in segment.criteria)
+        return Grade.model_construct(
+            status="ok",
+            results=results,
+            summary=summarize(results),
+            identity=self._IDENTITY,
+            usage=Usage.model_construct(
+                tokens_in=0, tokens_out=0, tokens_cached=0, cost_usd=0.0, latency_ms=0.0, attempts=0
+            ),
+            error=None,
+        )
