@@ -297,3 +297,37 @@ def test_concurrent_grading_gives_the_same_memberships(seeded: Engine, tmp_path:
 
     assert snapshot(seeded) == snapshot(other)
     assert _count(seeded, ProspectingTask) == _count(other, ProspectingTask)
+
+
+def test_feedback_is_stored_per_corrected_criterion(seeded: Engine) -> None:
+    from icp.domain import Verdict
+    from icp.errors import InputError
+    from icp.feedback import CriterionCorrection, list_feedback, record_feedback
+
+    run_cycle(seeded, ScriptedEvaluator())
+    with Session(seeded) as session:
+        entry = ranked_queue(session, segment="SaaS US")[0]
+        record_feedback(session, entry.grade_id, "agree", author="sam")
+        ids = record_feedback(
+            session,
+            entry.grade_id,
+            "wrong",
+            corrections=[CriterionCorrection(criterion_id="R2", correct_verdict=Verdict.NOT_MET)],
+            note="They moved HQ to Canada",
+        )
+        assert len(ids) == 1
+        with pytest.raises(InputError, match="no criterion R9"):
+            record_feedback(
+                session,
+                entry.grade_id,
+                "wrong",
+                corrections=[CriterionCorrection(criterion_id="R9", correct_verdict=Verdict.MET)],
+            )
+        with pytest.raises(InputError, match="Say what is wrong"):
+            record_feedback(session, entry.grade_id, "wrong")
+        stored = list_feedback(session, grade_id=entry.grade_id)
+    assert [(f.kind, f.criterion_id, f.correct_verdict) for f in stored] == [
+        ("wrong", "R2", "not_met"),
+        ("agree", None, None),
+    ]
+    assert stored[0].note == "They moved HQ to Canada" and stored[0].domain == entry.domain
