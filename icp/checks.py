@@ -15,7 +15,8 @@ is a one-line change to a table, and changes grades, so bump ``RULES_VERSION`` i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any, Literal, NamedTuple
 
@@ -890,6 +891,11 @@ def format_amount(field: str, value: float) -> str:
 
 def describe_check(check: Check) -> str:
     """A short human phrase for a check: "200–2,000 employees", "HQ in DACH", "not agency"."""
+    return _describe(check)
+
+
+@lru_cache(maxsize=4096)
+def _describe(check: Check) -> str:
     if isinstance(check, RangeCheck):
         unit = " employees" if check.field == "employees" else " revenue"
         lo = None if check.minimum is None else format_amount(check.field, check.minimum)
@@ -973,6 +979,57 @@ class _Text:
     def masked(self, *, lower: bool = True) -> str:
         source = self.low if lower else self.norm
         return "".join(" " if self._mask[i] else ch for i, ch in enumerate(source))
+
+
+def _split_alternatives(pattern: str) -> list[str]:
+    """Top-level ``|`` alternatives of a regex (ignoring those inside groups and character classes)."""
+    parts, depth, in_class, current = [], 0, False, []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            current.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _grouped_alternation(patterns: list[str]) -> str:
+    """One alternation grouped by literal first character, longest alternatives first.
+
+    Python's regex engine tries alternatives one by one at every position; grouping them behind their
+    first letter lets it skip all but one group, which makes the once-per-company scan of a
+    description several times faster.
+    """
+    by_first: dict[str, list[str]] = {}
+    other: list[str] = []
+    for alternative in dict.fromkeys(a for p in patterns for a in _split_alternatives(p)):
+        first = alternative[:1].lower()
+        if first.isalnum() and alternative[1:2] not in ("?", "*", "{"):
+            by_first.setdefault(first, []).append(alternative[1:])
+        else:
+            other.append(alternative)
+    groups = [
+        f"{re.escape(first)}(?:{'|'.join(sorted(rests, key=len, reverse=True))})"
+        for first, rests in sorted(by_first.items())
+    ]
+    return "|".join([*groups, *other])
 
 
 def _word(pattern: str) -> str:
@@ -1695,9 +1752,7 @@ def _expand_parents(key: str) -> frozenset[str]:
 _HIDING_PARENTS = {key: _expand_parents(key) for key in INDUSTRIES}
 _INDUSTRY_EVIDENCE = {key: re.compile(_word(ind.evidence), re.I) for key, ind in INDUSTRIES.items()}
 # One combined pass over company text; the matched phrase is then mapped to its keys (cached).
-_INDUSTRY_EVIDENCE_ANY = re.compile(
-    _word("|".join(sorted((ind.evidence for ind in INDUSTRIES.values()), key=len, reverse=True))), re.I
-)
+_INDUSTRY_EVIDENCE_ANY = re.compile(_word(_grouped_alternation([ind.evidence for ind in INDUSTRIES.values()])), re.I)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -1753,8 +1808,10 @@ def _industry_hits(company: CompanyProfile) -> tuple[dict[str, _Hit], frozenset[
     return hits, frozenset(field_keys)
 
 
-_TECH_ANY_RE = re.compile(_word("|".join(t.aliases for t in TECHNOLOGIES)), re.I)
-_TECH_DESCRIPTION_RE = re.compile(_word("|".join(t.aliases for t in TECHNOLOGIES if not t.exact_case)), re.I)
+_TECH_ANY_RE = re.compile(_word(_grouped_alternation([t.aliases for t in TECHNOLOGIES])), re.I)
+_TECH_DESCRIPTION_RE = re.compile(
+    _word(_grouped_alternation([t.aliases for t in TECHNOLOGIES if not t.exact_case])), re.I
+)
 _TECH_ALIAS_RES = [(t, re.compile(_word(t.aliases), re.I)) for t in TECHNOLOGIES]
 
 
@@ -1779,6 +1836,8 @@ class CompanyFacts:
     tech_in_description: dict[str, str]
     technologies_evidence: str
     stage: str | None
+    memo: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    """Per-company memo for derived answers (keyword matches); racing writers store equal values."""
 
 
 _STAGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -1999,6 +2058,8 @@ def _eval_founded(check: FoundedCheck, facts: CompanyFacts) -> CheckOutcome:
 
 
 def _any(outcomes: list[CheckOutcome]) -> CheckOutcome:
+    if len(outcomes) == 1:
+        return outcomes[0]
     met = [o for o in outcomes if o.verdict is Verdict.MET]
     if met:
         return max(met, key=lambda o: (not o.weak, o.confidence))
@@ -2012,6 +2073,8 @@ def _any(outcomes: list[CheckOutcome]) -> CheckOutcome:
 
 
 def _all(outcomes: list[CheckOutcome]) -> CheckOutcome:
+    if len(outcomes) == 1:
+        return outcomes[0]
     failed = [o for o in outcomes if o.verdict is Verdict.NOT_MET]
     if failed:
         return max(failed, key=lambda o: (not o.weak, o.confidence))
@@ -2024,31 +2087,39 @@ def _all(outcomes: list[CheckOutcome]) -> CheckOutcome:
     return _unknown("; ".join(dict.fromkeys(o.reason for o in outcomes if o.verdict is Verdict.UNKNOWN)))
 
 
+def _eval_not(check: NotCheck, facts: CompanyFacts) -> CheckOutcome:
+    inner = evaluate_facts(check.check, facts)
+    if inner.verdict is Verdict.UNKNOWN:
+        return inner
+    if inner.verdict is Verdict.MET:
+        return CheckOutcome(Verdict.NOT_MET, inner.evidence, inner.confidence, f"excluded: {inner.reason}", inner.weak)
+    return CheckOutcome(Verdict.MET, inner.evidence, inner.confidence, inner.reason, inner.weak)
+
+
+def _eval_any_of(check: AnyOf, facts: CompanyFacts) -> CheckOutcome:
+    return _any([evaluate_facts(c, facts) for c in check.checks])
+
+
+def _eval_all_of(check: AllOf, facts: CompanyFacts) -> CheckOutcome:
+    return _all([evaluate_facts(c, facts) for c in check.checks])
+
+
+_EVALUATORS: dict[type, Callable[[Any, CompanyFacts], CheckOutcome]] = {
+    RangeCheck: _eval_range,
+    GeoCheck: _eval_geo,
+    IndustryCheck: _eval_industry,
+    TechCheck: _eval_tech,
+    FundingCheck: _eval_funding,
+    FoundedCheck: _eval_founded,
+    NotCheck: _eval_not,
+    AnyOf: _eval_any_of,
+    AllOf: _eval_all_of,
+}
+
+
 def evaluate_facts(check: Check, facts: CompanyFacts) -> CheckOutcome:
     """Decide ``check`` from pre-normalised facts (the hot path: facts are computed once per company)."""
-    if isinstance(check, RangeCheck):
-        return _eval_range(check, facts)
-    if isinstance(check, GeoCheck):
-        return _eval_geo(check, facts)
-    if isinstance(check, IndustryCheck):
-        return _eval_industry(check, facts)
-    if isinstance(check, TechCheck):
-        return _eval_tech(check, facts)
-    if isinstance(check, FundingCheck):
-        return _eval_funding(check, facts)
-    if isinstance(check, FoundedCheck):
-        return _eval_founded(check, facts)
-    if isinstance(check, NotCheck):
-        inner = evaluate_facts(check.check, facts)
-        if inner.verdict is Verdict.UNKNOWN:
-            return inner
-        if inner.verdict is Verdict.MET:
-            return CheckOutcome(
-                Verdict.NOT_MET, inner.evidence, inner.confidence, f"excluded: {inner.reason}", inner.weak
-            )
-        return CheckOutcome(Verdict.MET, inner.evidence, inner.confidence, inner.reason, inner.weak)
-    outcomes = [evaluate_facts(c, facts) for c in check.checks]
-    return _any(outcomes) if isinstance(check, AnyOf) else _all(outcomes)
+    return _EVALUATORS[type(check)](check, facts)
 
 
 def evaluate_check(check: Check, company: CompanyProfile) -> CheckOutcome:
