@@ -24,6 +24,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -63,7 +64,7 @@ def run_concurrent(
     with FakeOpenAI(latency_s=latency, rpm_limit=server_rpm, seed=seed) as fake:
         settings = Settings(
             openai_base_url=fake.base_url,
-            openai_api_key="bench",  # type: ignore[arg-type]
+            openai_api_key="bench",
             requests_per_minute=client_rpm,
             tokens_per_minute=100_000_000,
             request_timeout_s=30.0,
@@ -104,15 +105,15 @@ def run_naive(
 ) -> float:
     """Seconds per pair for a plain sequential loop with the SDK (its default retries, no limiter)."""
     with FakeOpenAI(latency_s=latency, rpm_limit=server_rpm, seed=seed) as fake:
-        settings = Settings(openai_base_url=fake.base_url, openai_api_key="bench")  # type: ignore[arg-type]
+        settings = Settings(openai_base_url=fake.base_url, openai_api_key="bench")
         with OpenAI(base_url=fake.base_url, api_key="bench") as client:
             renderer = LLMEvaluator(client, settings)  # only to build the same messages
             started = time.perf_counter()
             for _, company, segment in pairs:
                 completion = client.chat.completions.create(
                     model=settings.model,
-                    messages=renderer.render_messages(company, segment),  # type: ignore[arg-type]
-                    response_format=response_format_for(segment, "json_schema"),  # type: ignore[arg-type]
+                    messages=cast(Any, renderer.render_messages(company, segment)),
+                    response_format=cast(Any, response_format_for(segment, "json_schema")),
                     temperature=0,
                 )
                 GradeResponse.model_validate(json.loads(completion.choices[0].message.content or "{}"))

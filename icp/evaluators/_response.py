@@ -47,7 +47,7 @@ class GradeResponse(BaseModel):
         expected: Sequence[str] = (info.context or {}).get("criterion_ids") or ()
         if not expected:
             return self
-        seen: list[str] = [answer.id.strip() for answer in self.criteria]
+        seen: list[str] = [answer.id for answer in self.criteria]
         problems: list[str] = []
         unknown_ids = [cid for cid in seen if cid not in expected]
         if unknown_ids:

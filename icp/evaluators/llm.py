@@ -251,13 +251,15 @@ class LLMEvaluator:
     # -- internals --
 
     def _failed(self, error: str, account: _Attempts, started: float) -> Grade:
-        logger.warning("LLM grade failed: %s", error)
+        logger.warning(
+            "LLM grade failed after %d attempt(s) (request ids %s): %s", account.attempts, account.request_ids, error
+        )
         return Grade(status="failed", error=error, identity=self.identity, usage=account.usage(started))
 
     def _results(
         self, answer: GradeResponse, company: CompanyProfile, segment: CompiledSegment
     ) -> tuple[CriterionResult, ...]:
-        by_id = {a.id.strip(): a for a in answer.criteria}
+        by_id = {a.id: a for a in answer.criteria}
         results = []
         for criterion in segment.criteria:
             given = by_id[criterion.id]
@@ -309,6 +311,8 @@ class LLMEvaluator:
                 )
             except openai.APIStatusError as exc:
                 self.limiter.reconcile(estimate, 0)
+                if exc.request_id:
+                    account.request_ids.append(exc.request_id)
                 if exc.status_code == 429 and not is_quota_error(exc):
                     self.limiter.on_rate_limited(retry_after_seconds(exc))
                 raise

@@ -36,7 +36,8 @@ def closed_port_url() -> str:
 
 
 def diagnose(base_url: str, key: str = "sk-right", **settings: object) -> str:
-    config = Settings(openai_base_url=base_url, openai_api_key=key, request_timeout_s=2.0, **settings)  # type: ignore[arg-type]
+    config = Settings(openai_base_url=base_url, openai_api_key=key, request_timeout_s=2.0)
+    config = config.model_copy(update=settings)
     client = make_openai_client(config)
     try:
         return check_endpoint(client, config).status
@@ -45,7 +46,7 @@ def diagnose(base_url: str, key: str = "sk-right", **settings: object) -> str:
 
 
 def test_diagnoses_a_working_endpoint(server: FakeOpenAI) -> None:
-    config = Settings(openai_base_url=server.base_url, openai_api_key="sk-right")  # type: ignore[arg-type]
+    config = Settings(openai_base_url=server.base_url, openai_api_key="sk-right")
     with OpenAI(base_url=server.base_url, api_key="sk-right", max_retries=0) as client:
         diagnosis = check_endpoint(client, config)
 
@@ -87,7 +88,7 @@ def test_diagnoses_endpoint_problems(server: FakeOpenAI, case: str, expected: st
     kwargs: dict[str, object] = {"model": model}
     if case == "slow":
         kwargs["request_timeout_s"] = 0.3
-    config = Settings(openai_base_url=base_url, openai_api_key=key, request_timeout_s=2.0)  # type: ignore[arg-type]
+    config = Settings(openai_base_url=base_url, openai_api_key=key, request_timeout_s=2.0)
     config = config.model_copy(update=kwargs)
     client = make_openai_client(config)
     try:
@@ -107,7 +108,7 @@ def test_diagnoses_missing_json_schema_support() -> None:
 
 
 def test_model_not_found_lists_the_models_available(server: FakeOpenAI) -> None:
-    config = Settings(openai_base_url=server.base_url, openai_api_key="sk-right", model="nope")  # type: ignore[arg-type]
+    config = Settings(openai_base_url=server.base_url, openai_api_key="sk-right", model="nope")
     with OpenAI(base_url=server.base_url, api_key="sk-right", max_retries=0) as client:
         diagnosis = check_endpoint(client, config)
 

@@ -18,7 +18,7 @@ MESSAGES = [
 
 def ask(fake: FakeOpenAI, **kwargs: object) -> openai.types.chat.ChatCompletion:
     with OpenAI(base_url=fake.base_url, api_key="test", max_retries=0) as client:
-        return client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, **kwargs)  # type: ignore[arg-type,call-overload,no-any-return]
+        return client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, **kwargs)  # type: ignore[call-overload,no-any-return]
 
 
 def test_default_responder_answers_unknown_for_every_criterion_with_usage() -> None:
