@@ -379,7 +379,7 @@ def upsert_companies(
             session.execute(sa_update(Company).where(col(Company.id) == current[0]).values(**columns, updated_at=now))
             report.updated += 1
     for start in range(0, len(inserts), 2000):
-        session.execute(insert(Company), inserts[start : start + 2000])
+        session.execute(Company.__table__.insert(), inserts[start : start + 2000])  # type: ignore[attr-defined]
     return report
 
 

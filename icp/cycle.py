@@ -20,24 +20,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
-from sqlalchemy import func, insert, update
+from pydantic import BaseModel, Field, TypeAdapter
+from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from icp.companies import iter_profiles
+from icp.companies import profile_of
 from icp.criteria import CompiledSegment, compile_segment
 from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Signal, Tier
 from icp.evaluators.base import Evaluator, grade_input_hash, grade_pairs
 from icp.hashing import content_hash
-from icp.scoring import DEFAULT_POLICY, ScoringPolicy, score_grade, signal_contributions, tier_for
-from icp.store.tables import Cycle, Membership, Segment, SegmentVersion, utcnow
+from icp.scoring import DEFAULT_POLICY, ScoringPolicy, base_score, signal_contributions, tier_for
+from icp.store.tables import Company, Cycle, Membership, Segment, SegmentVersion, utcnow
 from icp.store.tables import Grade as GradeRow
 from icp.store.tables import Signal as SignalRow
 from icp.tasks import generate_tasks
@@ -111,6 +111,8 @@ class CycleEstimate(BaseModel):
     basis: str = Field(description="Where the per-pair estimate comes from.")
 
 
+_RESULTS_JSON: TypeAdapter[tuple[CriterionResult, ...]] = TypeAdapter(tuple[CriterionResult, ...])
+
 ProgressCallback = Callable[[CycleProgress], None]
 # Optional estimate of one pair's usage (tokens, cost) before grading, for dry runs and budgets.
 UsageEstimator = Callable[[CompanyProfile, CompiledSegment], tuple[int, int, float]]
@@ -170,7 +172,6 @@ def _stored_grades(session: Session, version_ids: Sequence[int]) -> dict[str, tu
 class _Pair:
     company_id: int
     company_hash: str
-    profile: CompanyProfile
     pinned: PinnedSegment
     input_hash: str
 
@@ -189,7 +190,9 @@ def _plan(session: Session, identity: EvaluatorIdentity) -> _Plan:
     pinned = pin_segments(session)
     plan = _Plan(pinned=pinned, compiled=_compiled(session, pinned))
     stored = _stored_grades(session, [p.version_id for p in pinned])
-    for company_id, company_hash, profile in iter_profiles(session):
+    # Only ids and content hashes here: profiles are loaded later, and only for pairs to grade.
+    companies = session.execute(sa_select(col(Company.id), col(Company.content_hash)).order_by(col(Company.id)))
+    for company_id, company_hash in companies:
         for p in pinned:
             plan.total += 1
             input_hash = grade_input_hash(company_hash, p.content_hash, identity)
@@ -197,10 +200,32 @@ def _plan(session: Session, identity: EvaluatorIdentity) -> _Plan:
             if found is not None and found[1] == "ok":
                 plan.reuse[(company_id, p.version_id)] = found[0]
             else:
-                plan.to_grade.append(_Pair(company_id, company_hash, profile, p, input_hash))
+                plan.to_grade.append(_Pair(company_id, company_hash, p, input_hash))
                 if found is not None:
                     plan.retry.add(input_hash)
     return plan
+
+
+def _with_profiles(
+    session: Session, pairs: Iterable[_Pair], batch: int = 2000
+) -> Iterator[tuple[_Pair, CompanyProfile]]:
+    """Attach each pair's company profile, loading profiles in batches (pairs come in company order)."""
+    chunk: list[_Pair] = []
+
+    def flush() -> Iterator[tuple[_Pair, CompanyProfile]]:
+        ids = {p.company_id for p in chunk}
+        profiles = {row.id: profile_of(row) for row in session.exec(select(Company).where(col(Company.id).in_(ids)))}
+        session.expunge_all()
+        for pair in chunk:
+            yield pair, profiles[pair.company_id]
+
+    for pair in pairs:
+        chunk.append(pair)
+        if len(chunk) >= batch and chunk[-1].company_id != chunk[0].company_id:
+            yield from flush()
+            chunk = []
+    if chunk:
+        yield from flush()
 
 
 def _historical_usage(session: Session, identity: EvaluatorIdentity) -> tuple[float, float, float, int] | None:
@@ -236,7 +261,10 @@ def estimate_cycle(
         basis = f"average of {count} past grades by {identity.evaluator}/{identity.model}"
     elif estimator is not None and n:
         picks = plan.to_grade[:: max(1, n // sample)][:sample]
-        usages = [estimator(p.profile, plan.compiled[p.pinned.version_id]) for p in picks]
+        with Session(engine) as session:
+            usages = [
+                estimator(profile, plan.compiled[p.pinned.version_id]) for p, profile in _with_profiles(session, picks)
+            ]
         avg_in = sum(u[0] for u in usages) / len(usages)
         avg_out = sum(u[1] for u in usages) / len(usages)
         avg_cost = sum(u[2] for u in usages) / len(usages)
@@ -265,7 +293,7 @@ def _grade_values(pair: _Pair, grade: Grade, policy: ScoringPolicy, phash: str) 
         "segment_version_id": pair.pinned.version_id,
         "company_hash": pair.company_hash,
         "status": grade.status,
-        "results": [r.model_dump(mode="json") for r in grade.results],
+        "results": _RESULTS_JSON.dump_json(grade.results),
         "summary": grade.summary,
         "error": grade.error,
         "evaluator": grade.identity.evaluator,
@@ -278,11 +306,14 @@ def _grade_values(pair: _Pair, grade: Grade, policy: ScoringPolicy, phash: str) 
         "cost_usd": grade.usage.cost_usd,
         "latency_ms": grade.usage.latency_ms,
         "attempts": grade.usage.attempts,
+        "base_score": None,
+        "disqualified": False,
+        "policy_hash": None,
         "created_at": utcnow(),
     }
     if grade.status == "ok":
-        breakdown = score_grade(grade.results, policy=policy)
-        values.update(base_score=breakdown.score, disqualified=breakdown.tier is Tier.DISQUALIFIED, policy_hash=phash)
+        score, disqualified = base_score(grade.results, policy)
+        values.update(base_score=score, disqualified=disqualified, policy_hash=phash)
     return values
 
 
@@ -306,7 +337,7 @@ class _GradeWriter:
 
     def flush(self) -> None:
         if self.pending:
-            self.session.execute(insert(GradeRow), self.pending)
+            self.session.execute(GradeRow.__table__.insert(), self.pending)  # type: ignore[attr-defined]
         for values in self.replacements:  # a failed grade from an earlier cycle, now retried
             self.session.execute(
                 update(GradeRow).where(col(GradeRow.input_hash) == values["input_hash"]).values(**values)
@@ -357,7 +388,7 @@ def run_cycle(
         budget = _Budget(budget_usd, history[2] if history else None, estimator, plan.compiled)
         pairs_by_hash = {p.input_hash: p for p in plan.to_grade}
         try:
-            work = budget.admit(plan.to_grade, progress)
+            work = budget.admit(_with_profiles(session, plan.to_grade))
             for input_hash, grade in grade_pairs(evaluator, work, concurrency=concurrency):
                 pair = pairs_by_hash[input_hash]
                 budget.settle(pair, grade)
@@ -375,7 +406,7 @@ def run_cycle(
                     progress.graded += 1
                 else:
                     progress.failed += 1
-                    failures.append(f"{pair.profile.domain} × {pair.pinned.name}: {grade.error}")
+                    failures.append(f"{pair_domain(session, pair.company_id)} × {pair.pinned.name}: {grade.error}")
                 if on_progress:
                     on_progress(progress)
             writer.flush()
@@ -428,30 +459,36 @@ class _Budget:
         self.observed: list[float] = []
         self.historical = historical_cost
 
-    def _estimate(self, pair: _Pair) -> float:
+    def _estimate(self, pair: _Pair, profile: CompanyProfile) -> float:
         if self.observed:
             return sum(self.observed) / len(self.observed)
         if self.estimator is not None:
-            return self.estimator(pair.profile, self.compiled[pair.pinned.version_id])[2]
+            return self.estimator(profile, self.compiled[pair.pinned.version_id])[2]
         return self.historical or 0.0
 
     def admit(
-        self, pairs: Sequence[_Pair], progress: CycleProgress
+        self, pairs: Iterable[tuple[_Pair, CompanyProfile]]
     ) -> Iterator[tuple[str, CompanyProfile, CompiledSegment]]:
-        for pair in pairs:
+        for pair, profile in pairs:
             if self.budget is not None:
-                cost = self._estimate(pair)
+                cost = self._estimate(pair, profile)
                 if self.spent + sum(self.reserved.values()) + cost > self.budget:
                     logger.info("budget of $%.4f reached after $%.4f", self.budget, self.spent)
                     return
                 self.reserved[pair.input_hash] = cost
-            yield pair.input_hash, pair.profile, self.compiled[pair.pinned.version_id]
+            yield pair.input_hash, profile, self.compiled[pair.pinned.version_id]
 
     def settle(self, pair: _Pair, grade: Grade) -> None:
         self.reserved.pop(pair.input_hash, None)
         self.spent += grade.usage.cost_usd
         if grade.usage.attempts > 0:
             self.observed.append(grade.usage.cost_usd)
+
+
+def pair_domain(session: Session, company_id: int) -> str:
+    """A company's domain, for messages."""
+    company = session.get(Company, company_id)
+    return company.domain if company else f"company {company_id}"
 
 
 def _finish(session: Session, cycle: Cycle, progress: CycleProgress, *, status: str, note: str = "") -> None:
@@ -537,9 +574,7 @@ def _write_memberships(
         )
     for grade in session.exec(select(GradeRow).where(col(GradeRow.id).in_(rescore))) if rescore else ():
         results = [CriterionResult.model_validate(r) for r in grade.results]
-        breakdown = score_grade(results, policy=policy)
-        grade.base_score = breakdown.score
-        grade.disqualified = breakdown.tier is Tier.DISQUALIFIED
+        grade.base_score, grade.disqualified = base_score(results, policy)
         grade.policy_hash = phash
         session.add(grade)
         assert grade.id is not None
@@ -549,14 +584,14 @@ def _write_memberships(
                 pinned_by_version[grade.segment_version_id],
                 grade.company_id,
                 grade.id,
-                breakdown.score,
+                grade.base_score,
                 grade.disqualified,
                 signal_points.get(grade.company_id, 0.0),
                 policies[grade.segment_version_id],
             )
         )
     for start in range(0, len(rows), 5000):
-        session.execute(insert(Membership), rows[start : start + 5000])
+        session.execute(Membership.__table__.insert(), rows[start : start + 5000])  # type: ignore[attr-defined]
     session.commit()
 
 

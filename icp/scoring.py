@@ -125,6 +125,33 @@ def signal_contributions(
     return parts
 
 
+def base_score(results: Sequence[CriterionResult], policy: ScoringPolicy = DEFAULT_POLICY) -> tuple[float, bool]:
+    """``(score without signals, disqualified)`` — the same numbers as :func:`score_grade`, from counts only.
+
+    Cycles call this for every new grade, so it builds no breakdown objects.
+    """
+    n_req = met_req = unknown_req = failed = n_nice = met_nice = 0
+    for r in results:
+        if r.kind is CriterionKind.REQUIREMENT:
+            n_req += 1
+            if r.verdict is Verdict.MET:
+                met_req += 1
+            elif r.verdict is Verdict.UNKNOWN:
+                unknown_req += 1
+            else:
+                failed += 1
+        else:
+            n_nice += 1
+            met_nice += r.verdict is Verdict.MET
+    if failed:
+        return round(policy.disqualified_cap * met_req / n_req, 2), True
+    req_total = policy.requirement_points if n_nice else policy.requirement_points + policy.nice_to_have_points
+    per_req = req_total / n_req if n_req else 0.0
+    req_points = (met_req + unknown_req * policy.unknown_credit) * per_req if n_req else req_total
+    nice_points = policy.nice_to_have_points * met_nice / n_nice if n_nice else 0.0
+    return round(min(100.0, req_points + nice_points), 2), False
+
+
 def tier_for(score: float, policy: ScoringPolicy = DEFAULT_POLICY) -> Tier:
     """The member tier for a score."""
     if score >= policy.t1:

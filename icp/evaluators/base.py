@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Protocol, TypeVar, runtime_checkable
 
 from icp.criteria import CompiledSegment
 from icp.domain import CompanyProfile, EvaluatorIdentity, Grade
-from icp.hashing import content_hash
+from icp.hashing import HASH_PREFIX
 
 K = TypeVar("K")
 
@@ -33,16 +34,13 @@ class Evaluator(Protocol):
 
 
 def grade_input_hash(company_hash: str, segment_version_hash: str, identity: EvaluatorIdentity) -> str:
-    """The key under which a grade is stored and reused: same inputs, same grade, no second payment."""
-    return content_hash(
-        {
-            "company": company_hash,
-            "segment_version": segment_version_hash,
-            "evaluator": identity.evaluator,
-            "model": identity.model,
-            "prompt_hash": identity.prompt_hash,
-        }
-    )
+    """The key under which a grade is stored and reused: same inputs, same grade, no second payment.
+
+    Computed for every pair of every cycle, so it hashes a joined string rather than canonical JSON:
+    the parts are themselves hashes or identifiers that never contain the separator.
+    """
+    parts = (company_hash, segment_version_hash, identity.evaluator, identity.model or "", identity.prompt_hash or "")
+    return HASH_PREFIX + hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def grade_pairs(

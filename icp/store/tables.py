@@ -13,10 +13,11 @@ Build rows with ``Model.model_validate({...})``: table models skip validation in
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -43,6 +44,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class JSONText(TypeDecorator[Any]):
+    """JSON stored as text that also accepts an already-serialised string.
+
+    Cycles serialise thousands of grade results per second with pydantic's native JSON encoder and
+    hand the string straight to the database; reads always return Python objects.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bytes):
+            return value.decode("utf-8")
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
 
 
 def _json_column(nullable: bool = False) -> Any:
@@ -169,7 +193,7 @@ class Grade(SQLModel, table=True):
     segment_version_id: int = Field(foreign_key="segment_version.id", index=True)
     company_hash: str
     status: str = Field(default="ok", description="'ok' or 'failed'.")
-    results: list[dict[str, Any]] = _json_column()
+    results: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONText, nullable=False))
     summary: str = ""
     error: str | None = None
     evaluator: str
@@ -279,3 +303,65 @@ class Feedback(SQLModel, table=True):
     note: str = ""
     author: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EvalRun(SQLModel, table=True):
+    """One run of a golden suite through an evaluator, with the manifest that makes it comparable."""
+
+    __tablename__ = "eval_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    suite: str = Field(index=True)
+    dataset_hash: str
+    evaluator: str
+    model: str | None = None
+    prompt_id: str | None = None
+    prompt_hash: str | None = None
+    git_commit: str | None = None
+    package_version: str | None = None
+    repeat: int = Field(default=1, ge=1)
+    status: str = Field(default="completed", description="running, completed or failed.")
+    cases: int = 0
+    unmeasured: int = 0
+    accuracy: float | None = Field(default=None, description="Verdict accuracy over measured verdicts.")
+    metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    manifest: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    blessed: bool = Field(default=False, index=True)
+    blessed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    requests: int = Field(default=0, description="Provider requests made (cache misses).")
+    cache_hits: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EvalResult(SQLModel, table=True):
+    """One golden case graded once in an eval run (one row per case and repeat)."""
+
+    __tablename__ = "eval_result"
+    __table_args__ = (UniqueConstraint("run_id", "case_id", "repeat_index", name="uq_eval_result"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="eval_run.id", index=True, ondelete="CASCADE")
+    case_id: str = Field(index=True)
+    repeat_index: int = 0
+    status: str = Field(default="ok", description="'ok' or 'unmeasured' (error, refusal, truncation).")
+    unmeasured_reason: str | None = None
+    error: str | None = None
+    tags: list[str] = _json_column()
+    critical: bool = False
+    invariance_of: str | None = None
+    verdicts: list[dict[str, Any]] = _json_column()
+    expected: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    n_correct: int = 0
+    n_criteria: int = 0
+    member: bool | None = None
+    tier: str | None = None
+    score: float | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_cached: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0

@@ -177,7 +177,7 @@ def upgrade() -> None:
     sa.Column('segment_version_id', sa.Integer(), nullable=False),
     sa.Column('company_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('results', sa.JSON(), nullable=False),
+    sa.Column('results', icp.store.tables.JSONText(), nullable=False),
     sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('evaluator', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
