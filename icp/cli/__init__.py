@@ -52,7 +52,7 @@ def _root(
 
 
 def _register() -> None:
-    from icp.cli import companies, cycle, demo, grade, llm, segments, work
+    from icp.cli import companies, cycle, demo, evals, grade, llm, segments, work
 
     app.command("demo")(demo.demo)
     app.add_typer(segments.app, name="segments")
@@ -63,6 +63,7 @@ def _register() -> None:
     app.command("changes")(work.changes)
     app.add_typer(work.motions_app, name="motions")
     app.add_typer(work.tasks_app, name="tasks")
+    app.add_typer(evals.app, name="evals")
     app.add_typer(llm.app, name="llm")
 
 
