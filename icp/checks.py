@@ -143,35 +143,7 @@ def _load_countries() -> dict[str, _Country]:
 
 COUNTRIES: dict[str, _Country] = _load_countries()
 
-_EU = [
-    "AT",
-    "BE",
-    "BG",
-    "HR",
-    "CY",
-    "CZ",
-    "DK",
-    "EE",
-    "FI",
-    "FR",
-    "DE",
-    "GR",
-    "HU",
-    "IE",
-    "IT",
-    "LV",
-    "LT",
-    "LU",
-    "MT",
-    "NL",
-    "PL",
-    "PT",
-    "RO",
-    "SK",
-    "SI",
-    "ES",
-    "SE",
-]
+_EU = str.split("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE")
 _EUROPE = sorted({*_EU, "GB", "CH", "NO", "IS", "UA", "RS"})
 _MIDDLE_EAST = ["AE", "SA", "IL", "QA", "KW", "BH", "OM", "JO", "LB", "TR"]
 _AFRICA = ["ZA", "NG", "KE", "EG", "MA", "GH", "ET", "RW", "TN", "DZ"]
@@ -290,7 +262,9 @@ _SUBDIVISION_ALIASES: dict[str, str] = {
 }
 # Upper-case codes that are ordinary English words or labels elsewhere in criteria ("IT services",
 # "AI", "HR tech", "PE-backed", "OR", "IN"): never read them as places.
-_CODE_BLOCKLIST = frozenset({"IT", "AI", "ML", "HR", "PE", "ID", "IN", "OR", "ME", "OK", "HI", "IS", "NO", "AS", "AT"})
+_CODE_BLOCKLIST = frozenset({"IT", "AI", "ML", "HR", "PE", "ID", "OR", "ME", "OK", "HI", "NO", "AS"})
+# Codes that are English words in capitals ("AT", "IN", "IS"): places only when the text is not shouted.
+_CODE_BLOCKLIST_IN_CAPS = frozenset({"AT", "IN", "IS"})
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary: industries and business models
@@ -1253,6 +1227,7 @@ _EMPLOYEE_WORDS = re.compile(
     r"heads|sized?|size|employee count|team of)\b"
 )
 _REVENUE_WORDS = re.compile(r"\b(?:revenues?|arr|mrr|sales|turnover|annual|bookings|top[- ]line|in rev)\b")
+_CARRY_GAP = re.compile(r"^\s*(?:[a-z]+\s+){0,2}?(?:or|and)\s*$")
 _RANGE_GAP = re.compile(r"^\s*(?:-|to|and|through)\s*$")
 
 
@@ -1308,6 +1283,7 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
     low = text.masked()
     numbers = _numbers(low)
     atoms: list[_Atom] = []
+    previous: tuple[int, tuple[bool, bool, bool]] | None = None
     i = 0
     while i < len(numbers):
         first = numbers[i]
@@ -1350,6 +1326,10 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
             start = first.start - (len(before) - upper_op.start())
         elif _AFTER_UPPER.match(after):
             payload = (None, first.value, True, True)
+        elif previous is not None and _CARRY_GAP.match(low[previous[0] : first.start]):
+            # "at least 200 employees or $20M in revenue": the operator carries over to the alternative.
+            lo_inc, hi_inc, is_lower = previous[1]
+            payload = (first.value, None, lo_inc, True) if is_lower else (None, first.value, True, hi_inc)
         if payload is not None:
             unit = _unit(low, first.start, first.end, (first,))
             if unit is not None:
@@ -1370,6 +1350,7 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
                     )
                 )
                 text.consume(start, first.end)
+                previous = (first.end, (lo_inc, hi_inc, lo is not None))
         i += 1
     return atoms
 
@@ -1423,9 +1404,12 @@ def _extract_geo(text: _Text) -> list[_Atom]:
         or bool(_STATE_CONTEXT.search(text.low))
         or len({m.group() for m in state_candidates}) >= 2
     )
+    letters = [ch for ch in text.norm if ch.isalpha()]
+    shouting = sum(ch.isupper() for ch in letters) * 2 > len(letters)
+    blocked = _CODE_BLOCKLIST | _CODE_BLOCKLIST_IN_CAPS if shouting else _CODE_BLOCKLIST
     for m in codes:
         code = m.group().replace(".", "")
-        country = COUNTRIES.get(code) if code not in _CODE_BLOCKLIST else None
+        country = COUNTRIES.get(code) if code not in blocked else None
         country = country or _ALPHA3.get(code)
         if code in {"US", "USA"}:
             country = COUNTRIES["US"]
@@ -1694,7 +1678,8 @@ def country_code(value: str | None) -> str | None:
     """ISO alpha-2 for a country written as a name, alias or ISO code; None when unrecognised."""
     if not value:
         return None
-    return _COUNTRY_LOOKUP.get(value.strip().lower().rstrip("."))
+    key = value.strip().lower()
+    return _COUNTRY_LOOKUP.get(key) or _COUNTRY_LOOKUP.get(key.rstrip(".")) or _COUNTRY_LOOKUP.get(key + ".")
 
 
 def subdivision_code(region: str | None, country: str | None) -> str | None:
