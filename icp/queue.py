@@ -541,3 +541,47 @@ def grade_company(
         grade=grade,
         breakdown=breakdown,
     )
+
+
+class CompanyMembership(BaseModel):
+    """Where one company stands in one segment in a finished cycle."""
+
+    segment: str
+    segment_id: int
+    segment_version: int
+    tier: str
+    fit_score: float
+    summary: str
+    grade_id: int
+    cycle_id: int
+
+
+def company_memberships(session: Session, company_id: int, *, cycle_id: int | None = None) -> list[CompanyMembership]:
+    """Every segment a company was graded against in the latest finished cycle (or ``cycle_id``).
+
+    Best tier first, then score; disqualified segments are included so a reader sees why an account is
+    not in a segment as well as where it is.
+    """
+    cycle_id = cycle_id or latest_cycle_id(session)
+    if cycle_id is None:
+        return []
+    stmt = (
+        select(Membership, SegmentVersion, Grade)
+        .join(SegmentVersion, col(SegmentVersion.id) == col(Membership.segment_version_id))
+        .join(Grade, col(Grade.id) == col(Membership.grade_id))
+        .where(Membership.cycle_id == cycle_id, Membership.company_id == company_id)
+        .order_by(col(Membership.rank_key), col(SegmentVersion.name))
+    )
+    return [
+        CompanyMembership(
+            segment=version.name,
+            segment_id=m.segment_id,
+            segment_version=version.version,
+            tier=m.tier,
+            fit_score=m.score,
+            summary=grade.summary,
+            grade_id=m.grade_id,
+            cycle_id=cycle_id,
+        )
+        for m, version, grade in session.exec(stmt)
+    ]

@@ -1,0 +1,147 @@
+"""Cycles page runs a cycle; the Queue ranks it, shows evidence and breakdown, stores feedback, exports CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from icp.cycle import run_cycle
+from icp.evaluators.offline import OfflineEvaluator
+from icp.feedback import list_feedback
+from icp.queue import ranked_queue
+from icp.segments import edit_segment
+from tests.ui.conftest import SEGMENT_NAME, open_page, texts
+from ui import state, widgets
+
+
+def _run_cycle_in_the_app(app: AppTest) -> None:
+    open_page(app, "cycles")
+    assert app.button(key=state.CY_RUN).disabled, "the run button waits for a dry-run estimate"
+    app.button(key=state.CY_ESTIMATE_BTN).click().run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Pairs"] == "4" and metrics["To grade"] == "4"
+    app.button(key=state.CY_RUN).click().run()
+    assert not app.exception
+
+
+@pytest.fixture
+def graded(app: AppTest, seeded: Engine) -> AppTest:
+    """The app after one offline cycle run from the Cycles page."""
+    _run_cycle_in_the_app(app)
+    return app
+
+
+def test_run_a_cycle_and_see_the_queue_ranked(graded: AppTest, seeded: Engine) -> None:
+    assert any("Cycle #1 completed: 4 pairs, 4 graded" in s.value for s in graded.success)
+    assert graded.get("progress")[0].proto.value == 100
+    history = graded.dataframe[0].value
+    assert list(history["status"]) == ["completed"]
+
+    open_page(graded, "queue")
+    table = graded.dataframe[0].value
+    assert list(table["company"]) == ["Acme Cloud", "Birch Analytics"]  # Salesforce earns Acme the nice-to-have
+    assert list(table["rank"]) == [1, 2]
+    assert list(table["score"]) == sorted(table["score"], reverse=True)
+    assert [e.label for e in graded.expander][:2] == [
+        f"#1 Acme Cloud — {table['tier'][0]} · {table['score'][0]:g} · {SEGMENT_NAME}",
+        f"#2 Birch Analytics — {table['tier'][1]} · {table['score'][1]:g} · {SEGMENT_NAME}",
+    ]
+
+
+def test_open_an_account_shows_evidence_and_score_breakdown(graded: AppTest) -> None:
+    open_page(graded, "queue")
+    account = graded.expander[0]
+    criteria = account.dataframe[0].value
+    assert list(criteria["id"]) == ["R1", "R2", "N1"]
+    assert list(criteria["verdict"]) == ["✅ met", "✅ met", "✅ met"]
+    assert all(evidence != "—" for evidence in criteria["evidence"])
+    assert {m.label for m in account.metric} >= {"Requirements", "Nice to haves", "Signals", "Confidence"}
+    contributions = account.dataframe[1].value
+    assert list(contributions["from"]) == ["R1", "R2", "N1"]
+    assert sum(contributions["points"]) == pytest.approx(100, abs=0.01)
+    assert any("Graded by offline" in c.value for c in account.caption)
+
+
+def test_filters_narrow_the_queue(graded: AppTest) -> None:
+    open_page(graded, "queue")
+    graded.selectbox(key=state.Q_TIER).set_value("disqualified").run()
+    assert set(graded.dataframe[0].value["company"]) == {"Cobalt Retail", "Delta Works"}
+    graded.selectbox(key=state.Q_TIER).set_value(None).run()
+    graded.selectbox(key=state.Q_MOTION).set_value("Outbound").run()
+    assert list(graded.dataframe[0].value["company"]) == ["Acme Cloud", "Birch Analytics"]
+
+
+def test_feedback_is_stored(graded: AppTest, seeded: Engine) -> None:
+    with Session(seeded) as session:
+        first, second = ranked_queue(session)
+    open_page(graded, "queue")
+    graded.text_input(key=state.Q_AUTHOR).set_value("sam")
+    graded.button(key=state.feedback_agree_key(first.grade_id)).click().run()
+    assert any("agreement is stored" in s.value for s in graded.success)
+
+    graded.selectbox(key=state.feedback_fix_key(second.grade_id, "R1")).set_value("not_met")
+    graded.text_input(key=state.feedback_note_key(second.grade_id)).set_value("They sell to consumers.")
+    graded.button(key=state.feedback_wrong_key(second.grade_id)).click().run()
+    assert not graded.exception
+    assert any("Stored: 1 corrected verdicts and your note" in s.value for s in graded.success)
+
+    with Session(seeded) as session:
+        agreed = list_feedback(session, grade_id=first.grade_id)
+        wrong = list_feedback(session, grade_id=second.grade_id)
+    assert [(f.kind, f.author) for f in agreed] == [("agree", "sam")]
+    assert [(f.kind, f.criterion_id, f.correct_verdict, f.note) for f in wrong] == [
+        ("wrong", "R1", "not_met", "They sell to consumers.")
+    ]
+
+
+def test_wrong_without_a_correction_or_note_is_refused(graded: AppTest, seeded: Engine) -> None:
+    with Session(seeded) as session:
+        first = ranked_queue(session)[0]
+    open_page(graded, "queue")
+    graded.button(key=state.feedback_wrong_key(first.grade_id)).click().run()
+    assert any("Say what is wrong" in e.value for e in graded.error)
+    with Session(seeded) as session:
+        assert list_feedback(session) == []
+
+
+def test_export_the_current_view_as_csv(graded: AppTest, seeded: Engine) -> None:
+    open_page(graded, "queue")
+    graded.selectbox(key=state.Q_TIER).set_value("disqualified").run()
+    [button] = graded.get("download_button")
+    assert button.proto.label == "Export CSV"
+    assert button.proto.url, "the CSV is attached to the button"
+    with Session(seeded) as session:
+        view = ranked_queue(session, tier="disqualified")
+    rows = list(csv.DictReader(io.StringIO(widgets.queue_csv(view))))
+    assert {r["company"] for r in rows} == {"Cobalt Retail", "Delta Works"}
+    assert [r["rank"] for r in rows] == ["1", "2"]
+    assert set(rows[0]) == {
+        "rank",
+        "company",
+        "domain",
+        "segment",
+        "segment_version",
+        "tier",
+        "fit_score",
+        "summary",
+        "verdicts",
+    }
+
+
+def test_cycles_page_shows_members_over_time_and_tier_changes(graded: AppTest, seeded: Engine) -> None:
+    with Session(seeded) as session:
+        edit_segment(session, SEGMENT_NAME, nice_to_haves="- Uses HubSpot")
+    run_cycle(seeded, OfflineEvaluator())
+    open_page(graded, "cycles")
+    assert graded.get("vega_lite_chart"), "members over time are charted"
+    changes = next(df.value for df in graded.dataframe if "why" in df.value.columns)
+    assert set(changes["company"]) == {"Acme Cloud", "Birch Analytics"}
+    assert any("N1" in why for why in changes["why"])
+    graded.selectbox(key=state.CY_CHART_SEGMENT).set_value(SEGMENT_NAME).run()
+    assert not graded.exception
+    assert "Tier changes since the previous cycle" in texts(graded)

@@ -1,0 +1,148 @@
+"""The Segments page: create, lint, refuse an empty name, edit into a new version, stale edits, delete."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from icp.segments import create_segment, edit_segment, get_segment, list_segments, segment_history
+from tests.ui.conftest import texts
+from ui import state
+
+
+def _fill(at: AppTest, name: str, requirements: str, nice: str = "") -> None:
+    at.text_input(key=state.SEG_NAME).set_value(name)
+    at.text_area(key=state.SEG_REQUIREMENTS).set_value(requirements)
+    at.text_area(key=state.SEG_NICE).set_value(nice)
+
+
+def test_create_segment_through_the_form(app: AppTest, db: Engine) -> None:
+    _fill(app, "Mid-Market SaaS", "- B2B SaaS company\n- 200–2,000 employees", "- Uses Salesforce")
+    app.button(key=state.SEG_SAVE).click().run()
+
+    assert not app.exception
+    assert "Created segment 'Mid-Market SaaS' (version 1)" in texts(app)
+    with Session(db) as session:
+        [segment] = list_segments(session)
+    assert (segment.name, segment.version, segment.active) == ("Mid-Market SaaS", 1, True)
+    assert segment.requirements == "- B2B SaaS company\n- 200–2,000 employees"
+    # The editor now holds the saved segment, and the list shows it with its toggle and edit button.
+    assert app.session_state[state.SEG_EDITING_ID] == segment.id
+    assert app.toggle(key=state.segment_active_key(segment.id)).value is True
+    assert app.button(key=state.segment_edit_key(segment.id))
+
+
+def test_placeholders_show_examples_of_a_good_definition(app: AppTest) -> None:
+    assert "200–2,000 employees" in app.text_area(key=state.SEG_REQUIREMENTS).placeholder
+    assert "Series B or later" in app.text_area(key=state.SEG_NICE).placeholder
+
+
+def test_vague_requirement_shows_a_lint_hint_while_typing(app: AppTest) -> None:
+    _fill(app, "Vague", "- Big companies that could use our product")
+    app.run()  # no save: the hint follows the text
+
+    shown = texts(app)
+    assert "Suggestions to make this segment gradable" in shown
+    assert "**R1**" in shown
+    assert "headcount or revenue range" in shown or "observable" in shown
+
+    app.text_area(key=state.SEG_REQUIREMENTS).set_value("- B2B SaaS company\n- 200–2,000 employees").run()
+    assert "Suggestions to make this segment gradable" not in texts(app)
+
+
+def test_empty_name_is_refused_with_an_inline_error(app: AppTest, db: Engine) -> None:
+    _fill(app, "   ", "- B2B SaaS company")
+    app.button(key=state.SEG_SAVE).click().run()
+
+    assert [e.value for e in app.error] == [
+        "Name is required. Give the segment a short name, such as 'Mid-Market B2B SaaS'."
+    ]
+    assert app.text_area(key=state.SEG_REQUIREMENTS).value == "- B2B SaaS company"  # nothing typed is lost
+    with Session(db) as session:
+        assert list_segments(session) == []
+
+
+def test_duplicate_name_is_shown_under_the_name(app: AppTest, db: Engine) -> None:
+    with Session(db) as session:
+        create_segment(session, "Taken", "- SaaS")
+    app.run()
+    _fill(app, "taken", "- Fintech")
+    app.button(key=state.SEG_SAVE).click().run()
+    assert any("already exists" in e.value for e in app.error)
+
+
+def test_edit_creates_a_new_version_with_a_diff(app: AppTest, db: Engine) -> None:
+    with Session(db) as session:
+        segment = create_segment(session, "Fintech", "- Fintech company\n- Based in Europe")
+    app.run()
+    app.button(key=state.segment_edit_key(segment.id)).click().run()
+    assert app.text_input(key=state.SEG_NAME).value == "Fintech"
+    assert app.text_area(key=state.SEG_REQUIREMENTS).value == "- Fintech company\n- Based in Europe"
+
+    app.text_area(key=state.SEG_REQUIREMENTS).set_value("- Fintech company\n- Based in the UK & Ireland")
+    app.button(key=state.SEG_SAVE).click().run()
+
+    assert "Saved 'Fintech' as version 2" in texts(app)
+    with Session(db) as session:
+        assert [v.version for v in segment_history(session, segment.id)] == [2, 1]
+    diff = "\n".join(c.value for c in app.code)
+    assert "-- Based in Europe" in diff
+    assert "+- Based in the UK & Ireland" in diff
+
+
+def test_stale_edit_says_so_and_keeps_the_typed_text(app: AppTest, db: Engine) -> None:
+    with Session(db) as session:
+        segment = create_segment(session, "Healthcare", "- Healthcare provider")
+    app.run()
+    app.button(key=state.segment_edit_key(segment.id)).click().run()
+    with Session(db) as session:  # a colleague saves first
+        edit_segment(session, segment.id, based_on_version=1, requirements="- Healthcare provider\n- US only")
+
+    typed = "- Healthcare provider or healthtech\n- 100–1,000 employees"
+    app.text_area(key=state.SEG_REQUIREMENTS).set_value(typed)
+    app.button(key=state.SEG_SAVE).click().run()
+
+    assert any("changed by someone else" in w.value and "nothing you typed was lost" in w.value for w in app.warning)
+    assert app.text_area(key=state.SEG_REQUIREMENTS).value == typed
+    with Session(db) as session:
+        assert get_segment(session, segment.id).version == 2
+
+    app.button(key=state.SEG_REBASE).click().run()  # keep my text on top of version 2
+    assert app.text_area(key=state.SEG_REQUIREMENTS).value == typed
+    app.button(key=state.SEG_SAVE).click().run()
+    with Session(db) as session:
+        current = get_segment(session, segment.id)
+    assert (current.version, current.requirements) == (3, typed)
+
+
+def test_delete_asks_for_confirmation_and_says_tasks_stay(app: AppTest, db: Engine) -> None:
+    with Session(db) as session:
+        segment = create_segment(session, "EMEA", "- Headquartered in EMEA")
+    app.run()
+    app.button(key=state.segment_edit_key(segment.id)).click().run()
+
+    app.button(key=state.SEG_DELETE).click().run()
+    assert "Tasks already generated from this segment stay" in texts(app)
+    app.button(key=state.SEG_DELETE_CANCEL).click().run()
+    with Session(db) as session:
+        assert [s.name for s in list_segments(session)] == ["EMEA"]
+
+    app.button(key=state.SEG_DELETE).click().run()
+    app.button(key=state.SEG_DELETE_CONFIRM).click().run()
+    assert not app.exception
+    assert "Deleted segment 'EMEA'. Tasks already generated from it stay." in texts(app)
+    with Session(db) as session:
+        assert list_segments(session) == []
+    assert app.session_state[state.SEG_EDITING_ID] is None  # back to a blank form
+
+
+def test_active_toggle_switches_a_segment_off(app: AppTest, db: Engine) -> None:
+    with Session(db) as session:
+        segment = create_segment(session, "Nordics", "- Based in the Nordics")
+    app.run()
+    app.toggle(key=state.segment_active_key(segment.id)).set_value(False).run()
+    assert not app.exception
+    with Session(db) as session:
+        assert get_segment(session, segment.id).active is False
+    assert "'Nordics' is now inactive" in texts(app)

@@ -1,0 +1,48 @@
+"""The icp Streamlit app: ``streamlit run ui/app.py``. A router only; each page lives in ``ui/app_pages/``.
+
+It opens the same database as the CLI: ``ICP_DATABASE_URL``, or ``icp.db`` in the working directory.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run ui/app.py` puts ui/ on sys.path, not the checkout; the pages import `ui.*`.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from icp.errors import ICPError  # noqa: E402
+from ui import resources, state  # noqa: E402
+
+st.set_page_config(page_title="icp — Ideal Customer Profiles", page_icon="🎯", layout="wide")
+st.secrets.load_if_toml_exists()  # top-level secrets become ICP_* environment variables
+settings = state.init_settings()
+try:
+    resources.engine()
+except ICPError as exc:
+    st.error(str(exc))
+    st.stop()
+
+_PAGES = Path(__file__).parent / "app_pages"
+page = st.navigation(
+    {
+        "Define": [
+            st.Page(_PAGES / "segments.py", title="Segments", icon="🎯", default=True),
+            st.Page(_PAGES / "companies.py", title="Companies", icon="🏢"),
+        ],
+        "Prospect": [
+            st.Page(_PAGES / "queue.py", title="Queue", icon="📋"),
+            st.Page(_PAGES / "motions.py", title="Motions & tasks", icon="✅"),
+        ],
+        "Operate": [
+            st.Page(_PAGES / "cycles.py", title="Cycles", icon="🔄"),
+            st.Page(_PAGES / "evals.py", title="Evals", icon="🧪"),
+        ],
+    }
+)
+st.sidebar.caption(f"Database: `{settings.database_url}`")
+page.run()

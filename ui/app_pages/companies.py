@@ -1,0 +1,220 @@
+"""Companies: upload a CRM export (preview, column mapping, row-level errors) and browse accounts."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlmodel import Session
+
+from icp.companies import (
+    ImportReport,
+    ParsedRows,
+    company_signals,
+    count_companies,
+    get_company,
+    import_rows,
+    list_companies,
+    parse_rows,
+)
+from icp.errors import ICPError
+from icp.queue import company_memberships
+from ui import resources, state, widgets
+
+_PREVIEW_ROWS = 10
+_LIST_LIMIT = 200
+
+
+def _preview(parsed: ParsedRows, filename: str) -> None:
+    st.markdown(f"**{len(parsed.rows)} rows** read from `{filename}`.")
+    mapping, sample = st.columns([1, 2])
+    with mapping:
+        st.caption("Column mapping")
+        st.dataframe(
+            [{"column in the file": source, "reads as": field} for source, field in parsed.mapping.items()],
+            hide_index=True,
+            width="stretch",
+        )
+        if parsed.ignored_columns:
+            st.caption("Ignored columns: " + ", ".join(f"`{c}`" for c in parsed.ignored_columns))
+    with sample:
+        st.caption(f"First {min(_PREVIEW_ROWS, len(parsed.rows))} rows, as they will be read")
+        st.dataframe(
+            [{"row": number, **row} for number, row in parsed.rows[:_PREVIEW_ROWS]],
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def _report(report: ImportReport) -> None:
+    if not report.committed:
+        st.warning(
+            f"Nothing was imported: {report.rejected} rows are bad and 'all or nothing' was on. "
+            "Fix the rows below and upload the file again."
+        )
+    else:
+        st.success(
+            f"Imported {report.total} rows: {report.created} new, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.rejected} rejected."
+        )
+    cols = st.columns(4)
+    cols[0].metric("New", report.created)
+    cols[1].metric("Updated", report.updated)
+    cols[2].metric("Unchanged", report.unchanged)
+    cols[3].metric("Rejected", report.rejected)
+    if report.errors:
+        st.markdown("**Rejected rows**")
+        st.dataframe(
+            [{"row": e.row, "name": e.name or "", "domain": e.domain or "", "reason": e.reason} for e in report.errors],
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def _upload() -> None:
+    st.subheader("Import")
+    uploaded = st.file_uploader(
+        "Upload companies (CSV, JSON or JSONL)",
+        type=["csv", "json", "jsonl"],
+        key=state.CO_UPLOAD,
+        help=(
+            "Exports from HubSpot, Salesforce or Apollo work as they are: headers such as 'Company name' or "
+            "'Number of Employees' are recognised. Companies are matched by domain, so importing again updates them."
+        ),
+    )
+    if uploaded is not None:
+        try:
+            parsed = parse_rows(uploaded.getvalue(), uploaded.name)
+        except ICPError as exc:
+            st.error(str(exc))
+        else:
+            _preview(parsed, uploaded.name)
+            st.checkbox(
+                "All or nothing: import no row if any row is bad",
+                key=state.CO_ALL_OR_NOTHING,
+            )
+            if st.button(f"Import {len(parsed.rows)} rows", key=state.CO_IMPORT, type="primary"):
+                try:
+                    with resources.session() as session:
+                        report = import_rows(
+                            session, parsed, all_or_nothing=bool(st.session_state.get(state.CO_ALL_OR_NOTHING))
+                        )
+                except ICPError as exc:
+                    st.error(str(exc))
+                else:
+                    state.set_import_report(report)
+    report = state.import_report()
+    if report is not None:
+        _report(report)
+
+
+def _detail(session: Session, domain: str) -> None:
+    company = get_company(session, domain)
+    assert company.id is not None
+    st.markdown(f"### {company.name}")
+    st.caption(f"{company.domain} · updated {widgets.ago(company.updated_at)}")
+    if company.description:
+        st.write(company.description)
+    fields, standing = st.columns(2)
+    with fields:
+        st.markdown("**Fields**")
+        values = {
+            "website": company.website,
+            "industry": company.industry,
+            "employees": company.employees,
+            "revenue (USD)": company.revenue,
+            "country": company.country,
+            "region": company.region,
+            "city": company.city,
+            "funding stage": company.funding_stage,
+            "founded": company.founded_year,
+            "technologies": ", ".join(company.technologies or []),
+            "tags": ", ".join(company.tags or []),
+        }
+        st.dataframe(
+            [{"field": k, "value": "" if v is None else str(v)} for k, v in values.items()],
+            hide_index=True,
+            width="stretch",
+        )
+    with standing:
+        st.markdown("**Segments (latest cycle)**")
+        memberships = company_memberships(session, company.id)
+        if memberships:
+            for m in memberships:
+                st.markdown(f"{widgets.tier_badge(m.tier)} **{m.segment}** (v{m.segment_version}) · {m.fit_score:g}")
+                if m.summary:
+                    st.caption(m.summary)
+        else:
+            st.caption("Not graded yet: run a cycle on the Cycles page.")
+        st.markdown("**Signals**")
+        signals = company_signals(session, company.id)
+        if signals:
+            st.dataframe(
+                [
+                    {
+                        "type": s.type,
+                        "topic": s.topic,
+                        "strength": s.strength,
+                        "observed": s.observed_at.strftime("%Y-%m-%d"),
+                    }
+                    for s in signals
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+        else:
+            st.caption("No intent or engagement signals.")
+
+
+def _accounts(session: Session) -> None:
+    st.subheader("Accounts")
+    total = count_companies(session)
+    if total == 0:
+        st.info("No companies yet. Upload a CRM export above, or load the sample data.")
+        widgets.load_samples_button()
+        return
+    search = st.text_input(
+        "Search", key=state.CO_SEARCH, placeholder="Name, domain or industry", label_visibility="collapsed"
+    )
+    companies = list_companies(session, search=search or None, limit=_LIST_LIMIT)
+    shown = f"{len(companies)} of {total}" if search or total > _LIST_LIMIT else f"{total}"
+    st.caption(f"{shown} companies")
+    if not companies:
+        st.info(f"No company matches {search!r}.")
+        return
+    st.dataframe(
+        [
+            {
+                "name": c.name,
+                "domain": c.domain,
+                "industry": c.industry,
+                "employees": c.employees,
+                "country": c.country,
+                "funding": c.funding_stage,
+                "technologies": ", ".join(c.technologies),
+            }
+            for c in companies
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    names = {c.domain: c.name for c in companies}
+    picked = st.selectbox(
+        "Open a company",
+        list(names),
+        index=None,
+        key=state.CO_PICK,
+        format_func=lambda domain: f"{names.get(domain, domain)} ({domain})",
+        placeholder="Choose a company to see its fields, signals and segments",
+    )
+    if picked:
+        _detail(session, picked)
+
+
+st.title("Companies")
+widgets.show_flashes()
+try:
+    _upload()
+    st.divider()
+    with resources.session() as db:
+        _accounts(db)
+except ICPError as exc:
+    st.error(str(exc))

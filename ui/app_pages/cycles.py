@@ -1,0 +1,222 @@
+"""Cycles: estimate, then run a prospecting cycle with live progress; history, members over time, tier changes."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from icp.cycle import CycleProgress, CycleReport, estimate_cycle, run_cycle
+from icp.errors import ICPError
+from icp.evaluators.factory import EVALUATOR_NAMES
+from icp.queue import cycle_history, membership_over_time, tier_changes
+from ui import resources, state, widgets
+
+_PROGRESS_EVERY_S = 0.25
+
+
+def _controls() -> tuple[str, float | None, int]:
+    settings = state.settings()
+    default = settings.resolved_evaluator()
+    cols = st.columns(3)
+    evaluator = cols[0].selectbox(
+        "Evaluator",
+        EVALUATOR_NAMES,
+        index=EVALUATOR_NAMES.index(default),
+        key=state.CY_EVALUATOR,
+        help="offline: deterministic rules, free. llm: every criterion by the model. hybrid: rules first, "
+        "the model only for what rules cannot decide. llm and hybrid need ICP_OPENAI_API_KEY.",
+    )
+    budget = cols[1].number_input(
+        "Budget (USD, 0 = no limit)",
+        min_value=0.0,
+        value=0.0,
+        step=1.0,
+        key=state.CY_BUDGET,
+        help="Grading stops cleanly before the next pair would exceed it; the rest waits for the next cycle.",
+    )
+    concurrency = cols[2].number_input(
+        "Concurrency", min_value=1, max_value=64, value=settings.concurrency, step=1, key=state.CY_CONCURRENCY
+    )
+    return str(evaluator), (float(budget) or None), int(concurrency)
+
+
+def _estimate(evaluator_name: str) -> None:
+    estimate = state.cycle_estimate()
+    if st.button("Estimate (dry run)", key=state.CY_ESTIMATE_BTN):
+        try:
+            estimate = estimate_cycle(resources.engine(), resources.evaluator(evaluator_name))
+        except ICPError as exc:
+            st.error(str(exc))
+            return
+        state.set_cycle_estimate(estimate)
+    if estimate is None:
+        st.caption("Estimate first: it counts the pairs to grade and what they would cost, and writes nothing.")
+        return
+    if estimate.evaluator != evaluator_name:
+        st.caption(
+            f"The estimate below is for the {estimate.evaluator} evaluator; estimate again for {evaluator_name}."
+        )
+    cols = st.columns(5)
+    cols[0].metric("Segments", len(estimate.pinned))
+    cols[1].metric("Pairs", estimate.pairs_total)
+    cols[2].metric("To grade", estimate.pairs_to_grade)
+    cols[3].metric("Reused", estimate.pairs_reused)
+    cols[4].metric("Estimated cost", f"${estimate.estimated_cost_usd:.4f}")
+    st.caption(f"Basis: {estimate.basis}.")
+    if estimate.pairs_total == 0:
+        st.warning("Nothing to grade: add companies and at least one active segment first.")
+
+
+def _progress_text(p: CycleProgress) -> str:
+    return (
+        f"{p.done} of {p.total} pairs · {p.graded} graded · {p.reused} reused · {p.failed} failed · ${p.cost_usd:.4f}"
+    )
+
+
+def _run(evaluator_name: str, budget: float | None, concurrency: int) -> None:
+    estimate = state.cycle_estimate()
+    ready = estimate is not None and estimate.evaluator == evaluator_name
+    if not st.button(
+        "Run cycle",
+        key=state.CY_RUN,
+        type="primary",
+        disabled=not ready,
+        help=None if ready else "Estimate first (dry run) with this evaluator.",
+    ):
+        return
+    bar = st.progress(0.0, text="Pinning segment versions…")
+    last = 0.0
+
+    def on_progress(p: CycleProgress) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if p.done < p.total and now - last < _PROGRESS_EVERY_S:
+            return
+        last = now
+        bar.progress(p.done / p.total if p.total else 1.0, text=_progress_text(p))
+
+    try:
+        report = run_cycle(
+            resources.engine(),
+            resources.evaluator(evaluator_name),
+            concurrency=concurrency,
+            budget_usd=budget,
+            on_progress=on_progress,
+        )
+    except ICPError as exc:
+        st.error(str(exc))
+        return
+    bar.progress(1.0, text=f"Cycle #{report.cycle_id} {report.status}")
+    state.set_last_cycle_report(report)
+    state.set_cycle_estimate(None)  # what was to grade is graded now
+
+
+def _report(report: CycleReport) -> None:
+    message = (
+        f"Cycle #{report.cycle_id} {report.status}: {report.pairs_total} pairs, {report.pairs_graded} graded, "
+        f"{report.pairs_reused} reused, {report.pairs_failed} failed, {report.pairs_deferred} deferred; "
+        f"${report.cost_usd:.4f}; {report.tasks_created} tasks created. The Queue page shows the ranking."
+    )
+    (st.success if report.status == "completed" and not report.pairs_failed else st.warning)(message)
+    if report.failures:
+        with st.expander(f"{len(report.failures)} failed pairs (retried by the next cycle)"):
+            st.write("\n".join(f"- {f}" for f in report.failures))
+
+
+def _history(session: Session) -> None:
+    st.subheader("History")
+    cycles = cycle_history(session, limit=50)
+    if not cycles:
+        st.info("No cycles yet. Estimate and run the first one above.")
+        return
+    st.dataframe(
+        [
+            {
+                "cycle": c.id,
+                "status": c.status,
+                "started": c.started_at.strftime("%Y-%m-%d %H:%M"),
+                "evaluator": c.evaluator + (f"/{c.model}" if c.model else ""),
+                "segments": c.segments,
+                "pairs": c.pairs_total,
+                "graded": c.pairs_graded,
+                "reused": c.pairs_reused,
+                "failed": c.pairs_failed,
+                "deferred": c.pairs_deferred,
+                "cost (USD)": round(c.cost_usd, 4),
+                "tasks": c.tasks_created,
+                "note": c.note,
+            }
+            for c in cycles
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _members_chart(session: Session) -> None:
+    st.subheader("Members over time")
+    points = membership_over_time(session)
+    if not points:
+        st.caption("The chart appears after the first cycle.")
+        return
+    frame = pd.DataFrame([p.model_dump() for p in points])
+    frame["cycle"] = frame["cycle_id"].map(lambda cid: f"#{cid}")
+    segments = sorted(frame["segment"].unique())
+    chosen = st.selectbox(
+        "Segment", segments, index=None, key=state.CY_CHART_SEGMENT, placeholder="All segments (total members)"
+    )
+    if chosen is None:
+        totals = frame.groupby(["started_at", "segment"], as_index=False)["count"].sum()
+        st.line_chart(totals, x="started_at", y="count", color="segment", x_label="cycle started", y_label="members")
+    else:
+        by_tier = frame[frame["segment"] == chosen]
+        st.bar_chart(by_tier, x="cycle", y="count", color="tier", x_label="cycle", y_label="members")
+
+
+def _tier_changes(session: Session) -> None:
+    st.subheader("Tier changes since the previous cycle")
+    changes = tier_changes(session)
+    if not changes:
+        st.caption("No tier changes (they need two finished cycles).")
+        return
+    st.dataframe(
+        [
+            {
+                "segment": c.segment,
+                "company": c.company_name,
+                "domain": c.domain,
+                "from": c.from_tier,
+                "to": c.to_tier,
+                "score": f"{c.from_score if c.from_score is not None else '—'} → "
+                f"{c.to_score if c.to_score is not None else '—'}",
+                "why": "; ".join(c.reasons),
+            }
+            for c in changes
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+st.title("Cycles")
+st.caption(
+    "A cycle grades every company against every active segment (reusing grades whose inputs did not change), "
+    "snapshots memberships and writes ranked tasks."
+)
+widgets.show_flashes()
+try:
+    evaluator_choice, budget_usd, workers = _controls()
+    _estimate(evaluator_choice)
+    _run(evaluator_choice, budget_usd, workers)
+    last_report = state.last_cycle_report()
+    if last_report is not None:
+        _report(last_report)
+    with resources.session() as db:
+        _history(db)
+        _members_chart(db)
+        _tier_changes(db)
+except ICPError as exc:
+    st.error(str(exc))

@@ -1,0 +1,84 @@
+"""Small rendering helpers shared by the pages: messages, badges, the sample-data button."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from icp.demo import load_samples
+from icp.errors import ICPError
+from icp.queue import QueueEntry
+from ui import resources, state
+
+_TIER_COLOURS = {"T1": "green", "T2": "blue", "T3": "orange", "disqualified": "red"}
+_VERDICT_ICONS = {"met": "✅", "not_met": "❌", "unknown": "❔"}
+
+
+def show_flashes() -> None:
+    """Show the messages queued by the previous run (after a save, a delete, an import)."""
+    for kind, message in state.pop_flashes():
+        getattr(st, kind)(message)
+
+
+def tier_badge(tier: str) -> str:
+    """Markdown for a coloured tier badge."""
+    return f":{_TIER_COLOURS.get(tier, 'gray')}-badge[{tier}]"
+
+
+def verdict_label(verdict: str) -> str:
+    """A verdict with its icon, e.g. '✅ met'."""
+    return f"{_VERDICT_ICONS.get(verdict, '')} {verdict}".strip()
+
+
+def load_samples_button(label: str = "Load sample data") -> None:
+    """Offer the shipped sample segments, companies, signals and motions on an empty database."""
+    if st.button(label, key=state.LOAD_SAMPLES, help="Loads the shipped demo data; running it twice changes nothing."):
+        try:
+            with resources.session() as session:
+                loaded = load_samples(session)
+        except ICPError as exc:
+            st.error(str(exc))
+            return
+        state.flash(
+            "success",
+            f"Loaded {len(loaded.segments.created)} segments, {loaded.companies.created} companies, "
+            f"{loaded.signals} signals and {len(loaded.motions)} motions. "
+            "Run a cycle on the Cycles page to grade them.",
+        )
+        st.rerun()
+
+
+def ago(when: datetime, now: datetime | None = None) -> str:
+    """'just now', '5 min ago', '3 h ago', '2 days ago', or the date for anything older than a month."""
+    now = now or datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = max(0.0, (now - when).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 30 * 86400:
+        days = int(seconds // 86400)
+        return f"{days} day{'s' if days != 1 else ''} ago"
+    return when.strftime("%Y-%m-%d")
+
+
+def queue_csv(entries: list[QueueEntry]) -> str:
+    """The current view as CSV: one row per account, verdicts as 'R1=met; N1=unknown'."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["rank", "company", "domain", "segment", "segment_version", "tier", "fit_score", "summary", "verdicts"]
+    )
+    for e in entries:
+        verdicts = "; ".join(f"{c.id}={c.verdict}" for c in e.criteria)
+        writer.writerow(
+            [e.rank, e.company_name, e.domain, e.segment, e.segment_version, e.tier, e.fit_score, e.summary, verdicts]
+        )
+    return out.getvalue()
