@@ -188,3 +188,42 @@ def delete(
             typer.confirm(f"Delete segment {info.name!r}? Tasks already generated from it stay untouched.", abort=True)
         svc.delete_segment(session, info.id)
     console.print(f"Deleted segment [bold]{info.name}[/bold].")
+
+
+@app.command("lint")
+def lint(
+    ctx: typer.Context, name: str = typer.Argument(..., help="Segment name or id."), fmt: OutputFormat = FORMAT
+) -> None:
+    """Check a segment's criteria: vague words, criteria no data can observe, contradictions, empty requirements."""
+    from icp.lint import lint_segment
+
+    with Session(app_context(ctx).engine) as session:
+        info = svc.get_segment(session, name)
+    findings = lint_segment(info.requirements, info.nice_to_haves)
+    rows = [f.model_dump(mode="json") for f in findings]
+    if fmt is OutputFormat.table and not findings:
+        console.print(f"[green]No findings[/green] for {info.name}: every criterion is specific and observable.")
+        return
+    emit(rows, fmt, columns=["criterion_id", "severity", "message", "suggestion"], title=f"Lint: {info.name}")
+
+
+@app.command("overlap")
+def overlap(
+    ctx: typer.Context,
+    threshold: float = typer.Option(
+        0.5, "--threshold", min=0, max=1, help="Minimum Jaccard similarity of member sets."
+    ),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Pairs of segments whose members (in the latest cycle) are largely the same accounts."""
+    from icp.queue import segment_overlaps
+
+    with Session(app_context(ctx).engine) as session:
+        found = segment_overlaps(session, threshold=threshold)
+    emit(
+        [o.model_dump() for o in found],
+        fmt,
+        columns=["segment_a", "segment_b", "members_a", "members_b", "shared", "jaccard", "suggestion"],
+        title="Overlapping segments",
+        empty_message=f"No two segments share {threshold:.0%} or more of their members (Jaccard) in the latest cycle.",
+    )

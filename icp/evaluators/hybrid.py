@@ -39,13 +39,26 @@ class HybridEvaluator:
         """evaluator="hybrid" with the LLM's model and prompt (checks are versioned with the code)."""
         return self._identity
 
-    def grade(self, company: CompanyProfile, segment: CompiledSegment) -> Grade:
-        """Decide by checks, then ask the LLM about the undecided criteria only (or not at all)."""
+    def _undecided(self, company: CompanyProfile, segment: CompiledSegment) -> tuple[dict[str, CriterionResult], bool]:
         decided: dict[str, CriterionResult] = {}
         for criterion in segment.criteria:
             result = decide_by_check(company, criterion)
             if result is not None:
                 decided[criterion.id] = result
+        failed = any(r.kind is CriterionKind.REQUIREMENT and r.verdict is Verdict.NOT_MET for r in decided.values())
+        return decided, failed
+
+    def estimate_usage(self, company: CompanyProfile, segment: CompiledSegment) -> tuple[int, int, float]:
+        """What the LLM part of grading this pair should cost (nothing when checks settle it)."""
+        decided, failed = self._undecided(company, segment)
+        remaining = tuple(c for c in segment.criteria if c.id not in decided)
+        if failed or not remaining:
+            return 0, 0, 0.0
+        return self.llm.estimate_usage(company, CompiledSegment(name=segment.name, criteria=remaining))
+
+    def grade(self, company: CompanyProfile, segment: CompiledSegment) -> Grade:
+        """Decide by checks, then ask the LLM about the undecided criteria only (or not at all)."""
+        decided, _ = self._undecided(company, segment)
         failed = [r for r in decided.values() if r.kind is CriterionKind.REQUIREMENT and r.verdict is Verdict.NOT_MET]
         remaining = tuple(c for c in segment.criteria if c.id not in decided)
 

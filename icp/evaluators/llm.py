@@ -154,6 +154,20 @@ class LLMEvaluator:
 
     # -- public API --
 
+    def estimate_usage(self, company: CompanyProfile, segment: CompiledSegment) -> tuple[int, int, float]:
+        """``(tokens_in, tokens_out, cost_usd)`` expected for one pair, before any call.
+
+        Input tokens from the rendered prompt's length (about four characters a token); output
+        tokens from the number of criteria (about 60 each, plus the summary). Used by dry runs and
+        budgets until this model has real history.
+        """
+        if not segment.criteria:
+            return 0, 0, 0.0
+        chars = sum(len(m["content"]) for m in self.render_messages(company, segment))
+        tokens_in = chars // 4 + 16
+        tokens_out = 60 * len(segment.criteria) + 40
+        return tokens_in, tokens_out, cost_usd(self.settings, self.settings.model, tokens_in, tokens_out)
+
     def render_messages(self, company: CompanyProfile, segment: CompiledSegment) -> list[dict[str, str]]:
         """The chat messages for one pair: instructions and criteria first (cacheable), the company last."""
         criteria = "\n".join(
