@@ -1226,6 +1226,11 @@ _EMPLOYEE_WORDS = re.compile(
     r"\b(?:employees?|people|persons|staff|staffers|headcount|ftes?|full[- ]time|team members|workers|personnel|"
     r"heads|sized?|size|employee count|team of)\b"
 )
+# The word right after a number, unless it is a connective ("200 or more", "50 to 500", "10 in revenue").
+_FOLLOWING_WORD = re.compile(
+    r"^\s*(?!(?:or|and|to|in|of|plus|through|per|a|an|the|with|at|from|than|more|less|fewer|employees?)\b)"
+    r"([a-z][a-z-]*)"
+)
 _REVENUE_WORDS = re.compile(r"\b(?:revenues?|arr|mrr|sales|turnover|annual|bookings|top[- ]line|in rev)\b")
 _CARRY_GAP = re.compile(r"^\s*(?:[a-z]+\s+){0,2}?(?:or|and)\s*$")
 _RANGE_GAP = re.compile(r"^\s*(?:-|to|and|through)\s*$")
@@ -1259,6 +1264,10 @@ def _unit(low: str, start: int, end: int, numbers: tuple[_Number, ...]) -> tuple
     """
     after = low[end : end + 40]
     before = low[max(0, start - 40) : start]
+    if not any(n.currency for n in numbers):
+        noun = _FOLLOWING_WORD.match(after)
+        if noun and not _EMPLOYEE_WORDS.match(noun[1]) and not _REVENUE_WORDS.match(noun[1]):
+            return None  # "10 AEs", "500 customers", "30 countries": a count of something else
     candidates: list[tuple[int, RangeField, str]] = []
     for pattern, name in ((_EMPLOYEE_WORDS, "employees"), (_REVENUE_WORDS, "revenue")):
         unit: RangeField = "employees" if name == "employees" else "revenue"
@@ -1467,6 +1476,12 @@ def _extract_tech(text: _Text) -> list[_Atom]:
 
 # --- industries ---------------------------------------------------------------------------------
 
+# "Uses Workday for HR and finance", "software for banks", "sells to hospitals": the words after these
+# describe customers or a use, not the company's own industry, so they are left to keywords or the LLM.
+_AUDIENCE = re.compile(
+    r"\b(?:for|to|serving|serves|targeting|targets|helping|helps)\s+(?:the\s+|their\s+|other\s+)?"
+    r"(?:[a-z]+\s+(?:and|&|or)\s+)?$"
+)
 _INDUSTRY_TRIGGERS = {key: re.compile(_word(ind.triggers)) for key, ind in INDUSTRIES.items()}
 
 
@@ -1480,8 +1495,9 @@ def _extract_industries(text: _Text) -> list[_Atom]:
     atoms: list[_Atom] = []
     for (start, end), keys in sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
         if text.free(start, end):
-            atoms.append(_Atom(start, end, "industry", tuple(keys)))
             text.consume(start, end)
+            if not _AUDIENCE.search(low, 0, start):
+                atoms.append(_Atom(start, end, "industry", tuple(keys)))
     return atoms
 
 
@@ -1563,7 +1579,12 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
         adjacent = len(group) > 1 and all(_ADJACENT_GAP.match(g) for g in gaps)
         models = tuple(k for k in keys if k in _BUSINESS_MODELS)
         others = tuple(k for k in keys if k not in _BUSINESS_MODELS)
-        if models and others:
+        model_other_gaps = [
+            gap
+            for a, b, gap in zip(group, group[1:], gaps, strict=False)
+            if (set(a.payload) <= _BUSINESS_MODELS) != (set(b.payload) <= _BUSINESS_MODELS)
+        ]
+        if models and others and not any(_OR_GAP.search(g) for g in model_other_gaps):
             # "B2B fintech or insurance": the business model qualifies every industry named with it.
             model_match: Literal["any", "all"] = "all" if adjacent or not _OR_GAP.search(" ".join(gaps)) else "any"
             return AllOf(checks=(IndustryCheck(industries=models, match=model_match), IndustryCheck(industries=others)))
@@ -1954,6 +1975,13 @@ def _eval_geo(check: GeoCheck, facts: CompanyFacts) -> CheckOutcome:
     return CheckOutcome(Verdict.NOT_MET, facts.country_evidence, 0.95, f"{facts.country_evidence} is not in {where}")
 
 
+# An explicit label for one business model, in a field, answers the other (B2B2C says neither).
+_OPPOSITE_MODEL: dict[str, tuple[str, re.Pattern[str]]] = {
+    "b2b": ("b2c", re.compile(r"\b(?:b2c|d2c|dtc|direct[- ]to[- ]consumer|business[- ]to[- ]consumer)\b", re.I)),
+    "b2c": ("b2b", re.compile(r"\b(?:b2b|business[- ]to[- ]business)\b", re.I)),
+}
+
+
 def _industry_one(key: str, facts: CompanyFacts) -> CheckOutcome:
     label = INDUSTRIES[key].label
     hit = facts.industry_hits.get(key)
@@ -1961,6 +1989,11 @@ def _industry_one(key: str, facts: CompanyFacts) -> CheckOutcome:
         return CheckOutcome(
             Verdict.MET, hit.evidence, 0.9 if hit.strong else 0.7, f"{hit.evidence} indicates {label}", not hit.strong
         )
+    opposite = _OPPOSITE_MODEL.get(key)
+    if opposite is not None:
+        other = facts.industry_hits.get(opposite[0])
+        if other is not None and other.strong and opposite[1].search(other.evidence):
+            return CheckOutcome(Verdict.NOT_MET, other.evidence, 0.75, f"{other.evidence}, not {label}")
     industry = facts.company.industry
     if not industry:
         return _unknown(f"no industry data to tell whether it is {label}")

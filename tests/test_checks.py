@@ -184,6 +184,8 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("200+ employees and over $10M revenue", ALL(emp(200), rev(10e6, lo_inc=False)), {"acme": M, "corner": N}),
     ("at least 200 employees or $20M in revenue", ANY(emp(200), rev(20e6)), {"acme": M, "corner": N}),
     ("200-2000", None, {}),
+    ("Dedicated sales team of at least 10 AEs", None, {}),
+    ("500+ customers in 30 countries", None, {}),
     # --- geographies
     ("HQ in DACH", region("DACH"), {"acme": M, "plant": M, "bolt": N}),
     ("Based in Germany", geo("Germany", countries=("DE",)), {"acme": M, "plant": N}),
@@ -244,6 +246,11 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("edtech", ind("edtech"), {"clinic": N}),
     ("B2B fintech or insurance", ALL(ind("b2b"), ind("fintech", "insurance")), {"acme": M, "plant": N}),
     ("non-profits", ind("nonprofit"), {"acme": N}),
+    ("SaaS or technology company", ind("saas", "technology"), {"bolt": M, "plant": N}),
+    ("B2B companies", ind("b2b"), {"acme": M, "shop": N, "plant": U}),
+    ("B2C brands", ind("b2c"), {"shop": M, "acme": N, "plant": U}),
+    ("Software for banks", ind("software"), {"bolt": M, "clinic": N}),
+    ("sells to hospitals", None, {}),
     # --- negation and exclusion
     ("Not a consultancy", NOT(ind("consulting")), {"corner": N, "acme": M}),
     ("No agencies", NOT(ind("agency")), {"acme": M}),
@@ -270,6 +277,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ),
     ("Shopify merchants", tech("Shopify"), {"shop": M, "acme": N}),
     ("Azure or GCP", tech("Azure", "Google Cloud"), {"bolt": M, "acme": N}),
+    ("Uses Workday for HR and finance", tech("Workday"), {"acme": N, "clinic": U}),
     # --- funding stage
     ("Series B or later", fund(*LATER_THAN_B), {"acme": M, "bolt": M, "plant": M, "clinic": N, "corner": N}),
     ("Series A+", fund("series_a", "series_b", "series_c", "series_d", "series_e_plus", "public"), {"clinic": N}),
