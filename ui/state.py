@@ -82,6 +82,8 @@ MO_DONE = "mo_done"
 MO_PLAYS = "mo_plays"  # the plays table in the new-motion form
 
 # Evals page
+EV_RUN = "ev_run"  # the run whose metrics are shown
+EV_BLESS = "ev_bless"
 EV_RUN_A = "ev_run_a"
 EV_RUN_B = "ev_run_b"
 
