@@ -1,0 +1,194 @@
+"""End to end in a real headless Chromium: `streamlit run ui/app.py`, create a segment, run a cycle, see the queue.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (CI installs them); skipped with a reason when absent.
+Set ``ICP_ARTIFACTS=1`` to also copy the screenshots to ``artifacts/`` in the checkout (or
+``ICP_ARTIFACTS=<folder>`` for another folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from icp.companies import import_rows, parse_rows
+from icp.store import open_engine
+from tests.ui.conftest import APP, COMPANIES_CSV
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+# Read at import: the autouse fixture clears ICP_* variables before each test runs.
+ARTIFACTS = os.environ.get("ICP_ARTIFACTS")
+REPO = APP.parents[1]
+WAIT_S = 20
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(not Path(CHROMEDRIVER).exists(), reason="needs chromedriver (apt-get install chromium-driver)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"streamlit did not become healthy in 30 s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """`streamlit run ui/app.py` on a free localhost port, on a temp database holding four companies."""
+    db_url = f"sqlite:///{tmp_path / 'browser.db'}"
+    engine = open_engine(db_url)
+    with Session(engine) as session:
+        import_rows(session, parse_rows(COMPANIES_CSV, "companies.csv"))
+    engine.dispose()
+    port = _free_port()
+    log = tmp_path / "streamlit.log"
+    env = {**os.environ, "ICP_DATABASE_URL": db_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(APP),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def browser(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A headless Chromium with a new, empty profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1500,1100",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(WAIT_S)
+    yield driver
+    driver.quit()
+
+
+def _save_screenshot(driver, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    driver.save_screenshot(str(path))
+    if ARTIFACTS:
+        target = REPO / "artifacts" if ARTIFACTS.lower() in ("1", "true", "yes") else Path(ARTIFACTS)
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target / name)
+    return path
+
+
+def test_create_a_segment_run_a_cycle_and_see_the_ranked_queue(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT_S)
+
+    def element(css: str):  # type: ignore[no-untyped-def]
+        return wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, css)))
+
+    def page_shows(text: str) -> None:
+        wait.until(lambda d: text in d.find_element(By.TAG_NAME, "body").text)
+
+    def idle() -> None:
+        # Streamlit marks the app "running" while a script run is in flight.
+        wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"))
+
+    browser.get(server)
+    page_shows("No segments yet")
+
+    name = element(".st-key-seg_name input")
+    name.send_keys("US B2B SaaS", Keys.TAB)
+    idle()
+    requirements = element(".st-key-seg_requirements textarea")
+    requirements.send_keys("- B2B SaaS company\n- Based in the United States")
+    requirements.send_keys(Keys.CONTROL, Keys.ENTER)
+    idle()
+    nice = element(".st-key-seg_nice_to_haves textarea")
+    nice.send_keys("- Uses Salesforce")
+    nice.send_keys(Keys.CONTROL, Keys.ENTER)
+    idle()
+    element(".st-key-seg_save button").click()
+    page_shows("Created segment 'US B2B SaaS' (version 1).")
+
+    element("[data-testid='stSidebarNav'] a[href$='/cycles']").click()
+    element(".st-key-cy_estimate button").click()
+    page_shows("To grade")
+    element(".st-key-cy_run button").click()
+    page_shows("Cycle #1 completed: 4 pairs, 4 graded")
+
+    element("[data-testid='stSidebarNav'] a[href$='/queue']").click()
+    page_shows("#1 Acme Cloud")
+    page_shows("#2 Birch Analytics")
+    element("[data-testid='stExpander'] summary").click()  # open the top account's evidence
+    page_shows("Score breakdown")
+    shot = _save_screenshot(browser, tmp_path, "queue.png")
+    assert shot.stat().st_size > 10_000
