@@ -13,9 +13,11 @@ version) and shares per-company normalisation across segments.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -122,34 +124,48 @@ def run_baseline(companies: list[CompanyProfile], limit: int) -> tuple[int, floa
     return pairs, time.perf_counter() - start
 
 
+def _best_of(repeats: int, run: Callable[[], tuple[int, float]], before: Callable[[], None] = lambda: None) -> float:
+    """Best rate of several runs: the least disturbed by other processes on a shared machine."""
+    best = 0.0
+    for _ in range(repeats):
+        before()
+        pairs, seconds = run()
+        best = max(best, pairs / seconds)
+    return best
+
+
+def _clear_company_caches() -> None:
+    checks.company_facts.cache_clear()
+    offline._haystack.cache_clear()
+    offline._RESULT_CACHE.clear()
+    gc.collect()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--companies", type=int, default=10_000)
     parser.add_argument("--baseline-pairs", type=int, default=1_500)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
     companies = make_companies(args.companies)
     segments = [compile_segment(*s) for s in SEGMENTS]
     print(f"{len(companies):,} companies x {len(segments)} segments ({[len(s.criteria) for s in segments]} criteria)")
 
-    base_pairs, base_seconds = run_baseline(companies, args.baseline_pairs)
-    base_rate = base_pairs / base_seconds
+    base_rate = _best_of(args.repeats, lambda: run_baseline(companies, args.baseline_pairs))
+    # Cold: every company is seen for the first time, so its normalisation is part of the measured time.
+    cold_rate = _best_of(args.repeats, lambda: run_fast(companies, segments), _clear_company_caches)
+    # Warm: companies already normalised, as for a cycle's later segments or a re-run.
+    warm_rate = _best_of(args.repeats, lambda: run_fast(companies, segments))
 
-    checks.company_facts.cache_clear()
-    offline._haystack.cache_clear()
-    cold_pairs, cold_seconds = run_fast(companies, segments)  # includes normalising every company once
-    cold_rate = cold_pairs / cold_seconds
-    warm_pairs, warm_seconds = run_fast(companies[:2000], segments)  # companies already normalised
-    warm_rate = warm_pairs / warm_seconds
-
-    print(f"baseline (compile + normalise + validate per pair): {base_rate:>10,.0f} pairs/s  ({base_pairs:,} pairs)")
-    print(f"offline evaluator, cold company cache:            {cold_rate:>10,.0f} pairs/s  ({cold_pairs:,} pairs)")
-    print(f"offline evaluator, warm company cache:            {warm_rate:>10,.0f} pairs/s  ({warm_pairs:,} pairs)")
-    print(f"speed-up vs baseline (cold): {cold_rate / base_rate:.1f}x")
-    print(
-        f"vs target {TARGET_PAIRS_PER_SECOND:,} pairs/s: {cold_rate / TARGET_PAIRS_PER_SECOND:.2f}x "
-        f"({'meets' if cold_rate >= TARGET_PAIRS_PER_SECOND else 'BELOW'} target)"
-    )
+    print(f"baseline (compile + normalise + validate per pair): {base_rate:>10,.0f} pairs/s")
+    print(f"offline evaluator, cold (first sight of a company): {cold_rate:>10,.0f} pairs/s")
+    print(f"offline evaluator, warm (company normalised):       {warm_rate:>10,.0f} pairs/s")
+    print(f"speed-up vs baseline: {cold_rate / base_rate:.1f}x cold, {warm_rate / base_rate:.1f}x warm")
+    for label, rate in (("cold", cold_rate), ("warm", warm_rate)):
+        verdict = "meets" if rate >= TARGET_PAIRS_PER_SECOND else "BELOW"
+        ratio = rate / TARGET_PAIRS_PER_SECOND
+        print(f"vs target {TARGET_PAIRS_PER_SECOND:,} pairs/s ({label}): {ratio:.2f}x ({verdict})")
 
 
 if __name__ == "__main__":

@@ -209,10 +209,12 @@ def _direct_constructor(model: type[M]) -> Callable[[dict[str, Any]], M]:
     if model.__pydantic_post_init__ or model.__private_attributes__:  # pragma: no cover - model-dependent
         return lambda values: model.model_construct(**values)
 
+    all_fields = set(names)  # shared: pydantic copies it before any change (model_copy), never mutates it
+
     def construct(values: dict[str, Any]) -> M:
         instance = model.__new__(model)
         _set(instance, "__dict__", values)
-        _set(instance, "__pydantic_fields_set__", set(names))
+        _set(instance, "__pydantic_fields_set__", all_fields)
         _set(instance, "__pydantic_extra__", None)
         _set(instance, "__pydantic_private__", None)
         return instance
@@ -249,7 +251,23 @@ def _result(
     )
 
 
+# Results are immutable and repeat a lot across companies ("country: Germany is in Europe", every
+# unknown), so identical ones are shared. Bounded by clearing: a cache miss only costs a construction.
+_RESULT_CACHE: dict[tuple[str, str, str, CheckOutcome], CriterionResult] = {}
+_RESULT_CACHE_LIMIT = 200_000
+
+
 def _from_outcome(criterion: Criterion, outcome: CheckOutcome) -> CriterionResult:
+    key = (criterion.id, criterion.kind, criterion.text, outcome)
+    cached = _RESULT_CACHE.get(key)
+    if cached is None:
+        if len(_RESULT_CACHE) >= _RESULT_CACHE_LIMIT:
+            _RESULT_CACHE.clear()
+        cached = _RESULT_CACHE[key] = _build_from_outcome(criterion, outcome)
+    return cached
+
+
+def _build_from_outcome(criterion: Criterion, outcome: CheckOutcome) -> CriterionResult:
     if outcome.verdict is Verdict.UNKNOWN:
         return _result(criterion, Verdict.UNKNOWN, "", 0.0, "none", outcome.reason)
     source: VerdictSource = "keyword" if outcome.weak else "check"
