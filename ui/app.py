@@ -44,5 +44,5 @@ page = st.navigation(
         ],
     }
 )
-st.sidebar.caption(f"Database: `{settings.database_url}`")
+st.sidebar.caption(f"Database: `{resources.display_url(settings.database_url)}`")
 page.run()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 
 import streamlit as st
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session
 
 from icp.evaluators.base import Evaluator
@@ -28,6 +29,14 @@ def _engine(url: str) -> Engine:
 def engine() -> Engine:
     """The migrated engine for the session's database URL (the same database the CLI uses)."""
     return _engine(state.settings().database_url)
+
+
+def display_url(url: str) -> str:
+    """The database URL with any password masked, for showing on screen."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def session() -> Session:

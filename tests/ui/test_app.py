@@ -81,3 +81,12 @@ def test_a_motion_needs_a_segment(app: AppTest, seeded: Engine) -> None:
     assert any("at least one segment" in e.value for e in app.error)
     with Session(seeded) as session:
         assert [m.name for m in list_motions(session)] == ["Outbound"]
+
+
+def test_the_sidebar_never_shows_a_database_password() -> None:
+    from ui.resources import display_url
+
+    assert display_url("postgresql+psycopg://sales:s3cret@db.internal/icp") == (
+        "postgresql+psycopg://sales:***@db.internal/icp"
+    )
+    assert display_url("sqlite:///icp.db") == "sqlite:///icp.db"

@@ -44,7 +44,7 @@ def test_vague_requirement_shows_a_lint_hint_while_typing(app: AppTest) -> None:
 
     shown = texts(app)
     assert "Suggestions to make this segment gradable" in shown
-    assert "**R1**" in shown
+    assert "**R1** 'Big companies that could use our product'" in shown
     assert "headcount or revenue range" in shown or "observable" in shown
 
     app.text_area(key=state.SEG_REQUIREMENTS).set_value("- B2B SaaS company\n- 200–2,000 employees").run()

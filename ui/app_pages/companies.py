@@ -210,6 +210,7 @@ def _accounts(session: Session) -> None:
 
 
 st.title("Companies")
+st.caption("The accounts every segment is graded against. Import a CRM export, then search and open any account.")
 widgets.show_flashes()
 try:
     _upload()

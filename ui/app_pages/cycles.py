@@ -162,15 +162,14 @@ def _members_chart(session: Session) -> None:
     if not points:
         st.caption("The chart appears after the first cycle.")
         return
-    frame = pd.DataFrame([p.model_dump() for p in points])
-    frame["cycle"] = frame["cycle_id"].map(lambda cid: f"#{cid}")
+    frame = pd.DataFrame([p.model_dump() for p in points]).rename(columns={"cycle_id": "cycle"})
     segments = sorted(frame["segment"].unique())
     chosen = st.selectbox(
         "Segment", segments, index=None, key=state.CY_CHART_SEGMENT, placeholder="All segments (total members)"
     )
     if chosen is None:
-        totals = frame.groupby(["started_at", "segment"], as_index=False)["count"].sum()
-        st.line_chart(totals, x="started_at", y="count", color="segment", x_label="cycle started", y_label="members")
+        totals = frame.groupby(["cycle", "segment"], as_index=False)["count"].sum()
+        st.line_chart(totals, x="cycle", y="count", color="segment", x_label="cycle", y_label="members")
     else:
         by_tier = frame[frame["segment"] == chosen]
         st.bar_chart(by_tier, x="cycle", y="count", color="tier", x_label="cycle", y_label="members")

@@ -212,8 +212,11 @@ def _lint_hints(requirements: str, nice_to_haves: str) -> None:
     st.markdown("**Suggestions to make this segment gradable**")
     for finding in findings:
         icon = _SEVERITY_ICONS.get(str(finding.severity).lower(), "•")
+        message = finding.message
+        if finding.criterion_id and message.startswith(finding.criterion_id):
+            message = message[len(finding.criterion_id) :].lstrip()
         where = f"**{finding.criterion_id}** " if finding.criterion_id else ""
-        text = f"{icon} {where}{finding.message}"
+        text = f"{icon} {where}{message}"
         if finding.suggestion:
             text += f"  \n:gray[Try: {finding.suggestion}]"
         st.markdown(text)
