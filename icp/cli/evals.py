@@ -95,7 +95,10 @@ def run(
         if name != "offline":
             if replay is not None:
                 base_url = stack.enter_context(replay_server(replay))
-                settings = settings.model_copy(update={"openai_base_url": base_url})
+                # The local replay server has no rate limits; the client-side limiter need not pace it.
+                settings = settings.model_copy(
+                    update={"openai_base_url": base_url, "requests_per_minute": 1_000_000, "tokens_per_minute": 10**9}
+                )
                 if settings.openai_api_key is None:
                     from pydantic import SecretStr
 

@@ -256,7 +256,9 @@ def make_eval_evaluator(
     from icp.prompts import load_prompt
 
     prompt = load_prompt(settings.prompt, settings.prompts_dir)
-    client, transport = caching_client(make_openai_client(settings), cache or ResponseCache(), prompt.hash)
+    client, transport = caching_client(
+        make_openai_client(settings), cache if cache is not None else ResponseCache(), prompt.hash
+    )
     llm = LLMEvaluator(client, settings, prompt)
     if name == "llm":
         return llm, transport
