@@ -1,0 +1,101 @@
+"""The shipped sample data end to end: `icp demo`, membership per segment, and `icp grade` explaining both sides."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from icp.cycle import run_cycle
+from icp.demo import load_samples
+from icp.evaluators.offline import OfflineEvaluator
+from icp.queue import ranked_queue, segment_stats
+from icp.samples import load_expectations
+from icp.tasks import list_tasks
+
+ICP = str(Path(sys.executable).parent / "icp")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = subprocess.run(
+        [ICP, "--db", str(db), "demo"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": str(Path(sys.executable).parent), "HOME": str(db.parent), "COLUMNS": "160"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Ranked queue" in result.stdout and "Why is" in result.stdout
+    assert "streamlit run ui/app.py" in result.stdout
+    return db
+
+
+def icp_json(db: Path, *args: str) -> object:
+    result = subprocess.run(
+        [ICP, "--db", str(db), *args, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": str(Path(sys.executable).parent), "HOME": str(db.parent)},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_demo_is_idempotent(engine: Engine) -> None:
+    with Session(engine) as session:
+        first = load_samples(session)
+        again = load_samples(session)
+    assert first.companies.created >= 150 and first.companies.rejected == 0
+    assert again.companies.created == 0 and again.companies.unchanged == first.companies.created
+    assert again.signals == 0 and again.motions == []
+
+
+def test_every_active_sample_segment_has_members_and_non_members(engine: Engine) -> None:
+    with Session(engine) as session:
+        load_samples(session)
+    report = run_cycle(engine, OfflineEvaluator())
+    assert report.pairs_failed == 0
+    with Session(engine) as session:
+        stats = {s.segment: s for s in segment_stats(session).values()}
+        tasks = list_tasks(session, status=None)
+        disqualified = Counter(e.segment for e in ranked_queue(session, tier="disqualified", limit=None))
+    for segment, expectation in load_expectations().items():
+        assert stats[segment].members >= len(expectation["members"]) // 2, segment
+        assert disqualified[segment] > 0, segment
+    assert {t.tier for t in tasks} >= {"T1", "T2"}
+
+
+def test_queue_json_has_the_documented_fields(demo_db: Path) -> None:
+    queue = icp_json(demo_db, "queue", "--segment", "Mid-Market B2B SaaS", "--limit", "5")
+    assert isinstance(queue, list) and len(queue) == 5
+    for field in ("company_name", "domain", "segment", "segment_version", "tier", "fit_score", "criteria", "summary"):
+        assert field in queue[0]
+    assert {"id", "text", "verdict", "evidence"} <= set(queue[0]["criteria"][0])
+    scores = [(e["tier"], -e["fit_score"]) for e in queue]
+    assert scores == sorted(scores)
+
+
+@pytest.mark.parametrize("segment", sorted(load_expectations()))
+def test_icp_grade_explains_a_member_and_a_non_member(demo_db: Path, segment: str) -> None:
+    expectation = load_expectations()[segment]
+    member = next(iter(expectation["members"]))
+    non_member, why = next(iter(expectation["non_members"].items()))
+    graded = icp_json(demo_db, "grade", "--segment", segment, "--company", member)
+    assert isinstance(graded, dict)
+    assert graded["breakdown"]["tier"] in ("T1", "T2", "T3"), graded["grade"]["summary"]
+    assert all(r["evidence"] for r in graded["grade"]["results"] if r["verdict"] == "met")
+    graded = icp_json(demo_db, "grade", "--segment", segment, "--company", non_member)
+    assert isinstance(graded, dict)
+    assert graded["breakdown"]["tier"] == "disqualified", why
+    failed = [r for r in graded["grade"]["results"] if r["verdict"] == "not_met"]
+    assert failed and all(r["evidence"] for r in failed)
+    assert graded["breakdown"]["disqualified_by"] == [r["id"] for r in failed if r["kind"] == "requirement"]
