@@ -94,16 +94,16 @@ def _upload() -> None:
             if st.button(f"Import {len(parsed.rows)} rows", key=state.CO_IMPORT, type="primary"):
                 try:
                     with resources.session() as session:
-                        report = import_rows(
+                        imported = import_rows(
                             session, parsed, all_or_nothing=bool(st.session_state.get(state.CO_ALL_OR_NOTHING))
                         )
                 except ICPError as exc:
                     st.error(str(exc))
                 else:
-                    state.set_import_report(report)
-    report = state.import_report()
-    if report is not None:
-        _report(report)
+                    state.set_import_report(imported)
+    last = state.import_report()
+    if last is not None:
+        _report(last)
 
 
 def _detail(session: Session, domain: str) -> None:
