@@ -1035,6 +1035,14 @@ _AGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"\b(?:less than|under|younger than)\s+(?P<n>\d{{1,3}})\s+years?(?:{_AGE_QUALIFIER})?"), "max_excl"),
     (re.compile(rf"\b(?:at most|up to|no older than)\s+(?P<n>\d{{1,3}})\s+years?(?:{_AGE_QUALIFIER})?"), "max"),
     (re.compile(r"\b(?P<n>\d{1,3})\s+years?\s+old\s+or\s+(?:younger|less)\b"), "max"),
+    (re.compile(r"\bfounded\s+(?:at least\s+|over\s+|more than\s+)?(?P<n>\d{1,3})\+?\s+years?\s+ago\b"), "min"),
+    (
+        re.compile(
+            r"\bfounded\s+(?:less than|under|fewer than|within the last|in the last)\s+"
+            r"(?P<n>\d{1,3})\s+years?(?:\s+ago)?"
+        ),
+        "max_excl",
+    ),
 )
 
 
@@ -1127,6 +1135,10 @@ _FUNDING_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 
 
+_BARE_PUBLIC = re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))")
+_FUNDING_LIST_GAP = re.compile(r"^\s*(?:,|or|and|/|&)?\s*(?:either\s+)?$")
+
+
 def _stage_key(token: str) -> str:
     token = token.strip()
     if token.startswith("pre"):
@@ -1193,6 +1205,13 @@ def _extract_funding(text: _Text) -> list[_Atom]:
         for m in pattern.finditer(low):
             atoms.append(_Atom(m.start(), m.end(), "funding", phrase_stages))
             text.consume(m.start(), m.end())
+    if atoms:
+        low = text.masked()
+        for m in _BARE_PUBLIC.finditer(low):
+            near = [a for a in atoms if _FUNDING_LIST_GAP.match(low[min(a.end, m.end()) : max(a.start, m.start())])]
+            if near:
+                atoms.append(_Atom(m.start(), m.end(), "funding", ("public",)))
+                text.consume(m.start(), m.end())
     return atoms
 
 
@@ -1226,12 +1245,17 @@ _EMPLOYEE_WORDS = re.compile(
     r"\b(?:employees?|people|persons|staff|staffers|headcount|ftes?|full[- ]time|team members|workers|personnel|"
     r"heads|sized?|size|employee count|team of)\b"
 )
+_TEAMS = r"(?:sales|marketing|engineering|support|revops|data|security|it|finance|hr|customer success|product)"
+_TEAM_BEFORE = re.compile(rf"\b{_TEAMS}\s+(?:team|org|organi[sz]ation|department|headcount)\b[^,;]*$")
+_TEAM_AFTER = re.compile(rf"^\s*(?:[a-z]+\s+){{0,2}}(?:on|in)\s+(?:the\s+|their\s+|its\s+)?{_TEAMS}\b")
 # The word right after a number, unless it is a connective ("200 or more", "50 to 500", "10 in revenue").
 _FOLLOWING_WORD = re.compile(
     r"^\s*(?!(?:or|and|to|in|of|plus|through|per|a|an|the|with|at|from|than|more|less|fewer|employees?)\b)"
     r"([a-z][a-z-]*)"
 )
-_REVENUE_WORDS = re.compile(r"\b(?:revenues?|arr|mrr|sales|turnover|annual|bookings|top[- ]line|in rev)\b")
+_REVENUE_WORDS = re.compile(
+    r"\b(?:revenues?|arr|mrr|sales|turnover|annual|bookings|top[- ]line|in rev|dollars|usd|eur|euros?|gbp|pounds)\b"
+)
 _CARRY_GAP = re.compile(r"^\s*(?:[a-z]+\s+){0,2}?(?:or|and)\s*$")
 _RANGE_GAP = re.compile(r"^\s*(?:-|to|and|through)\s*$")
 
@@ -1264,6 +1288,8 @@ def _unit(low: str, start: int, end: int, numbers: tuple[_Number, ...]) -> tuple
     """
     after = low[end : end + 40]
     before = low[max(0, start - 40) : start]
+    if _TEAM_BEFORE.search(before) or _TEAM_AFTER.match(after):
+        return None  # "sales team of 10+", "10-50 people on the sales team": a team's size, not the company's
     if not any(n.currency for n in numbers):
         noun = _FOLLOWING_WORD.match(after)
         if noun and not _EMPLOYEE_WORDS.match(noun[1]) and not _REVENUE_WORDS.match(noun[1]):
@@ -1450,8 +1476,8 @@ _TECH_EXACT_RE = re.compile(
 )
 _CATEGORY_RE = re.compile("|".join(f"(?P<{key}>{_word(rx)})" for key, (_, rx) in TECH_CATEGORIES.items()))
 _SIMILAR_RE = re.compile(
-    r"\b(?:or (?:similar|equivalent|comparable|alternatives?|another|any other|other|competitors?)|"
-    r"or the like|similar tools?|equivalents?|alternatives?|such as|e\.g\.|for example|like)\b|-like\b|\("
+    r"\b(?:similar|equivalents?|comparable|alternatives?|competitors?|competing|or (?:any )?other|or another|"
+    r"or the like|such as|e\.g\.|for example|like)\b|-like\b"
 )
 
 
@@ -1482,7 +1508,8 @@ _AUDIENCE = re.compile(
     r"\b(?:for|to|serving|serves|targeting|targets|helping|helps)\s+(?:the\s+|their\s+|other\s+)?"
     r"(?:[a-z]+\s+(?:and|&|or)\s+)?$"
 )
-_INDUSTRY_TRIGGERS = {key: re.compile(_word(ind.triggers)) for key, ind in INDUSTRIES.items()}
+_INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for key, ind in INDUSTRIES.items()}
+_ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?)$")
 
 
 def _extract_industries(text: _Text) -> list[_Atom]:
@@ -1498,7 +1525,17 @@ def _extract_industries(text: _Text) -> list[_Atom]:
             text.consume(start, end)
             if not _AUDIENCE.search(low, 0, start):
                 atoms.append(_Atom(start, end, "industry", tuple(keys)))
-    return atoms
+    atoms.sort(key=lambda a: a.start)
+    # "medical device manufacturers", "car makers": the noun names the role of the industry before it.
+    return [
+        atom
+        for index, atom in enumerate(atoms)
+        if not (
+            index
+            and _ROLE_NOUN.match(low[atom.start : atom.end])
+            and _ADJACENT_GAP.match(low[atoms[index - 1].end : atom.start])
+        )
+    ]
 
 
 # --- negation, grouping, assembly ---------------------------------------------------------------
@@ -1594,7 +1631,7 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
         categories = [a.payload[1] for a in group if a.payload[0] == "category"]
         span = low[group[0].start : min(len(low), group[-1].end + 25)]
         if names:
-            similar = bool(_SIMILAR_RE.search(span))
+            similar = bool(_SIMILAR_RE.search(span)) or bool(categories and "(" in span)
             categories = (
                 [*categories, *(TECH_BY_NAME[n].categories[0] for n in names)]
                 if similar and not categories

@@ -185,6 +185,8 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("at least 200 employees or $20M in revenue", ANY(emp(200), rev(20e6)), {"acme": M, "corner": N}),
     ("200-2000", None, {}),
     ("Dedicated sales team of at least 10 AEs", None, {}),
+    ("10-50 people on the sales team", None, {}),
+    ("Annual revenue of at least 50 million dollars", rev(50e6), {"plant": M, "acme": N}),
     ("500+ customers in 30 countries", None, {}),
     # --- geographies
     ("HQ in DACH", region("DACH"), {"acme": M, "plant": M, "bolt": N}),
@@ -246,6 +248,9 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("edtech", ind("edtech"), {"clinic": N}),
     ("B2B fintech or insurance", ALL(ind("b2b"), ind("fintech", "insurance")), {"acme": M, "plant": N}),
     ("non-profits", ind("nonprofit"), {"acme": N}),
+    ("European fintechs", ALL(region("Europe"), ind("fintech")), {"acme": M, "bolt": N, "plant": N}),
+    ("Medical device manufacturers", ind("medtech"), {"plant": N}),
+    ("car makers in Germany", ALL(ind("automotive"), geo("Germany", countries=("DE",))), {"acme": N}),
     ("SaaS or technology company", ind("saas", "technology"), {"bolt": M, "plant": N}),
     ("B2B companies", ind("b2b"), {"acme": M, "shop": N, "plant": U}),
     ("B2C brands", ind("b2c"), {"shop": M, "acme": N, "plant": U}),
@@ -277,6 +282,12 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ),
     ("Shopify merchants", tech("Shopify"), {"shop": M, "acme": N}),
     ("Azure or GCP", tech("Azure", "Google Cloud"), {"bolt": M, "acme": N}),
+    ("Uses Salesforce (not HubSpot)", ALL(tech("Salesforce"), NOT(tech("HubSpot"))), {"acme": M, "bolt": N}),
+    (
+        "Uses Gong, Chorus or a similar call recording tool",
+        tech("Gong", "Chorus", cats=("sales_engagement",)),
+        {"bolt": M, "acme": N},
+    ),
     ("Uses Workday for HR and finance", tech("Workday"), {"acme": N, "clinic": U}),
     # --- funding stage
     ("Series B or later", fund(*LATER_THAN_B), {"acme": M, "bolt": M, "plant": M, "clinic": N, "corner": N}),
@@ -285,6 +296,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("pre-seed", fund("pre_seed"), {"clinic": N}),
     ("publicly traded", fund("public"), {"plant": M, "acme": N}),
     ("public company", fund("public"), {"plant": M}),
+    ("Public or PE-backed", fund("public", "pe_backed"), {"plant": M, "acme": N}),
     ("bootstrapped", fund("bootstrapped"), {"corner": M, "acme": N}),
     ("PE-backed", fund("pe_backed"), {"acme": N}),
     ("VC-backed", fund(*VC), {"acme": M, "plant": N, "corner": N}),
@@ -303,6 +315,8 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("established since 2010", founded(2010), {"acme": M, "bolt": N}),
     ("founded in the 2010s", founded(2010, 2019), {"acme": M, "clinic": N}),
     ("founded in 2015", founded(2015, 2015), {"acme": M, "bolt": N}),
+    ("Founded 5+ years ago", founded(None, 2021), {"acme": M, "clinic": M}),
+    ("founded less than 3 years ago", founded(2024), {"clinic": N}),
     # --- alternatives and combinations
     (
         "North America or 500+ employees",
