@@ -108,6 +108,8 @@ def run(
             )
             response_cache = ResponseCache(cache_path)
         chosen, transport = make_eval_evaluator(name, settings, cache=response_cache)
+        if transport is not None:
+            stack.callback(transport.close)
         workers = concurrency or (1 if name == "offline" else settings.concurrency)
         show = fmt is OutputFormat.table
         with Progress(
