@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -130,6 +131,8 @@ def main() -> int:
             f"baseline:     naive per-pair commit loop {naive_rate:,.0f} pairs/s on {done} pairs; "
             f"cycle is {rate / naive_rate:.1f}× faster per pair"
         )
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"memory:       peak RSS {peak_mib:,.0f} MiB ({peak_mib * 1048576 / max(pairs, 1):,.0f} bytes per pair)")
     return 0
 
 

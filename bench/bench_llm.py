@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -195,6 +196,8 @@ def main() -> None:
             f"speed-up over the naive loop: {free_speedup:.1f}x "
             f"{'PASS' if free_speedup >= TARGET_SPEEDUP else 'MISS'} (target >= {TARGET_SPEEDUP:g}x)"
         )
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"memory: peak RSS {peak_mib:,.0f} MiB (client and server in one process)")
 
 
 if __name__ == "__main__":
