@@ -99,3 +99,12 @@ def test_icp_grade_explains_a_member_and_a_non_member(demo_db: Path, segment: st
     failed = [r for r in graded["grade"]["results"] if r["verdict"] == "not_met"]
     assert failed and all(r["evidence"] for r in failed)
     assert graded["breakdown"]["disqualified_by"] == [r["id"] for r in failed if r["kind"] == "requirement"]
+
+
+def test_company_show_lists_signals_and_every_segment(demo_db: Path) -> None:
+    shown = icp_json(demo_db, "companies", "show", "https://www.tessellate-analytics.de/")
+    assert isinstance(shown, dict)
+    assert shown["domain"] == "tessellate-analytics.de"
+    assert shown["signals"] and {"type", "topic", "strength", "observed_at"} <= set(shown["signals"][0])
+    tiers = {m["segment"]: m["tier"] for m in shown["memberships"]}
+    assert len(tiers) == 4 and tiers["Mid-Market B2B SaaS"] in ("T1", "T2", "T3")

@@ -80,3 +80,53 @@ def signals(
     with Session(app_context(ctx).engine) as session:
         count = svc.import_signals(session, file)
     console.print(f"Imported {count} signals.")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    domain: str = typer.Argument(..., help="Company domain or website URL."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """One company: its fields, signals, and where it stands in every segment in the latest cycle."""
+    from icp.queue import company_memberships
+
+    with Session(app_context(ctx).engine) as session:
+        row = svc.get_company(session, domain)
+        assert row.id is not None
+        info = svc.CompanyInfo.model_validate(row, from_attributes=True)
+        signals = svc.company_signals(session, row.id)
+        memberships = company_memberships(session, row.id)
+    if fmt is not OutputFormat.table:
+        payload = {
+            **info.model_dump(mode="json"),
+            "signals": [s.model_dump(mode="json") for s in signals],
+            "memberships": [m.model_dump(mode="json") for m in memberships],
+        }
+        emit([info.model_dump(mode="json")], fmt, json_payload=payload)
+        return
+    console.print(f"[bold]{info.name}[/bold] ({info.domain})")
+    for field in ("industry", "employees", "revenue", "country", "region", "city", "funding_stage", "founded_year"):
+        value = getattr(info, field)
+        if value is None:
+            continue
+        shown = f"{value:,.0f}" if field in ("employees", "revenue") else str(value)
+        console.print(f"  {field.replace('_', ' ')}: {shown}")
+    for field in ("technologies", "tags"):
+        if getattr(info, field):
+            console.print(f"  {field}: {', '.join(getattr(info, field))}")
+    if info.description:
+        console.print(f"  [dim]{info.description}[/dim]")
+    emit(
+        [s.model_dump(mode="json") for s in signals],
+        OutputFormat.table,
+        title="Signals",
+        empty_message="No signals.",
+    )
+    emit(
+        [m.model_dump(mode="json") for m in memberships],
+        OutputFormat.table,
+        columns=["segment", "segment_version", "tier", "fit_score", "summary"],
+        title="Segments (latest cycle)",
+        empty_message="Not graded yet: run `icp cycle run`.",
+    )
