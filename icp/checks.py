@@ -1006,6 +1006,15 @@ def _grouped_alternation(patterns: list[str]) -> str:
     return "|".join([*groups, *other])
 
 
+def compile_words(*patterns: str, plural: bool = False) -> re.Pattern[str]:
+    """Case-insensitive whole-word alternation of ``patterns``, grouped by first letter for speed.
+
+    Used for every scan of company text, which runs once per company per criterion family.
+    """
+    body = _grouped_alternation(list(patterns))
+    return re.compile(_word(f"(?:{body})s?" if plural else body), re.I)
+
+
 def _word(pattern: str) -> str:
     """Wrap alternatives in word boundaries that tolerate dots and ampersands inside ("u.s.", "uk&i")."""
     return rf"(?<![\w&])(?:{pattern})(?![\w&])"

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
-from icp.checks import CheckOutcome, CompanyFacts, company_facts, evaluate_facts, quote
+from icp.checks import CheckOutcome, CompanyFacts, company_facts, compile_words, evaluate_facts, quote
 from icp.criteria import CompiledSegment, Criterion
 from icp.domain import (
     CompanyProfile,
@@ -42,34 +42,34 @@ KEYWORD_CONFIDENCE = 0.6
 
 # Go-to-market concepts people write in many ways: (criterion wording, company wording).
 _CONCEPTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (re.compile(crit, re.I), re.compile(comp, re.I))
+    (compile_words(crit, plural=True), compile_words(comp, plural=True))
     for crit, comp in (
         (
-            r"product[- ]led|\bplg\b|self[- ]serve|freemium",
-            r"product[- ]led|\bplg\b|self[- ]serve|freemium|free trial|free plan|free tier",
+            r"product[- ]led|plg|self[- ]serve|freemium",
+            r"product[- ]led|plg|self[- ]serve|freemium|free trial|free plan",
         ),
         (
-            r"sales (?:team|org)|\bsdrs?\b|\bbdrs?\b|account executives|sales reps|outbound",
-            r"\bsdrs?\b|\bbdrs?\b|sales team|account executives?|sales reps?|sales development|outbound",
+            r"sales (?:team|org)|sdrs?|bdrs?|account executives|sales reps|outbound",
+            r"sdrs?|bdrs?|sales team|account executives?|sales reps?|sales development|outbound",
         ),
-        (r"remote|distributed", r"remote[- ]first|fully remote|distributed (?:team|company)|\bremote\b"),
-        (r"\bhiring\b|open roles|growing (?:the |their )?team", r"\bhiring\b|open roles|open positions|join our team"),
+        (r"remote|distributed", r"remote[- ]first|fully remote|distributed (?:team|company)|remote"),
+        (r"hiring|open roles|growing (?:the |their )?team", r"hiring|open roles|open positions|join our team"),
         (
             r"enterprise (?:customers|clients|buyers|accounts)|sells? to (?:the )?enterprises?|fortune \d+|upmarket",
-            r"enterprise (?:customers|clients)|fortune (?:500|1000)|global 2000|\benterprises\b|large enterprises",
+            r"enterprise (?:customers|clients)|fortune (?:500|1000)|global 2000|enterprises|large enterprises",
         ),
         (
-            r"international|global|multinational|multiple countries|worldwide",
-            r"\bglobal\b|worldwide|international|offices in|multinational|\d+ countries",
+            r"international|internationally|global|globally|multinational|multiple countries|worldwide",
+            r"global|globally|worldwide|international|internationally|offices in|multinational|\d+ countries",
         ),
-        (r"open[- ]source|\boss\b", r"open[- ]source|\boss\b"),
-        (r"\bapis?\b|api[- ]first", r"\bapis?\b|api[- ]first"),
+        (r"open[- ]source|oss", r"open[- ]source|oss"),
+        (r"apis?|api[- ]first", r"apis?|api[- ]first"),
         (
             r"regulated|compliance|soc ?2|hipaa|gdpr|iso 27001",
             r"regulated|compliance|compliant|soc ?2|hipaa|gdpr|iso 27001",
         ),
         (r"subscription|recurring revenue", r"subscription|recurring revenue"),
-        (r"mobile apps?|\bios\b|android", r"mobile apps?|\bios\b|android|app store"),
+        (r"mobile apps?|ios|android", r"mobile apps?|ios|android|app store"),
         (
             r"usage[- ]based|consumption[- ]based|pay[- ]as[- ]you[- ]go",
             r"usage[- ]based|consumption[- ]based|pay[- ]as[- ]you[- ]go",
