@@ -1692,6 +1692,14 @@ def parse_check(text: str, *, reference_year: int = REFERENCE_YEAR) -> Check | N
     each consuming its words so one phrase is never read twice. Negations ("not", "no", "excluding",
     "non-", "... excluded") flip the run of same-family facts they govern; "or" between facts of
     different families makes alternatives, anything else means all of them. Pure and cached.
+
+    Args:
+        text: One criterion clause as the sales leader wrote it.
+        reference_year: Year that relative ages ("at least 5 years old") are resolved against; the
+            result is stored with the segment version, so grading stays deterministic.
+
+    Returns:
+        The check tree, or None: the criterion is then graded by keywords (offline) or by the LLM.
     """
     return _parse(text, reference_year)
 
@@ -2187,5 +2195,14 @@ def evaluate_facts(check: Check, facts: CompanyFacts) -> CheckOutcome:
 
 
 def evaluate_check(check: Check, company: CompanyProfile) -> CheckOutcome:
-    """Decide ``check`` for ``company``: met/not_met only from data the company has, unknown otherwise."""
+    """Decide ``check`` for ``company``: met/not_met only from data the company has, unknown otherwise.
+
+    Args:
+        check: A check from :func:`parse_check` (or built by hand).
+        company: The company; its normalised facts are cached, so repeated calls are cheap.
+
+    Returns:
+        The verdict with a ``field: value`` or quoted evidence, a confidence, a readable reason, and
+        whether the verdict rests only on prose (``weak``).
+    """
     return evaluate_facts(check, company_facts(company))

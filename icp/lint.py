@@ -85,6 +85,13 @@ def lint_segment(requirements: str, nice_to_haves: str = "") -> list[LintFinding
 
     Uses the same compiler as grading, so "no structured check" here means exactly what the offline
     evaluator will see.
+
+    Args:
+        requirements: The Requirements text (bullets, lines, ``;`` or sentences).
+        nice_to_haves: The Nice to Haves text.
+
+    Returns:
+        Findings in criterion order (segment-wide ones first); empty when the segment is clean.
     """
     segment = compile_segment("lint", requirements or "", nice_to_haves or "")
     findings: list[LintFinding] = []

@@ -275,7 +275,15 @@ def _build_from_outcome(criterion: Criterion, outcome: CheckOutcome) -> Criterio
 
 
 def grade_criterion(company: CompanyProfile, criterion: Criterion) -> CriterionResult:
-    """Grade one criterion: structured check first, then keywords for text-only criteria, else unknown."""
+    """Grade one criterion: structured check first, then keywords for text-only criteria, else unknown.
+
+    Args:
+        company: The company to grade.
+        criterion: A compiled criterion (with its check, if the text has one).
+
+    Returns:
+        The result; ``not_met`` only when a field the company has contradicts the criterion.
+    """
     return _grade(company_facts(company), criterion)
 
 
@@ -299,6 +307,13 @@ def decide_by_check(company: CompanyProfile, criterion: Criterion) -> CriterionR
 
     Verdicts resting on prose (a tool named in the description) are left to the caller (the hybrid
     evaluator sends them to the model), as are unknowns and text-only criteria.
+
+    Args:
+        company: The company to grade.
+        criterion: A compiled criterion.
+
+    Returns:
+        A ``source="check"`` result that needs no model call, or None when the model should decide.
     """
     if criterion.check is None:
         return None
