@@ -76,6 +76,11 @@ _VAGUE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _DIGITS = re.compile(r"\d")
+# "10 AEs", "30+ countries", "500 customers": a count of something other than headcount or revenue.
+_COUNT = re.compile(
+    r"\d[\d,.]*\s*(?:k\b)?\+?\s+(?!(?:employees?|people|staff|ftes?|years?|months?|or|and|to|in|of)\b)"
+    r"(?P<noun>[A-Za-z][A-Za-z-]*)"
+)
 _YEAR_ONLY = re.compile(r"^\D*(?:1[6-9]|2[01])\d\d\D*$")
 _NORMALISE = re.compile(r"[^a-z0-9$+]+")
 
@@ -117,10 +122,11 @@ def lint_segment(requirements: str, nice_to_haves: str = "") -> list[LintFinding
 
 def _lint_criterion(criterion: Criterion) -> list[LintFinding]:
     text = criterion.text
+    concepts, stems = criterion_keywords(text)
     for pattern, suggestion in _VAGUE:
         m = pattern.search(text)
-        if m is None:
-            continue
+        if m is None or (criterion.check is None and concepts):
+            continue  # "Growing sales headcount (hiring SDRs)" names an observable signal after all
         if criterion.check is None:
             return [
                 LintFinding(
@@ -143,6 +149,19 @@ def _lint_criterion(criterion: Criterion) -> list[LintFinding]:
         ]
     if criterion.check is not None:
         return []
+    count = _COUNT.search(text)
+    if count is not None:
+        return [
+            LintFinding(
+                criterion_id=criterion.id,
+                severity="warning",
+                code="unobservable-count",
+                message=f"{criterion.id} '{text}' counts {count['noun']}, which no company field records; offline it "
+                "is unknown unless the description says so.",
+                suggestion="Keep it for the LLM evaluator, or add an observable proxy such as '200+ employees' or "
+                "'Series B or later'.",
+            )
+        ]
     if _DIGITS.search(text) and not _YEAR_ONLY.match(text):
         return [
             LintFinding(
@@ -153,7 +172,6 @@ def _lint_criterion(criterion: Criterion) -> list[LintFinding]:
                 suggestion="Name the unit: '200–2,000 employees', 'over $10M revenue', 'founded after 2015'.",
             )
         ]
-    concepts, stems = criterion_keywords(text)
     if not concepts and not stems:
         return [
             LintFinding(

@@ -45,6 +45,16 @@ def test_unobservable_and_text_only() -> None:
     assert codes("- fintech\n- has a dedicated revops function") == [("R2", "info", "text-only")]
 
 
+def test_count_of_something_unrecorded_is_flagged() -> None:
+    findings = lint_segment("- Dedicated sales team of at least 10 AEs")
+    assert [(f.code, f.severity) for f in findings] == [("unobservable-count", "warning")]
+    assert "AEs" in findings[0].message
+
+
+def test_vague_word_with_a_named_signal_is_not_vague() -> None:
+    assert codes("- fintech\n- Growing sales headcount (hiring AEs or SDRs)") == [("R2", "info", "text-only")]
+
+
 def test_number_without_unit_is_flagged() -> None:
     findings = lint_segment("- 200-2000")
     assert [(f.code, f.severity) for f in findings] == [("ambiguous-number", "warning")]

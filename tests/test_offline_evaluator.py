@@ -257,3 +257,15 @@ def test_grading_is_deterministic(company: CompanyProfile, texts: list[str]) -> 
     rebuilt = CompanyProfile.model_validate(company.model_dump())
     second = OfflineEvaluator().grade(rebuilt, segment).model_dump_json()
     assert first == second
+
+
+@settings(max_examples=200, deadline=None)
+@given(company=companies(), text=st.sampled_from(CRITERIA_TEXTS))
+def test_decide_by_check_agrees_with_the_full_grade(company: CompanyProfile, text: str) -> None:
+    criterion = requirement(text)
+    decided = decide_by_check(company, criterion)
+    full = grade_criterion(company, criterion)
+    if decided is None:
+        assert full.verdict is U or full.source != "check"
+    else:
+        assert decided == full and decided.source == "check" and decided.verdict is not U
