@@ -122,6 +122,29 @@ GT|GTM|Guatemala
 DO|DOM|Dominican Republic
 BO|BOL|Bolivia
 PY|PRY|Paraguay
+RU|RUS|Russia|russian federation
+BY|BLR|Belarus
+KZ|KAZ|Kazakhstan
+AM|ARM|Armenia
+BA|BIH|Bosnia and Herzegovina|bosnia
+MK|MKD|North Macedonia|macedonia
+AL|ALB|Albania
+MD|MDA|Moldova
+IR|IRN|Iran
+IQ|IRQ|Iraq
+TZ|TZA|Tanzania
+UG|UGA|Uganda
+SN|SEN|Senegal
+CI|CIV|Ivory Coast|côte d'ivoire;cote d'ivoire
+CM|CMR|Cameroon
+ZW|ZWE|Zimbabwe
+PR|PRI|Puerto Rico
+JM|JAM|Jamaica
+HN|HND|Honduras
+SV|SLV|El Salvador
+NP|NPL|Nepal
+KH|KHM|Cambodia
+MM|MMR|Myanmar
 """
 
 
@@ -144,11 +167,52 @@ def _load_countries() -> dict[str, _Country]:
 COUNTRIES: dict[str, _Country] = _load_countries()
 
 _EU = str.split("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE")
-_EUROPE = sorted({*_EU, "GB", "CH", "NO", "IS", "UA", "RS"})
-_MIDDLE_EAST = ["AE", "SA", "IL", "QA", "KW", "BH", "OM", "JO", "LB", "TR"]
-_AFRICA = ["ZA", "NG", "KE", "EG", "MA", "GH", "ET", "RW", "TN", "DZ"]
-_LATAM = ["MX", "BR", "AR", "CL", "CO", "PE", "UY", "EC", "VE", "CR", "PA", "GT", "DO", "BO", "PY"]
-_APAC = ["AU", "NZ", "JP", "CN", "HK", "TW", "KR", "IN", "SG", "MY", "ID", "TH", "PH", "VN", "PK", "BD", "LK"]
+_EUROPE = sorted({*_EU, "GB", "CH", "NO", "IS", "UA", "RS", "RU", "BY", "BA", "MK", "AL", "MD"})
+_MIDDLE_EAST = ["AE", "SA", "IL", "QA", "KW", "BH", "OM", "JO", "LB", "TR", "IR", "IQ"]
+_AFRICA = ["ZA", "NG", "KE", "EG", "MA", "GH", "ET", "RW", "TN", "DZ", "TZ", "UG", "SN", "CI", "CM", "ZW"]
+_LATAM = [
+    "MX",
+    "BR",
+    "AR",
+    "CL",
+    "CO",
+    "PE",
+    "UY",
+    "EC",
+    "VE",
+    "CR",
+    "PA",
+    "GT",
+    "DO",
+    "BO",
+    "PY",
+    "PR",
+    "JM",
+    "HN",
+    "SV",
+]
+_APAC = [
+    "AU",
+    "NZ",
+    "JP",
+    "CN",
+    "HK",
+    "TW",
+    "KR",
+    "IN",
+    "SG",
+    "MY",
+    "ID",
+    "TH",
+    "PH",
+    "VN",
+    "PK",
+    "BD",
+    "LK",
+    "NP",
+    "KH",
+    "MM",
+]
 
 # Region label -> member countries. "North America" includes Mexico because that is the continent;
 # write "US or Canada" when Mexico is not wanted.
@@ -265,6 +329,10 @@ _SUBDIVISION_ALIASES: dict[str, str] = {
 _CODE_BLOCKLIST = frozenset({"IT", "AI", "ML", "HR", "PE", "ID", "OR", "ME", "OK", "HI", "NO", "AS"})
 # Codes that are English words in capitals ("AT", "IN", "IS"): places only when the text is not shouted.
 _CODE_BLOCKLIST_IN_CAPS = frozenset({"AT", "IN", "IS"})
+_SHOUTED_WORD = re.compile(
+    r"\b(?:THE|AND|NOT|FOR|WITH|ONLY|MUST|ALL|ANY|BUT|ARE|HAVE|HAS|BASED|COMPANIES|COMPANY|FROM|OUTSIDE|EXCEPT|"
+    r"HQ'?D|HEADQUARTERED|LOCATED|OPERATING)\b"
+)
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary: industries and business models
@@ -1028,7 +1096,10 @@ _FOUNDED_RE = re.compile(
     r"(?:in\s+)?(?P<op>in or after|in or before|after|since|post-?|later than|from|before|prior to|pre-?|"
     r"earlier than|until|between|no earlier than|no later than)?\s*(?:the\s+)?(?:year\s+)?"
     rf"(?P<y1>{_YEAR})(?P<decade>s)?(?:\s*(?:-|to|and|through|until)\s*(?P<y2>{_YEAR}))?"
-    r"(?P<post>\s*(?:or|and) (?:later|after|since|newer|earlier|before|older))?"
+    r"(?P<post>\s*(?:or|and) (?:later|after|since|newer|earlier|before|older)\b(?!\s*(?:the\s+)?\d))?"
+)
+_FOUNDED_MORE = re.compile(
+    rf"\s*,?\s*(?:and|but)\s+(?P<op>before|prior to|until|no later than|after|since|no earlier than)\s+(?P<y>{_YEAR})"
 )
 _FOUNDED_RECENT_RE = re.compile(
     r"\b(?:founded|established|started|launched)\s+(?:in\s+|within\s+)?(?:the\s+)?(?:last|past)\s+(?P<n>\d{1,3})\s+years?"
@@ -1080,8 +1151,17 @@ def _extract_founded(text: _Text, reference_year: int) -> list[_Atom]:
             lo, hi = None, y1
         else:
             lo, hi = y1, y1
-        atoms.append(_Atom(m.start(), m.end(), "founded", (lo, hi)))
-        text.consume(m.start(), m.end())
+        end = m.end()
+        more = _FOUNDED_MORE.match(low, end)
+        if more is not None:  # "founded after 2010 and before 2020"
+            year = int(more["y"])
+            if more["op"] in ("before", "prior to", "until", "no later than"):
+                hi = year - 1 if more["op"] in ("before", "prior to") else year
+            else:
+                lo = year + 1 if more["op"] == "after" else year
+            end = more.end()
+        atoms.append(_Atom(m.start(), end, "founded", (lo, hi)))
+        text.consume(m.start(), end)
     low = text.masked()
     for m in _FOUNDED_RECENT_RE.finditer(low):
         atoms.append(_Atom(m.start(), m.end(), "founded", (reference_year - int(m["n"]), None)))
@@ -1104,8 +1184,8 @@ def _extract_founded(text: _Text, reference_year: int) -> list[_Atom]:
 # --- funding ------------------------------------------------------------------------------------
 
 _SERIES_RE = re.compile(
-    r"(?P<pre>\b(?:post[- ]?|pre[- ](?!seed)|at least |up to |before |after |through |beyond |past |"
-    r"later than |earlier than )?)"
+    r"(?P<pre>\b(?:(?:post[- ]?|pre[- ](?!seed)|at least |up to |before |after |through |beyond |past |"
+    r"later than |earlier than )(?:an? )?)?)"
     r"\b(?P<stage>pre[- ]?seed|seed|angel|series[- ]?[a-h])\b(?:[- ](?:stage|funded|round|funding))?"
     r"(?P<plus>\s?\+)?"
     r"(?P<more>(?:\s*(?:,|or|and|/)\s*(?:series[- ]?)?[a-h]\b(?!\.))*)"
@@ -1170,7 +1250,7 @@ def _extract_funding(text: _Text) -> list[_Atom]:
     low = text.masked()
     for m in _SERIES_RE.finditer(low):
         idx = FUNDING_LADDER.index(_stage_key(m["stage"]))
-        pre = (m["pre"] or "").strip()
+        pre = re.sub(r"\s+an?$", "", (m["pre"] or "").strip())
         post = (m["post"] or "").strip()
         stages: tuple[str, ...]
         if m["l2"]:
@@ -1235,20 +1315,26 @@ _MULTIPLIERS = {
     "b": 1e9, "bn": 1e9, "billion": 1e9,
 }  # fmt: skip
 _LOWER_OPS = re.compile(
-    r"(?P<op>at least|min(?:imum)?(?: of)?|more than|over|above|greater than|bigger than|larger than|exceeding|"
+    r"(?P<op>at least|min(?:imum)?\.?(?: of)?|more than|over|above|greater than|bigger than|larger than|exceeding|"
     r"in excess of|upwards of|north of|starting at|>=|>)\s*$"
 )
 _UPPER_OPS = re.compile(
-    r"(?P<op>under|below|less than|fewer than|at most|up to|max(?:imum)?(?: of)?|smaller than|lower than|"
+    r"(?P<op>under|below|less than|fewer than|at most|up to|max(?:imum)?\.?(?: of)?|smaller than|lower than|"
     r"south of|<=|<|sub-?)\s*$"
 )
-_INCLUSIVE_OPS = frozenset({"at least", "min", "minimum", "minimum of", "min of", "upwards of", "starting at", ">="})
-_INCLUSIVE_OPS_UPPER = frozenset({"at most", "up to", "max", "maximum", "max of", "maximum of", "<="})
+_INCLUSIVE_OPS = frozenset(
+    {"at least", "min", "min.", "minimum", "minimum of", "min of", "min. of", "upwards of", "starting at", ">="}
+)
+_INCLUSIVE_OPS_UPPER = frozenset(
+    {"at most", "up to", "max", "max.", "maximum", "max of", "max. of", "maximum of", "<="}
+)
 _AFTER_LOWER = re.compile(
-    r"^\s*(?:[a-z]+\s+){0,2}?(?:or (?:more|above|greater|higher|larger|bigger)|and (?:above|up|over|more)|plus)\b"
+    r"^\s*(?:[a-z]+\s+){0,2}?(?:or (?:more|above|greater|higher|larger|bigger)|and (?:above|up|over|more)|plus|"
+    r"min(?:imum)?|at least)\b"
 )
 _AFTER_UPPER = re.compile(
-    r"^\s*(?:[a-z]+\s+){0,2}?(?:or (?:less|fewer|below|under|smaller)|and (?:below|under|less))\b"
+    r"^\s*(?:[a-z]+\s+){0,2}?(?:or (?:less|fewer|below|under|smaller)|and (?:below|under|less)|max(?:imum)?|tops|"
+    r"at most)\b"
 )
 _EMPLOYEE_WORDS = re.compile(
     r"\b(?:employees?|people|persons|staff|staffers|headcount|ftes?|full[- ]time|team members|workers|personnel|"
@@ -1262,6 +1348,7 @@ _FOLLOWING_WORD = re.compile(
     r"^\s*(?!(?:or|and|to|in|of|plus|through|per|a|an|the|with|at|from|than|more|less|fewer|employees?)\b)"
     r"([a-z][a-z-]*)"
 )
+_NOT_NOUNS = frozenset({"plus", "across", "is", "was", "has", "as", "this", "thus", "minus", "us", "its", "yes"})
 _REVENUE_WORDS = re.compile(
     r"\b(?:revenues?|arr|mrr|sales|turnover|annual|bookings|top[- ]line|in rev|dollars|usd|eur|euros?|gbp|pounds)\b"
 )
@@ -1301,7 +1388,13 @@ def _unit(low: str, start: int, end: int, numbers: tuple[_Number, ...]) -> tuple
         return None  # "sales team of 10+", "10-50 people on the sales team": a team's size, not the company's
     if not any(n.currency for n in numbers):
         noun = _FOLLOWING_WORD.match(after)
-        if noun and not _EMPLOYEE_WORDS.match(noun[1]) and not _REVENUE_WORDS.match(noun[1]):
+        if (
+            noun
+            and noun[1].endswith("s")
+            and noun[1] not in _NOT_NOUNS
+            and not _EMPLOYEE_WORDS.match(noun[1])
+            and not _REVENUE_WORDS.match(noun[1])
+        ):
             return None  # "10 AEs", "500 customers", "30 countries": a count of something else
     candidates: list[tuple[int, RangeField, str]] = []
     for pattern, name in ((_EMPLOYEE_WORDS, "employees"), (_REVENUE_WORDS, "revenue")):
@@ -1431,6 +1524,9 @@ _ALPHA3 = {c.alpha3: c for c in COUNTRIES.values()}
 _UPPER_REGION_CODES = {"NA": "North America", "NAM": "North America", "EU": "EU", "UKI": "UK&I", "ANZ": "ANZ"}
 _STATE_CONTEXT = re.compile(r"(?<!united )\bstates?\b")
 _STATE_CODE_EXCLUDED = frozenset({"OR", "IN", "ME", "OK", "HI", "ID"})
+# Codes shared by a US state and a country read as the state ("MA", "CO", "PA"), except these two,
+# which B2B criteria use for the country far more often ("US or CA", "DE/AT/CH").
+_COUNTRY_FIRST = frozenset({"CA", "DE"})
 
 
 def _extract_geo(text: _Text) -> list[_Atom]:
@@ -1448,8 +1544,7 @@ def _extract_geo(text: _Text) -> list[_Atom]:
         or bool(_STATE_CONTEXT.search(text.low))
         or len({m.group() for m in state_candidates}) >= 2
     )
-    letters = [ch for ch in text.norm if ch.isalpha()]
-    shouting = sum(ch.isupper() for ch in letters) * 2 > len(letters)
+    shouting = bool(_SHOUTED_WORD.search(text.norm))
     blocked = _CODE_BLOCKLIST | _CODE_BLOCKLIST_IN_CAPS if shouting else _CODE_BLOCKLIST
     for m in codes:
         code = m.group().replace(".", "")
@@ -1460,7 +1555,11 @@ def _extract_geo(text: _Text) -> list[_Atom]:
         if code == "UK":
             country = COUNTRIES["GB"]
         found: _Place | None = None
-        if code in US_STATES and code not in _STATE_CODE_EXCLUDED and (country is None or state_context):
+        if (
+            code in US_STATES
+            and code not in _STATE_CODE_EXCLUDED
+            and (country is None or state_context or code not in _COUNTRY_FIRST)
+        ):
             found = _Place(US_STATES[code], (), (f"US-{code}",))
         elif country is not None:
             found = _Place(country.name, (country.code,), ())
@@ -1518,7 +1617,7 @@ _AUDIENCE = re.compile(
     r"(?:[a-z]+\s+(?:and|&|or)\s+)?$"
 )
 _INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for key, ind in INDUSTRIES.items()}
-_ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?)$")
+_ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?|agency|agencies)$")
 
 
 def _extract_industries(text: _Text) -> list[_Atom]:

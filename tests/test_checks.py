@@ -184,6 +184,9 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("200+ employees and over $10M revenue", ALL(emp(200), rev(10e6, lo_inc=False)), {"acme": M, "corner": N}),
     ("at least 200 employees or $20M in revenue", ANY(emp(200), rev(20e6)), {"acme": M, "corner": N}),
     ("200-2000", None, {}),
+    ("Companies with more than 50 but fewer than 500 employees", emp(50, 500, False, False), {"acme": M, "corner": N}),
+    ("200 employees max", emp(None, 200), {"shop": M, "acme": N}),
+    ("Min. 100 employees", emp(100), {"acme": M, "shop": N}),
     ("Dedicated sales team of at least 10 AEs", None, {}),
     ("10-50 people on the sales team", None, {}),
     ("Annual revenue of at least 50 million dollars", rev(50e6), {"plant": M, "acme": N}),
@@ -215,6 +218,9 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("Texas", geo("Texas", subs=("US-TX",)), {"bolt": N}),
     ("Ontario", geo("Ontario", subs=("CA-ON",)), {"clinic": M, "bolt": N}),
     ("based in DE or AT", geo("Germany", "Austria", countries=("DE", "AT")), {"acme": M, "plant": M, "bolt": N}),
+    ("DE, AT or CH", geo("Germany", "Austria", "Switzerland", countries=("DE", "AT", "CH")), {"plant": M}),
+    ("MA or CT", geo("Massachusetts", "Connecticut", subs=("US-MA", "US-CT")), {"bolt": N}),
+    ("Must not be headquartered in China or Russia", NOT(geo("China", "Russia", countries=("CN", "RU"))), {"acme": M}),
     ("non-US", NOT(geo("United States", countries=("US",))), {"acme": M, "bolt": N}),
     ("Outside the US", NOT(geo("United States", countries=("US",))), {"clinic": M, "shop": N}),
     (
@@ -264,6 +270,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("except retail", NOT(ind("retail")), {"shop": N, "acme": M}),
     ("Not in retail or government", NOT(ind("retail", "government")), {"shop": N, "plant": M}),
     ("Agencies and consultancies are excluded", NOT(ind("agency", "consulting")), {"corner": N, "acme": M}),
+    ("Not a government agency or non-profit", NOT(ind("government", "nonprofit")), {"acme": M}),
     ("B2B SaaS, no agencies", ALL(ind("b2b", "saas", match="all"), NOT(ind("agency"))), {"acme": M}),
     ("Does not use Salesforce", NOT(tech("Salesforce")), {"acme": N, "bolt": M}),
     # --- technologies
@@ -304,6 +311,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("Series A to C", fund("series_a", "series_b", "series_c"), {"acme": M, "bolt": N}),
     ("up to Series B", fund("pre_seed", "seed", "series_a", "series_b"), {"clinic": M, "bolt": N}),
     ("early-stage", fund("pre_seed", "seed", "series_a"), {"clinic": M, "acme": N}),
+    ("Raised at least a Series A", fund("series_a", *LATER_THAN_B[:-1]), {"acme": M, "clinic": N}),
     ("post-Series B", fund("series_c", "series_d", "series_e_plus", "public", "pe_backed"), {"acme": N, "bolt": M}),
     # --- founding year
     ("founded after 2015", founded(2016), {"acme": N, "clinic": M}),
@@ -315,6 +323,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("established since 2010", founded(2010), {"acme": M, "bolt": N}),
     ("founded in the 2010s", founded(2010, 2019), {"acme": M, "clinic": N}),
     ("founded in 2015", founded(2015, 2015), {"acme": M, "bolt": N}),
+    ("Founded after 2010 and before 2020", founded(2011, 2019), {"acme": M, "bolt": N, "clinic": N}),
     ("Founded 5+ years ago", founded(None, 2021), {"acme": M, "clinic": M}),
     ("founded less than 3 years ago", founded(2024), {"clinic": N}),
     # --- alternatives and combinations

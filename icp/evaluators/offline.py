@@ -34,7 +34,7 @@ from icp.domain import (
 
 # Part of every offline grade's input hash: bump it whenever parsing or rule logic changes, so stored
 # grades produced by older rules are recomputed instead of reused.
-RULES_VERSION = "rules-v3"
+RULES_VERSION = "rules-v4"
 
 M = TypeVar("M", bound=BaseModel)
 
