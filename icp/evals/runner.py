@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import subprocess
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 import icp
+from icp.concurrency import map_unordered
 from icp.domain import Grade, Verdict
 from icp.errors import ConfigError
 from icp.evals.cache import (
@@ -188,33 +188,10 @@ def run_suite(
 
 
 def _run_jobs(evaluator: Evaluator, jobs: list[tuple[GoldenCase, int]], concurrency: int) -> Iterator[CaseResult]:
-    if concurrency == 1:
-        for case, index in jobs:
-            yield grade_case(evaluator, case, index)
-        return
-    pending = iter(jobs)
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="icp-eval") as pool:
-        in_flight: set[Future[CaseResult]] = set()
-
-        def submit() -> bool:
-            job = next(pending, None)
-            if job is None:
-                return False
-            in_flight.add(pool.submit(grade_case, evaluator, job[0], job[1]))
-            return True
-
-        while len(in_flight) < 2 * concurrency and submit():
-            pass
-        try:
-            while in_flight:
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    in_flight.discard(future)
-                    yield future.result()
-                    submit()
-        finally:
-            for future in in_flight:
-                future.cancel()
+    for _, result in map_unordered(
+        lambda job: grade_case(evaluator, job[0], job[1]), jobs, concurrency=concurrency, thread_name_prefix="icp-eval"
+    ):
+        yield result
 
 
 def git_commit(cwd: Path | None = None) -> str | None:

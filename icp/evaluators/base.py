@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Protocol, TypeVar, runtime_checkable
 
+from icp.concurrency import map_unordered
 from icp.criteria import CompiledSegment
 from icp.domain import CompanyProfile, EvaluatorIdentity, Grade
 from icp.hashing import HASH_PREFIX
@@ -55,31 +55,7 @@ def grade_pairs(
     million pairs never sit in memory and a consumer that stops early leaves little work in flight.
     With ``concurrency=1`` everything runs in the calling thread.
     """
-    if concurrency <= 1:
-        for key, company, segment in pairs:
-            yield key, evaluator.grade(company, segment)
-        return
-    iterator = iter(pairs)
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="icp-grade") as pool:
-        in_flight: dict[Future[Grade], K] = {}
-
-        def submit_next() -> bool:
-            item = next(iterator, None)
-            if item is None:
-                return False
-            key, company, segment = item
-            in_flight[pool.submit(evaluator.grade, company, segment)] = key
-            return True
-
-        while len(in_flight) < 2 * concurrency and submit_next():
-            pass
-        try:
-            while in_flight:
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    key = in_flight.pop(future)
-                    yield key, future.result()
-                    submit_next()
-        finally:
-            for future in in_flight:
-                future.cancel()
+    for (key, _, _), grade in map_unordered(
+        lambda pair: evaluator.grade(pair[1], pair[2]), pairs, concurrency=concurrency, thread_name_prefix="icp-grade"
+    ):
+        yield key, grade

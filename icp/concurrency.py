@@ -1,0 +1,49 @@
+"""Bounded, streaming concurrency for I/O-bound work (LLM calls): the one place threads are managed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def map_unordered(
+    fn: Callable[[T], R], items: Iterable[T], *, concurrency: int = 1, thread_name_prefix: str = "icp"
+) -> Iterator[tuple[T, R]]:
+    """Apply ``fn`` to every item, yielding ``(item, result)`` as each completes (not in input order).
+
+    At most ``concurrency`` calls run at once and at most ``2 * concurrency`` items are taken from
+    ``items`` ahead of the consumer, so a million items never sit in memory and a consumer that stops
+    early (a budget reached, an interrupt) leaves little work in flight; queued work is cancelled.
+    With ``concurrency <= 1`` everything runs in the calling thread. An exception from ``fn`` is
+    raised to the consumer when its item's turn comes.
+    """
+    if concurrency <= 1:
+        for item in items:
+            yield item, fn(item)
+        return
+    iterator = iter(items)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=thread_name_prefix) as pool:
+        in_flight: dict[Future[R], T] = {}
+
+        def submit_next() -> bool:
+            for item in iterator:
+                in_flight[pool.submit(fn, item)] = item
+                return True
+            return False
+
+        while len(in_flight) < 2 * concurrency and submit_next():
+            pass
+        try:
+            while in_flight:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item = in_flight.pop(future)
+                    yield item, future.result()
+                    submit_next()
+        finally:
+            for future in in_flight:
+                future.cancel()
