@@ -141,12 +141,14 @@ def import_motions(session: Session, path: Path) -> list[str]:
 
 
 def _motion_info(session: Session, motion: Motion) -> MotionInfo:
-    names = session.exec(
-        select(Segment.name)
+    rows = session.exec(
+        select(Segment)
         .join(MotionSegment, col(MotionSegment.segment_id) == col(Segment.id))
         .where(MotionSegment.motion_id == motion.id)
         .order_by(Segment.name)
     ).all()
+    # A deleted segment stays linked (its tasks stay too) but is no longer worked: say so.
+    names = [s.name if s.deleted_at is None else f"{s.name} (deleted)" for s in rows]
     open_count = session.exec(
         select(func.count())
         .select_from(ProspectingTask)

@@ -331,3 +331,11 @@ def test_feedback_is_stored_per_corrected_criterion(seeded: Engine) -> None:
         ("agree", None, None),
     ]
     assert stored[0].note == "They moved HQ to Canada" and stored[0].domain == entry.domain
+
+
+def test_motion_lists_a_deleted_segment_as_deleted(seeded: Engine) -> None:
+    from icp.tasks import get_motion
+
+    with Session(seeded) as session:
+        delete_segment(session, "Germany")
+        assert get_motion(session, "Outbound").segments == ["Germany (deleted)", "SaaS US"]
