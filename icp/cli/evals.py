@@ -282,7 +282,7 @@ def bless(
     write: Path | None = typer.Option(
         None,
         "--write",
-        help="Also export it as a committed baseline (default: evals/baselines/<suite>-<evaluator>.json).",
+        help="Also export it as a committed baseline (default: evals/baselines/SUITE-EVALUATOR.json).",
     ),
     no_write: bool = typer.Option(False, "--no-write", help="Only mark it in the database."),
     root: Path | None = ROOT,
@@ -308,7 +308,7 @@ def gate(
     baseline: str | None = typer.Option(
         None,
         "--baseline",
-        help="Run id, 'blessed' or an exported .json. Default: the committed evals/baselines/<suite>-<evaluator>.json, "
+        help="Run id, 'blessed' or an exported .json. Default: the committed evals/baselines/SUITE-EVALUATOR.json, "
         "else the blessed run in the database.",
     ),
     policy: Path | None = typer.Option(None, "--policy", help="Gate policy (default: evals/gate.yaml)."),
