@@ -590,6 +590,8 @@ def _write_memberships(
                 policies[grade.segment_version_id],
             )
         )
+    # Members only: non-members are most pairs, and their standing is their grade (see icp.queue).
+    rows = [row for row in rows if row["tier"] != Tier.DISQUALIFIED.value]
     for start in range(0, len(rows), 5000):
         session.execute(Membership.__table__.insert(), rows[start : start + 5000])  # type: ignore[attr-defined]
     session.commit()

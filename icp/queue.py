@@ -104,6 +104,115 @@ def _criteria(results: Sequence[dict[str, object]]) -> list[CriterionView]:
     return views
 
 
+class Standing(BaseModel):
+    """Where one company stood in one segment at the end of a cycle: a member row, or a non-member's grade."""
+
+    segment_id: int
+    segment_version_id: int
+    company_id: int
+    grade_id: int
+    tier: str
+    score: float
+
+
+def _pinned_version_ids(cycle: Cycle, segment_ids: Sequence[int] | None) -> dict[int, int]:
+    """version_id -> segment_id for the versions a cycle pinned (optionally only some segments)."""
+    return {
+        int(p["version_id"]): int(p["segment_id"])
+        for p in cycle.pinned
+        if segment_ids is None or int(p["segment_id"]) in segment_ids
+    }
+
+
+def non_member_standings(
+    session: Session,
+    cycle_id: int,
+    *,
+    segment_ids: Sequence[int] | None = None,
+    company_ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Standing]:
+    """Disqualified pairs of a finished cycle, best score first.
+
+    Cycles store member rows only (most pairs are not members, and a snapshot of them would dominate
+    every cycle's writes); a non-member's standing is the newest successful grade of the cycle's
+    evaluator for the pinned version that existed when the cycle finished.
+    """
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or cycle.finished_at is None:
+        return []
+    versions = _pinned_version_ids(cycle, segment_ids)
+    if not versions:
+        return []
+    latest = (
+        sa_select(func.max(col(Grade.id)))
+        .where(
+            col(Grade.segment_version_id).in_(list(versions)),
+            col(Grade.evaluator) == cycle.evaluator,
+            col(Grade.model).is_(None) if cycle.model is None else col(Grade.model) == cycle.model,
+            col(Grade.status) == "ok",
+            col(Grade.created_at) <= cycle.finished_at,
+        )
+        .group_by(col(Grade.company_id), col(Grade.segment_version_id))
+    )
+    if company_ids is not None:
+        latest = latest.where(col(Grade.company_id).in_(list(company_ids)))
+    stmt = (
+        sa_select(col(Grade.id), col(Grade.company_id), col(Grade.segment_version_id), col(Grade.base_score))
+        .where(col(Grade.id).in_(latest), col(Grade.disqualified).is_(True))
+        .order_by(col(Grade.base_score).desc(), col(Grade.company_id))
+        .offset(offset)
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return [
+        Standing(
+            segment_id=versions[version_id],
+            segment_version_id=version_id,
+            company_id=company_id,
+            grade_id=grade_id,
+            tier=Tier.DISQUALIFIED.value,
+            score=base or 0.0,
+        )
+        for grade_id, company_id, version_id, base in session.execute(stmt)
+    ]
+
+
+def member_standings(
+    session: Session,
+    cycle_id: int,
+    *,
+    segment_ids: Sequence[int] | None = None,
+    company_ids: Sequence[int] | None = None,
+    tier: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Standing]:
+    """Members of a cycle, in queue order (tier, then score)."""
+    stmt = select(Membership).where(Membership.cycle_id == cycle_id)
+    if segment_ids is not None:
+        stmt = stmt.where(col(Membership.segment_id).in_(segment_ids))
+    if company_ids is not None:
+        stmt = stmt.where(col(Membership.company_id).in_(company_ids))
+    if tier:
+        stmt = stmt.where(Membership.tier == tier)
+    stmt = stmt.order_by(col(Membership.rank_key), col(Membership.company_id)).offset(offset)
+    if limit:
+        stmt = stmt.limit(limit)
+    return [
+        Standing(
+            segment_id=m.segment_id,
+            segment_version_id=m.segment_version_id,
+            company_id=m.company_id,
+            grade_id=m.grade_id,
+            tier=m.tier,
+            score=m.score,
+        )
+        for m in session.exec(stmt)
+    ]
+
+
 def ranked_queue(
     session: Session,
     *,
@@ -113,24 +222,26 @@ def ranked_queue(
     limit: int | None = 50,
     offset: int = 0,
     cycle_id: int | None = None,
-    include_disqualified: bool = False,
 ) -> list[QueueEntry]:
-    """Accounts ranked by tier, then fit score, from the latest finished cycle (or ``cycle_id``)."""
+    """Accounts ranked by tier, then fit score, from the latest finished cycle (or ``cycle_id``).
+
+    Members only, unless ``tier`` is ``"disqualified"``: then the non-members, best score first.
+    """
     cycle_id = cycle_id or latest_cycle_id(session)
     if cycle_id is None:
         return []
     segment_ids = _segment_ids_for(session, segment, motion)
-    stmt = select(Membership).where(Membership.cycle_id == cycle_id)
-    if segment_ids is not None:
-        stmt = stmt.where(col(Membership.segment_id).in_(segment_ids))
-    if tier:
-        stmt = stmt.where(Membership.tier == Tier(tier).value)
-    elif not include_disqualified:
-        stmt = stmt.where(col(Membership.tier_rank) < Tier.DISQUALIFIED.rank)
-    stmt = stmt.order_by(col(Membership.rank_key), col(Membership.company_id)).offset(offset)
-    if limit:
-        stmt = stmt.limit(limit)
-    memberships = session.exec(stmt).all()
+    if tier == Tier.DISQUALIFIED.value:
+        memberships = non_member_standings(session, cycle_id, segment_ids=segment_ids, limit=limit, offset=offset)
+    else:
+        memberships = member_standings(
+            session,
+            cycle_id,
+            segment_ids=segment_ids,
+            tier=Tier(tier).value if tier else None,
+            limit=limit,
+            offset=offset,
+        )
     if not memberships:
         return []
     companies = {
@@ -300,19 +411,26 @@ def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 
     if previous is None:
         return []
 
-    def snapshot(cid: int) -> dict[tuple[int, int], Membership]:
-        return {
-            (m.segment_id, m.company_id): m for m in session.exec(select(Membership).where(Membership.cycle_id == cid))
-        }
+    def standings(cid: int) -> dict[tuple[int, int], Standing]:
+        return {(m.segment_id, m.company_id): m for m in member_standings(session, cid)}
 
-    before, after = snapshot(previous), snapshot(current)
-    changed = [
-        (key, before.get(key), after.get(key))
-        for key in set(before) | set(after)
-        if (before.get(key).tier if key in before else None) != (after.get(key).tier if key in after else None)  # type: ignore[union-attr]
-    ]
-    changed.sort(key=lambda item: (item[2].rank_key if item[2] else 9999, item[0]))
-    changed = changed[:limit]
+    before, after = standings(previous), standings(current)
+    # Pairs that joined or left: the other side is a non-member grade (or the pair was not graded).
+    for members, other, cid in ((before, after, current), (after, before, previous)):
+        missing = sorted({company for key in members if key not in other for company in (key[1],)})
+        for start in range(0, len(missing), 500):
+            for standing in non_member_standings(session, cid, company_ids=missing[start : start + 500]):
+                key = (standing.segment_id, standing.company_id)
+                if key in members:
+                    other[key] = standing
+    changed = sorted(
+        (
+            (key, before.get(key), after.get(key))
+            for key in set(before) | set(after)
+            if (before[key].tier if key in before else None) != (after[key].tier if key in after else None)
+        ),
+        key=lambda item: (Tier(item[2].tier).rank if item[2] else 9, -(item[2].score if item[2] else 0), item[0]),
+    )[:limit]
     grade_ids = {m.grade_id for _, b, a in changed for m in (b, a) if m is not None}
     grades = {g.id: g for g in session.exec(select(Grade).where(col(Grade.id).in_(grade_ids)))} if grade_ids else {}
     company_ids = {key[1] for key, _, _ in changed}
@@ -320,7 +438,6 @@ def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 
     segments = {s.id: s for s in session.exec(select(Segment))}
     out = []
     for (segment_id, company_id), b, a in changed:
-        reasons: list[str] = []
         if b is not None and a is not None:
             reasons = _flips(grades[b.grade_id].results, grades[a.grade_id].results)
             if not reasons:
@@ -565,23 +682,26 @@ def company_memberships(session: Session, company_id: int, *, cycle_id: int | No
     cycle_id = cycle_id or latest_cycle_id(session)
     if cycle_id is None:
         return []
-    stmt = (
-        select(Membership, SegmentVersion, Grade)
-        .join(SegmentVersion, col(SegmentVersion.id) == col(Membership.segment_version_id))
-        .join(Grade, col(Grade.id) == col(Membership.grade_id))
-        .where(Membership.cycle_id == cycle_id, Membership.company_id == company_id)
-        .order_by(col(Membership.rank_key), col(SegmentVersion.name))
+    standings = member_standings(session, cycle_id, company_ids=[company_id]) + non_member_standings(
+        session, cycle_id, company_ids=[company_id]
     )
+    versions = {
+        v.id: v
+        for v in session.exec(
+            select(SegmentVersion).where(col(SegmentVersion.id).in_({m.segment_version_id for m in standings}))
+        )
+    }
+    grades = {g.id: g for g in session.exec(select(Grade).where(col(Grade.id).in_({m.grade_id for m in standings})))}
     return [
         CompanyMembership(
-            segment=version.name,
+            segment=versions[m.segment_version_id].name,
             segment_id=m.segment_id,
-            segment_version=version.version,
+            segment_version=versions[m.segment_version_id].version,
             tier=m.tier,
             fit_score=m.score,
-            summary=grade.summary,
+            summary=grades[m.grade_id].summary,
             grade_id=m.grade_id,
             cycle_id=cycle_id,
         )
-        for m, version, grade in session.exec(stmt)
+        for m in sorted(standings, key=lambda m: (Tier(m.tier).rank, -m.score, versions[m.segment_version_id].name))
     ]

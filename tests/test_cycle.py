@@ -176,7 +176,11 @@ def test_failed_pair_is_recorded_cycle_goes_on_and_next_cycle_retries_it(seeded:
     with Session(seeded) as session:
         failed = session.exec(select(Grade).where(Grade.status == "failed")).all()
         assert len(failed) == 2 and all(g.error for g in failed)
-        assert session.exec(select(func.count()).select_from(Membership).where(Membership.cycle_id == 1)).one() == 22
+        standings = ranked_queue(session, limit=None) + ranked_queue(session, tier="disqualified", limit=None)
+        assert len(standings) == 22 and "c3.com" not in {e.domain for e in standings}
+        assert session.exec(select(func.count()).select_from(Membership)).one() == len(
+            ranked_queue(session, limit=None)
+        )
     evaluator = ScriptedEvaluator()
     report = run_cycle(seeded, evaluator)
     assert sorted(evaluator.calls) == [("c3.com", "Germany"), ("c3.com", "SaaS US")]
