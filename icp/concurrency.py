@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
 def map_unordered(
-    fn: Callable[[T], R], items: Iterable[T], *, concurrency: int = 1, thread_name_prefix: str = "icp"
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    concurrency: int = 1,
+    thread_name_prefix: str = "icp",
+    processes: bool = False,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
 ) -> Iterator[tuple[T, R]]:
     """Apply ``fn`` to every item, yielding ``(item, result)`` as each completes (not in input order).
 
@@ -20,13 +27,26 @@ def map_unordered(
     early (a budget reached, an interrupt) leaves little work in flight; queued work is cancelled.
     With ``concurrency <= 1`` everything runs in the calling thread. An exception from ``fn`` is
     raised to the consumer when its item's turn comes.
+
+    ``processes=True`` runs ``fn`` in worker processes instead (for CPU-bound work such as offline
+    grading): ``fn`` must then be a module-level function and items and results picklable;
+    ``initializer(*initargs)`` runs once in each worker to set up what every call shares.
     """
     if concurrency <= 1:
+        if initializer is not None:
+            initializer(*initargs)
         for item in items:
             yield item, fn(item)
         return
     iterator = iter(items)
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=thread_name_prefix) as pool:
+    pool: Executor = (
+        ProcessPoolExecutor(max_workers=concurrency, initializer=initializer, initargs=initargs)
+        if processes
+        else ThreadPoolExecutor(
+            max_workers=concurrency, thread_name_prefix=thread_name_prefix, initializer=initializer, initargs=initargs
+        )
+    )
+    with pool:
         in_flight: dict[Future[R], T] = {}
 
         def submit_next() -> bool:

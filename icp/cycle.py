@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from icp.companies import profile_of
+from icp.concurrency import map_unordered
 from icp.criteria import CompiledSegment, compile_segment
 from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Signal, Tier
 from icp.evaluators.base import Evaluator, grade_input_hash, grade_pairs
@@ -286,14 +287,11 @@ def estimate_cycle(
     )
 
 
-def _grade_values(pair: _Pair, grade: Grade, policy: ScoringPolicy, phash: str) -> dict[str, Any]:
+def _grade_columns(grade: Grade, policy: ScoringPolicy, phash: str) -> dict[str, Any]:
+    """A grade as stored, minus the pair's own columns. Runs in grading worker processes too."""
     values: dict[str, Any] = {
-        "input_hash": pair.input_hash,
-        "company_id": pair.company_id,
-        "segment_version_id": pair.pinned.version_id,
-        "company_hash": pair.company_hash,
         "status": grade.status,
-        "results": _RESULTS_JSON.dump_json(grade.results),
+        "results": _RESULTS_JSON.dump_json(grade.results).decode("utf-8"),
         "summary": grade.summary,
         "error": grade.error,
         "evaluator": grade.identity.evaluator,
@@ -309,12 +307,77 @@ def _grade_values(pair: _Pair, grade: Grade, policy: ScoringPolicy, phash: str) 
         "base_score": None,
         "disqualified": False,
         "policy_hash": None,
-        "created_at": utcnow(),
     }
     if grade.status == "ok":
         score, disqualified = base_score(grade.results, policy)
         values.update(base_score=score, disqualified=disqualified, policy_hash=phash)
     return values
+
+
+# Worker-process state for CPU-bound evaluators, set once per worker by _init_worker.
+_WORKER: dict[str, Any] = {}
+_PROCESS_CHUNK = 500  # pairs per task sent to a worker process
+_PROCESS_MIN_PAIRS = 5000  # below this, starting processes costs more than it saves
+
+
+def _init_worker(evaluator: Evaluator, compiled: dict[int, CompiledSegment], policy: ScoringPolicy, phash: str) -> None:
+    _WORKER.update(evaluator=evaluator, compiled=compiled, policy=policy, phash=phash)
+
+
+def _grade_chunk(chunk: list[tuple[str, CompanyProfile, int]]) -> list[tuple[str, dict[str, Any]]]:
+    evaluator: Evaluator = _WORKER["evaluator"]
+    compiled: dict[int, CompiledSegment] = _WORKER["compiled"]
+    return [
+        (
+            input_hash,
+            _grade_columns(evaluator.grade(profile, compiled[version_id]), _WORKER["policy"], _WORKER["phash"]),
+        )
+        for input_hash, profile, version_id in chunk
+    ]
+
+
+def _chunks(
+    work: Iterable[tuple[str, CompanyProfile, CompiledSegment]], compiled: dict[int, CompiledSegment]
+) -> Iterator[list[tuple[str, CompanyProfile, int]]]:
+    version_of = {id(segment): version_id for version_id, segment in compiled.items()}
+    chunk: list[tuple[str, CompanyProfile, int]] = []
+    for input_hash, profile, segment in work:
+        chunk.append((input_hash, profile, version_of[id(segment)]))
+        if len(chunk) >= _PROCESS_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _graded_columns(
+    evaluator: Evaluator,
+    work: Iterable[tuple[str, CompanyProfile, CompiledSegment]],
+    *,
+    concurrency: int,
+    compiled: dict[int, CompiledSegment],
+    policy: ScoringPolicy,
+    phash: str,
+    pairs: int,
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Grade the admitted pairs and yield each one's stored columns as it completes.
+
+    I/O-bound evaluators (LLM) run in threads. CPU-bound ones (``cpu_bound = True``, like the offline
+    rules) run in worker processes when there is enough work, so a cycle uses every core.
+    """
+    if getattr(evaluator, "cpu_bound", False) and concurrency > 1 and pairs >= _PROCESS_MIN_PAIRS:
+        for _, results in map_unordered(
+            _grade_chunk,
+            _chunks(work, compiled),
+            concurrency=concurrency,
+            processes=True,
+            initializer=_init_worker,
+            initargs=(evaluator, compiled, policy, phash),
+        ):
+            yield from results
+        return
+    for input_hash, grade in grade_pairs(evaluator, work, concurrency=concurrency):
+        yield input_hash, _grade_columns(grade, policy, phash)
 
 
 class _GradeWriter:
@@ -389,24 +452,36 @@ def run_cycle(
         pairs_by_hash = {p.input_hash: p for p in plan.to_grade}
         try:
             work = budget.admit(_with_profiles(session, plan.to_grade))
-            for input_hash, grade in grade_pairs(evaluator, work, concurrency=concurrency):
+            graded = _graded_columns(
+                evaluator,
+                work,
+                concurrency=concurrency,
+                compiled=plan.compiled,
+                policy=policy,
+                phash=phash,
+                pairs=len(plan.to_grade),
+            )
+            for input_hash, columns in graded:
                 pair = pairs_by_hash[input_hash]
-                budget.settle(pair, grade)
-                paid = grade.usage.attempts > 0 or grade.usage.cost_usd > 0
-                writer.add(
-                    _grade_values(pair, grade, policy, phash),
-                    replace=input_hash in plan.retry,
-                    paid=paid,
+                budget.settle(pair, columns["cost_usd"], columns["attempts"])
+                columns.update(
+                    input_hash=input_hash,
+                    company_id=pair.company_id,
+                    segment_version_id=pair.pinned.version_id,
+                    company_hash=pair.company_hash,
+                    created_at=utcnow(),
                 )
+                paid = columns["attempts"] > 0 or columns["cost_usd"] > 0
+                writer.add(columns, replace=input_hash in plan.retry, paid=paid)
                 progress.done += 1
-                progress.tokens_in += grade.usage.tokens_in
-                progress.tokens_out += grade.usage.tokens_out
-                progress.cost_usd += grade.usage.cost_usd
-                if grade.status == "ok":
+                progress.tokens_in += columns["tokens_in"]
+                progress.tokens_out += columns["tokens_out"]
+                progress.cost_usd += columns["cost_usd"]
+                if columns["status"] == "ok":
                     progress.graded += 1
                 else:
                     progress.failed += 1
-                    failures.append(f"{pair_domain(session, pair.company_id)} × {pair.pinned.name}: {grade.error}")
+                    failures.append(f"{pair_domain(session, pair.company_id)} × {pair.pinned.name}: {columns['error']}")
                 if on_progress:
                     on_progress(progress)
             writer.flush()
@@ -478,11 +553,11 @@ class _Budget:
                 self.reserved[pair.input_hash] = cost
             yield pair.input_hash, profile, self.compiled[pair.pinned.version_id]
 
-    def settle(self, pair: _Pair, grade: Grade) -> None:
+    def settle(self, pair: _Pair, cost_usd: float, attempts: int) -> None:
         self.reserved.pop(pair.input_hash, None)
-        self.spent += grade.usage.cost_usd
-        if grade.usage.attempts > 0:
-            self.observed.append(grade.usage.cost_usd)
+        self.spent += cost_usd
+        if attempts > 0:
+            self.observed.append(cost_usd)
 
 
 def pair_domain(session: Session, company_id: int) -> str:

@@ -343,3 +343,33 @@ def test_motion_lists_a_deleted_segment_as_deleted(seeded: Engine) -> None:
     with Session(seeded) as session:
         delete_segment(session, "Germany")
         assert get_motion(session, "Outbound").segments == ["Germany (deleted)", "SaaS US"]
+
+
+def test_cpu_bound_grading_in_worker_processes_matches_in_process_grading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import icp.cycle as cycle_module
+    from icp.demo import load_samples
+    from icp.evaluators.offline import OfflineEvaluator
+
+    def graded(engine: Engine) -> list[tuple[str, str, float | None, str]]:
+        with Session(engine) as session:
+            return sorted(
+                (g.input_hash, g.results and str(g.results), g.base_score, g.summary)
+                for g in session.exec(select(Grade))
+            )
+
+    engines = []
+    for name in ("inline", "processes"):
+        engine = open_engine(f"sqlite:///{tmp_path / name}.db")
+        with Session(engine) as session:
+            load_samples(session)
+        engines.append(engine)
+    run_cycle(engines[0], OfflineEvaluator(), concurrency=1)
+    monkeypatch.setattr(cycle_module, "_PROCESS_MIN_PAIRS", 1)
+    monkeypatch.setattr(cycle_module, "_PROCESS_CHUNK", 50)
+    report = run_cycle(engines[1], OfflineEvaluator(), concurrency=2)
+    assert report.pairs_graded == report.pairs_total > 500
+    assert graded(engines[0]) == graded(engines[1])
+    for engine in engines:
+        engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import typer
@@ -26,6 +27,13 @@ EVALUATOR_HELP = (
 )
 
 
+def default_concurrency(evaluator: object, configured: int) -> int:
+    """CPU-bound evaluators (offline rules) use every core; LLM evaluators use ICP_CONCURRENCY requests."""
+    if getattr(evaluator, "cpu_bound", False):
+        return max(1, min(os.cpu_count() or 1, 8))
+    return configured
+
+
 def _usage_estimator(evaluator: object):  # type: ignore[no-untyped-def]
     return getattr(evaluator, "estimate_usage", None)
 
@@ -48,7 +56,8 @@ def run(
         "--concurrency",
         "-c",
         min=1,
-        help="Pairs graded at once (default: ICP_CONCURRENCY for LLM evaluators, 1 offline).",
+        help="Pairs graded at once: requests in flight for LLM evaluators (default ICP_CONCURRENCY), "
+        "worker processes for the offline rules (default: one per core).",
     ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
@@ -74,7 +83,7 @@ def run(
                 json_payload=estimate.model_dump(mode="json"),
             )
         return
-    workers = concurrency or (1 if chosen.identity.evaluator == "offline" else context.settings.concurrency)
+    workers = concurrency or default_concurrency(chosen, context.settings.concurrency)
     report = _run_with_progress(context.engine, chosen, workers, budget, estimator, show=fmt is OutputFormat.table)
     if fmt is OutputFormat.table:
         print_cycle_report(report)

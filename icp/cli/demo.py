@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from icp.cli._context import app_context
 from icp.cli._output import OutputFormat, console, emit
-from icp.cli.cycle import _run_with_progress, print_cycle_report
+from icp.cli.cycle import _run_with_progress, default_concurrency, print_cycle_report
 from icp.cli.work import VERDICT_MARK, _queue_row
 from icp.demo import load_samples
 from icp.queue import ranked_queue
@@ -32,7 +32,8 @@ def demo(
         f"{c.created} companies created, {c.unchanged + c.updated} already there, {c.rejected} rejected; "
         f"{loaded.signals} signals; {len(loaded.motions)} motions created."
     )
-    report = _run_with_progress(engine, OfflineEvaluator(), 1, None, None, show=True)
+    evaluator = OfflineEvaluator()
+    report = _run_with_progress(engine, evaluator, default_concurrency(evaluator, 1), None, None, show=True)
     print_cycle_report(report)
     with Session(engine) as session:
         entries = ranked_queue(session, limit=limit)

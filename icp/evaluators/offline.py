@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -354,6 +354,8 @@ class OfflineEvaluator:
     """
 
     _IDENTITY = EvaluatorIdentity(evaluator="offline", model=RULES_VERSION)
+    cpu_bound: ClassVar[bool] = True
+    """Pure computation: cycles may grade with it in worker processes, one per core."""
 
     @property
     def identity(self) -> EvaluatorIdentity:
