@@ -373,3 +373,17 @@ def test_cpu_bound_grading_in_worker_processes_matches_in_process_grading(
     assert graded(engines[0]) == graded(engines[1])
     for engine in engines:
         engine.dispose()
+
+
+def test_grades_written_on_the_fast_path_read_back_like_any_other(seeded: Engine) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC)
+    run_cycle(seeded, ScriptedEvaluator())
+    with Session(seeded) as session:
+        grade = session.exec(select(Grade)).first()
+    assert grade is not None
+    assert grade.created_at.tzinfo is not None
+    assert before - timedelta(seconds=1) <= grade.created_at <= datetime.now(UTC)
+    assert isinstance(grade.results, list) and grade.results[0]["id"] == "R1"
+    assert grade.disqualified in (True, False)
