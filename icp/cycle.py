@@ -18,6 +18,7 @@ One cycle, step by step:
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -324,6 +325,9 @@ _PROCESS_MIN_PAIRS = 5000  # below this, starting processes costs more than it s
 
 def _init_worker(evaluator: Evaluator, compiled: dict[int, CompiledSegment], policy: ScoringPolicy, phash: str) -> None:
     _WORKER.update(evaluator=evaluator, compiled=compiled, policy=policy, phash=phash)
+    # A grading worker allocates many small acyclic objects and keeps per-company caches: collecting
+    # generation 0 every 700 allocations costs ~20% of its time for nothing (measured by bench_offline).
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _grade_chunk(chunk: list[tuple[str, CompanyProfile, int]]) -> list[tuple[str, dict[str, Any]]]:
