@@ -25,29 +25,11 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+
+from icp.samples import COMPANIES_FILE, COMPANY_CSV_HEADERS, EXPECTATIONS_FILE, SIGNALS_FILE
 
 SEED = 20250601
-HERE = Path(__file__).resolve().parent
-COMPANIES_FILE = HERE / "companies.csv"
-SIGNALS_FILE = HERE / "signals.jsonl"
-EXPECTATIONS_FILE = HERE / "expectations.json"
-
-HEADERS = (
-    "Company name",
-    "Company Domain Name",
-    "Industry",
-    "Number of Employees",
-    "Annual Revenue",
-    "Country/Region",
-    "State/Region",
-    "City",
-    "Description",
-    "Technologies",
-    "Tags",
-    "Funding Stage",
-    "Year Founded",
-)
+HEADERS = COMPANY_CSV_HEADERS
 
 Row = dict[str, str]
 
