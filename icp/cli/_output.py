@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +29,14 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def short_time(value: datetime | str | None) -> str:
+    """'2026-11-25 10:07' from a datetime or its ISO string (UTC), for tables."""
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return text.replace("T", " ")[:16]
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -48,11 +57,13 @@ def emit(
     title: str | None = None,
     empty_message: str = "Nothing to show.",
     json_payload: Any = None,
+    table_rows: Sequence[Mapping[str, Any]] | None = None,
 ) -> None:
     """Print ``rows`` in ``fmt``. ``columns`` picks and orders the table/CSV columns; JSON keeps every field.
 
     ``json_payload`` replaces ``rows`` for JSON output when the machine-readable shape is richer
-    than the table (e.g. nested criteria).
+    than the table (e.g. nested criteria); ``table_rows`` replaces ``rows`` for the table, when a
+    terminal-width view needs fewer, combined columns than the CSV.
     """
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(json_payload if json_payload is not None else list(rows), indent=2, default=str))
@@ -69,9 +80,14 @@ def emit(
     if not rows:
         console.print(f"[dim]{empty_message}[/dim]")
         return
+    if table_rows is not None:
+        rows, cols = table_rows, list(table_rows[0].keys()) if table_rows else cols
     table = Table(title=title, show_lines=False, header_style="bold")
-    for col in cols:
-        table.add_column(col.replace("_", " "), overflow="fold")
-    for row in rows:
-        table.add_row(*[_cell(row.get(c)) for c in cols])
+    cells = [[_cell(row.get(c)) for c in cols] for row in rows]
+    for index, col in enumerate(cols):
+        # Short values (tiers, counts, dates) stay on one line; long text wraps.
+        longest = max((len(line[index]) for line in cells), default=0)
+        table.add_column(col.replace("_", " "), overflow="fold", min_width=longest if longest <= 10 else None)
+    for line in cells:
+        table.add_row(*line)
     console.print(table)

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, short_time
 from icp.cycle import CycleProgress, CycleReport, estimate_cycle, run_cycle
 from icp.evaluators.factory import make_evaluator
 from icp.queue import cycle_history, segment_overlaps
@@ -69,7 +69,8 @@ def run(
         estimate = estimate_cycle(context.engine, chosen, estimator=estimator)
         if fmt is OutputFormat.table:
             console.print(
-                f"A {estimate.evaluator} cycle would grade [bold]{estimate.pairs_to_grade}[/bold] of "
+                f"A cycle with the {estimate.evaluator} evaluator would grade "
+                f"[bold]{estimate.pairs_to_grade}[/bold] of "
                 f"{estimate.pairs_total} pairs ({estimate.pairs_reused} reused) "
                 f"across {len(estimate.pinned)} segments.\n"
                 f"Estimated cost: [bold]${estimate.estimated_cost_usd:.4f}[/bold] "
@@ -154,7 +155,21 @@ def print_cycle_report(report: CycleReport) -> None:
 def history(ctx: typer.Context, limit: int = typer.Option(20, "--limit", "-n"), fmt: OutputFormat = FORMAT) -> None:
     """Past cycles, newest first: status, pairs graded/reused/failed, tokens and cost."""
     with Session(app_context(ctx).engine) as session:
-        rows = [c.model_dump(mode="json") for c in cycle_history(session, limit)]
+        cycles = cycle_history(session, limit)
+    rows = [c.model_dump(mode="json") for c in cycles]
+    compact = [
+        {
+            "cycle": c.id,
+            "started": short_time(c.started_at),
+            "status": c.status,
+            "evaluator": c.evaluator if not c.model or c.evaluator == "offline" else f"{c.evaluator} ({c.model})",
+            "graded/reused/failed": f"{c.pairs_graded}/{c.pairs_reused}/{c.pairs_failed}"
+            + (f" (+{c.pairs_deferred} deferred)" if c.pairs_deferred else ""),
+            "cost": f"${c.cost_usd:.4f}",
+            "tasks": c.tasks_created,
+        }
+        for c in cycles
+    ]
     emit(
         rows,
         fmt,
@@ -174,4 +189,5 @@ def history(ctx: typer.Context, limit: int = typer.Option(20, "--limit", "-n"), 
         ],
         title="Cycles",
         empty_message="No cycles yet. Run one with `icp cycle run`.",
+        table_rows=compact,
     )
