@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from icp import checks, criteria
+from icp.checks._parser import _parse
 from icp.criteria import CompiledSegment, compile_segment
 from icp.domain import CompanyProfile, Grade
 from icp.evaluators import offline
@@ -112,7 +113,7 @@ def run_baseline(companies: list[CompanyProfile], limit: int) -> tuple[int, floa
     pairs = 0
     for company in companies:
         for name, requirements, nice in SEGMENTS:
-            checks._parse.cache_clear()
+            _parse.cache_clear()
             checks.company_facts.cache_clear()
             offline._haystack.cache_clear()
             segment = criteria._compile.__wrapped__(name, requirements, nice)

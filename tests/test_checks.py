@@ -502,6 +502,6 @@ def test_quote_is_an_exact_substring() -> None:
     ["uses Salesforce", "HQ in DACH", "Series B or later", "not a consultancy", "North America or 500+ employees"],
 )
 def test_parse_is_deterministic(text: str) -> None:
-    from icp.checks import _parse
+    from icp.checks._parser import _parse
 
     assert _parse.__wrapped__(text, 2026) == parse_check(text)

@@ -1,0 +1,105 @@
+"""Structured checks parsed from criterion text and decided from company fields (pure, deterministic).
+
+A sales leader writes "200–2,000 employees", "HQ in DACH", "uses Salesforce or HubSpot" or "no
+agencies". :func:`parse_check` turns such a clause into a small, hashable :data:`Check` tree
+(stored with the compiled segment, so a grade can always be explained), and :func:`evaluate_check`
+decides it from the company's fields. The one rule that matters most: a field the company does not
+have gives ``unknown``, never ``not_met`` — a grader that punishes missing data disqualifies good
+accounts silently.
+
+Everything here is table-driven: extending the vocabulary (a country, an industry synonym, a tool)
+is a one-line change to a table, and changes grades, so bump ``RULES_VERSION`` in
+:mod:`icp.evaluators.offline` when you do.
+"""
+
+from icp.checks._evaluate import (
+    CheckOutcome,
+    CompanyFacts,
+    company_facts,
+    country_code,
+    evaluate_check,
+    evaluate_facts,
+    funding_stage_code,
+    quote,
+    subdivision_code,
+)
+from icp.checks._models import (
+    AllOf,
+    AnyOf,
+    Check,
+    FoundedCheck,
+    FundingCheck,
+    GeoCheck,
+    IndustryCheck,
+    LeafCheck,
+    NotCheck,
+    RangeCheck,
+    RangeField,
+    TechCheck,
+    check_fields,
+    describe_check,
+    format_amount,
+    leaf_checks,
+)
+from icp.checks._parser import (
+    compile_words,
+    parse_check,
+)
+from icp.checks._vocabulary import (
+    CA_PROVINCES,
+    COUNTRIES,
+    FUNDING_LABELS,
+    FUNDING_LADDER,
+    FUNDING_STAGES,
+    INDUSTRIES,
+    REFERENCE_YEAR,
+    REGIONS,
+    SUBDIVISIONS,
+    TECH_BY_NAME,
+    TECH_CATEGORIES,
+    TECHNOLOGIES,
+    US_STATES,
+)
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "CA_PROVINCES",
+    "COUNTRIES",
+    "Check",
+    "CheckOutcome",
+    "CompanyFacts",
+    "FUNDING_LABELS",
+    "FUNDING_LADDER",
+    "FUNDING_STAGES",
+    "FoundedCheck",
+    "FundingCheck",
+    "GeoCheck",
+    "INDUSTRIES",
+    "IndustryCheck",
+    "LeafCheck",
+    "NotCheck",
+    "REFERENCE_YEAR",
+    "REGIONS",
+    "RangeCheck",
+    "RangeField",
+    "SUBDIVISIONS",
+    "TECHNOLOGIES",
+    "TECH_BY_NAME",
+    "TECH_CATEGORIES",
+    "TechCheck",
+    "US_STATES",
+    "check_fields",
+    "company_facts",
+    "compile_words",
+    "country_code",
+    "describe_check",
+    "evaluate_check",
+    "evaluate_facts",
+    "format_amount",
+    "funding_stage_code",
+    "leaf_checks",
+    "parse_check",
+    "quote",
+    "subdivision_code",
+]

@@ -1,0 +1,773 @@
+"""Vocabulary the checks are written in: places, industries, technologies, funding stages."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# Relative founding criteria ("at least 5 years old") are resolved against this year when the
+# segment is compiled, so the stored check is absolute and a re-grade next January gives the same
+# answer for the same segment version. Pass ``reference_year`` to :func:`parse_check` to override.
+REFERENCE_YEAR = 2026
+
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary: geography
+# ---------------------------------------------------------------------------------------------
+
+# alpha-2 | alpha-3 | name | aliases (";"-separated). Aliases include native names seen in CRM exports.
+_COUNTRY_ROWS = """
+US|USA|United States|united states of america;america;the us;the states;u.s.;u.s.a.;usa
+CA|CAN|Canada
+MX|MEX|Mexico|méxico
+GB|GBR|United Kingdom|uk;u.k.;great britain;britain;england;scotland;wales;northern ireland
+IE|IRL|Ireland|republic of ireland;eire
+DE|DEU|Germany|deutschland
+AT|AUT|Austria|österreich;oesterreich
+CH|CHE|Switzerland|schweiz;suisse;svizzera
+FR|FRA|France
+NL|NLD|Netherlands|the netherlands;holland;nederland
+BE|BEL|Belgium|belgië;belgique
+LU|LUX|Luxembourg
+SE|SWE|Sweden|sverige
+NO|NOR|Norway|norge
+DK|DNK|Denmark|danmark
+FI|FIN|Finland|suomi
+IS|ISL|Iceland
+ES|ESP|Spain|españa;espana
+PT|PRT|Portugal
+IT|ITA|Italy|italia
+GR|GRC|Greece
+MT|MLT|Malta
+CY|CYP|Cyprus
+PL|POL|Poland|polska
+CZ|CZE|Czech Republic|czechia
+SK|SVK|Slovakia
+HU|HUN|Hungary
+RO|ROU|Romania
+BG|BGR|Bulgaria
+HR|HRV|Croatia
+SI|SVN|Slovenia
+EE|EST|Estonia
+LV|LVA|Latvia
+LT|LTU|Lithuania
+UA|UKR|Ukraine
+RS|SRB|Serbia
+TR|TUR|Turkey|türkiye;turkiye
+IL|ISR|Israel
+AE|ARE|United Arab Emirates|uae;emirates;dubai;abu dhabi
+SA|SAU|Saudi Arabia|ksa
+QA|QAT|Qatar
+KW|KWT|Kuwait
+BH|BHR|Bahrain
+OM|OMN|Oman
+JO|JOR|Jordan
+LB|LBN|Lebanon
+EG|EGY|Egypt
+MA|MAR|Morocco
+TN|TUN|Tunisia
+DZ|DZA|Algeria
+ZA|ZAF|South Africa
+NG|NGA|Nigeria
+KE|KEN|Kenya
+GH|GHA|Ghana
+ET|ETH|Ethiopia
+RW|RWA|Rwanda
+AU|AUS|Australia
+NZ|NZL|New Zealand
+JP|JPN|Japan
+CN|CHN|China|prc;mainland china
+HK|HKG|Hong Kong
+TW|TWN|Taiwan
+KR|KOR|South Korea|korea;republic of korea
+IN|IND|India
+SG|SGP|Singapore
+MY|MYS|Malaysia
+ID|IDN|Indonesia
+TH|THA|Thailand
+PH|PHL|Philippines
+VN|VNM|Vietnam|viet nam
+PK|PAK|Pakistan
+BD|BGD|Bangladesh
+LK|LKA|Sri Lanka
+BR|BRA|Brazil|brasil
+AR|ARG|Argentina
+CL|CHL|Chile
+CO|COL|Colombia
+PE|PER|Peru
+UY|URY|Uruguay
+EC|ECU|Ecuador
+VE|VEN|Venezuela
+CR|CRI|Costa Rica
+PA|PAN|Panama
+GT|GTM|Guatemala
+DO|DOM|Dominican Republic
+BO|BOL|Bolivia
+PY|PRY|Paraguay
+RU|RUS|Russia|russian federation
+BY|BLR|Belarus
+KZ|KAZ|Kazakhstan
+AM|ARM|Armenia
+BA|BIH|Bosnia and Herzegovina|bosnia
+MK|MKD|North Macedonia|macedonia
+AL|ALB|Albania
+MD|MDA|Moldova
+IR|IRN|Iran
+IQ|IRQ|Iraq
+TZ|TZA|Tanzania
+UG|UGA|Uganda
+SN|SEN|Senegal
+CI|CIV|Ivory Coast|côte d'ivoire;cote d'ivoire
+CM|CMR|Cameroon
+ZW|ZWE|Zimbabwe
+PR|PRI|Puerto Rico
+JM|JAM|Jamaica
+HN|HND|Honduras
+SV|SLV|El Salvador
+NP|NPL|Nepal
+KH|KHM|Cambodia
+MM|MMR|Myanmar
+"""
+
+
+class _Country(NamedTuple):
+    code: str
+    alpha3: str
+    name: str
+    aliases: tuple[str, ...]
+
+
+def _load_countries() -> dict[str, _Country]:
+    table: dict[str, _Country] = {}
+    for row in _COUNTRY_ROWS.strip().splitlines():
+        code, alpha3, name, *rest = row.split("|")
+        aliases = tuple(a.strip() for a in rest[0].split(";")) if rest and rest[0] else ()
+        table[code] = _Country(code, alpha3, name, aliases)
+    return table
+
+
+COUNTRIES: dict[str, _Country] = _load_countries()
+
+_EU = str.split("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE")
+_EUROPE = sorted({*_EU, "GB", "CH", "NO", "IS", "UA", "RS", "RU", "BY", "BA", "MK", "AL", "MD"})
+_MIDDLE_EAST = ["AE", "SA", "IL", "QA", "KW", "BH", "OM", "JO", "LB", "TR", "IR", "IQ"]
+_AFRICA = ["ZA", "NG", "KE", "EG", "MA", "GH", "ET", "RW", "TN", "DZ", "TZ", "UG", "SN", "CI", "CM", "ZW"]
+_LATAM = [
+    "MX",
+    "BR",
+    "AR",
+    "CL",
+    "CO",
+    "PE",
+    "UY",
+    "EC",
+    "VE",
+    "CR",
+    "PA",
+    "GT",
+    "DO",
+    "BO",
+    "PY",
+    "PR",
+    "JM",
+    "HN",
+    "SV",
+]
+_APAC = [
+    "AU",
+    "NZ",
+    "JP",
+    "CN",
+    "HK",
+    "TW",
+    "KR",
+    "IN",
+    "SG",
+    "MY",
+    "ID",
+    "TH",
+    "PH",
+    "VN",
+    "PK",
+    "BD",
+    "LK",
+    "NP",
+    "KH",
+    "MM",
+]
+
+# Region label -> member countries. "North America" includes Mexico because that is the continent;
+# write "US or Canada" when Mexico is not wanted.
+REGIONS: dict[str, tuple[str, ...]] = {
+    "North America": ("US", "CA", "MX"),
+    "Americas": tuple(sorted({"US", "CA", *_LATAM})),
+    "LATAM": tuple(_LATAM),
+    "South America": ("AR", "BO", "BR", "CL", "CO", "EC", "PE", "PY", "UY", "VE"),
+    "Europe": tuple(_EUROPE),
+    "EU": tuple(sorted(_EU)),
+    "Western Europe": ("AT", "BE", "CH", "DE", "FR", "GB", "IE", "LU", "NL"),
+    "Southern Europe": ("CY", "ES", "GR", "IT", "MT", "PT"),
+    "Eastern Europe": ("BG", "CZ", "EE", "HR", "HU", "LT", "LV", "PL", "RO", "RS", "SI", "SK", "UA"),
+    "DACH": ("AT", "CH", "DE"),
+    "Nordics": ("DK", "FI", "IS", "NO", "SE"),
+    "Scandinavia": ("DK", "NO", "SE"),
+    "Benelux": ("BE", "LU", "NL"),
+    "UK&I": ("GB", "IE"),
+    "Middle East": tuple(_MIDDLE_EAST),
+    "GCC": ("AE", "BH", "KW", "OM", "QA", "SA"),
+    "MENA": tuple(sorted({*_MIDDLE_EAST, "EG", "MA", "TN", "DZ"})),
+    "Africa": tuple(_AFRICA),
+    "EMEA": tuple(sorted({*_EUROPE, *_MIDDLE_EAST, *_AFRICA})),
+    "APAC": tuple(_APAC),
+    "Asia": tuple(c for c in _APAC if c not in ("AU", "NZ")),
+    "Southeast Asia": ("ID", "MY", "PH", "SG", "TH", "VN"),
+    "ANZ": ("AU", "NZ"),
+}
+
+# How people write the regions (lower-case; matched on word boundaries, longest first).
+_REGION_ALIASES: dict[str, str] = {
+    "north america": "North America",
+    "north american": "North America",
+    "noram": "North America",
+    "americas": "Americas",
+    "the americas": "Americas",
+    "latam": "LATAM",
+    "latin america": "LATAM",
+    "latin american": "LATAM",
+    "south america": "South America",
+    "europe": "Europe",
+    "european": "Europe",
+    "eu": "EU",
+    "european union": "EU",
+    "western europe": "Western Europe",
+    "southern europe": "Southern Europe",
+    "eastern europe": "Eastern Europe",
+    "central and eastern europe": "Eastern Europe",
+    "cee": "Eastern Europe",
+    "dach": "DACH",
+    "nordics": "Nordics",
+    "nordic": "Nordics",
+    "nordic countries": "Nordics",
+    "scandinavia": "Scandinavia",
+    "scandinavian": "Scandinavia",
+    "benelux": "Benelux",
+    "uk&i": "UK&I",
+    "uk & i": "UK&I",
+    "uki": "UK&I",
+    "uk and ireland": "UK&I",
+    "uk & ireland": "UK&I",
+    "british isles": "UK&I",
+    "middle east": "Middle East",
+    "gcc": "GCC",
+    "mena": "MENA",
+    "africa": "Africa",
+    "african": "Africa",
+    "emea": "EMEA",
+    "apac": "APAC",
+    "apj": "APAC",
+    "asia pacific": "APAC",
+    "asia-pacific": "APAC",
+    "asia": "Asia",
+    "southeast asia": "Southeast Asia",
+    "south-east asia": "Southeast Asia",
+    "anz": "ANZ",
+    "oceania": "ANZ",
+}
+
+US_STATES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "DC": "District of Columbia",
+}  # fmt: skip
+
+CA_PROVINCES: dict[str, str] = {
+    "AB": "Alberta", "BC": "British Columbia", "MB": "Manitoba", "NB": "New Brunswick",
+    "NL": "Newfoundland and Labrador", "NS": "Nova Scotia", "ON": "Ontario", "PE": "Prince Edward Island",
+    "QC": "Quebec", "SK": "Saskatchewan", "NT": "Northwest Territories", "NU": "Nunavut", "YT": "Yukon",
+}  # fmt: skip
+
+# Subdivision code ("US-CA") -> display name.
+SUBDIVISIONS: dict[str, str] = {
+    **{f"US-{code}": name for code, name in US_STATES.items()},
+    **{f"CA-{code}": name for code, name in CA_PROVINCES.items()},
+}
+_SUBDIVISION_ALIASES: dict[str, str] = {
+    **{name.lower(): code for code, name in SUBDIVISIONS.items()},
+    "washington dc": "US-DC",
+    "washington, d.c.": "US-DC",
+    "d.c.": "US-DC",
+    "québec": "CA-QC",
+}
+# Upper-case codes that are ordinary English words or labels elsewhere in criteria ("IT services",
+# "AI", "HR tech", "PE-backed", "OR", "IN"): never read them as places.
+_CODE_BLOCKLIST = frozenset({"IT", "AI", "ML", "HR", "PE", "ID", "OR", "ME", "OK", "HI", "NO", "AS"})
+# Codes that are English words in capitals ("AT", "IN", "IS"): places only when the text is not shouted.
+_CODE_BLOCKLIST_IN_CAPS = frozenset({"AT", "IN", "IS"})
+_SHOUTED_WORD = re.compile(
+    r"\b(?:THE|AND|NOT|FOR|WITH|ONLY|MUST|ALL|ANY|BUT|ARE|HAVE|HAS|BASED|COMPANIES|COMPANY|FROM|OUTSIDE|EXCEPT|"
+    r"HQ'?D|HEADQUARTERED|LOCATED|OPERATING)\b"
+)
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary: industries and business models
+# ---------------------------------------------------------------------------------------------
+
+
+class _Industry(NamedTuple):
+    label: str
+    triggers: str  # regex alternatives recognised in criterion text
+    evidence: str  # regex alternatives recognised in company data
+    parents: tuple[str, ...]  # broader industries under which this one can hide (-> unknown, not not_met)
+
+
+_TECH = ("software", "technology", "saas", "internet", "it_services")
+INDUSTRIES: dict[str, _Industry] = {
+    "b2b": _Industry("B2B", r"b2b|business[- ]to[- ]business", r"b2b|business[- ]to[- ]business", ("*",)),
+    "b2c": _Industry(
+        "B2C",
+        r"b2c|business[- ]to[- ]consumer|d2c|dtc|direct[- ]to[- ]consumer|consumer[- ]facing",
+        r"b2c|business[- ]to[- ]consumer|d2c|dtc|direct[- ]to[- ]consumer|consumer[- ]facing|consumers?",
+        ("*",),
+    ),
+    "saas": _Industry(
+        "SaaS",
+        r"saas|software[- ]as[- ]a[- ]service|cloud software",
+        r"saas|software[- ]as[- ]a[- ]service|cloud software|cloud[- ]based software|subscription software",
+        (*_TECH, "*tech"),
+    ),
+    "software": _Industry(
+        "software",
+        r"software|software companies|isvs?",
+        r"software|saas|computer software|isv",
+        ("technology", "internet", "it_services", "*tech"),
+    ),
+    "technology": _Industry(
+        "technology",
+        r"tech companies|technology companies|tech company|technology company|tech sector|technology sector",
+        r"technology|tech|software|saas|internet|information technology",
+        ("*tech",),
+    ),
+    "internet": _Industry("internet", r"internet|online services", r"internet|online", ("technology",)),
+    "it_services": _Industry(
+        "IT services",
+        r"it services|managed services|msps?|managed service providers?|system integrators?|systems integrators?",
+        r"it services|information technology(?: and| &) services|managed services|msps?|managed service providers?|"
+        r"system integrators?|systems integrators?|it consulting",
+        ("technology",),
+    ),
+    "fintech": _Industry(
+        "fintech",
+        r"fintech|fin[- ]tech|financial technology|payments|neobanks?|insurtech|wealthtech|regtech|lending platforms?",
+        r"fintech|fin[- ]tech|financial technology|payments?|neobanks?|insurtech|wealthtech|regtech|"
+        r"lending platform|embedded finance|banking software|digital bank(?:ing)?",
+        (*_TECH, "financial_services"),
+    ),
+    "financial_services": _Industry(
+        "financial services",
+        r"financial services|finance|banking|banks|financial institutions?|credit unions?|wealth management|"
+        r"asset management|capital markets",
+        r"financial services|finance|banking|banks?|financial institutions?|credit unions?|wealth management|"
+        r"asset management|capital markets|investment management|fintech|insurance",
+        (),
+    ),
+    "insurance": _Industry(
+        "insurance",
+        r"insurance|insurers?|insurtech|reinsurance",
+        r"insurance|insurers?|insurtech|reinsurance|underwriting",
+        ("financial_services",),
+    ),
+    "healthcare": _Industry(
+        "healthcare",
+        r"healthcare|health care|health|healthtech|health tech|digital health|hospitals?|clinics?|providers? of care",
+        r"healthcare|health care|health|healthtech|health tech|digital health|hospitals?|clinics?|clinical|"
+        r"patients?|medical|telehealth|telemedicine",
+        (),
+    ),
+    "biotech": _Industry(
+        "biotech",
+        r"biotech|biotechnology|life sciences?|genomics|biopharma",
+        r"biotech|biotechnology|life sciences?|genomics|biopharma|biologics|therapeutics",
+        ("healthcare",),
+    ),
+    "pharma": _Industry(
+        "pharma",
+        r"pharma|pharmaceuticals?|drug makers?|biopharma",
+        r"pharma|pharmaceuticals?|drug development|drug discovery|biopharma",
+        ("healthcare", "biotech"),
+    ),
+    "medtech": _Industry(
+        "medtech",
+        r"medtech|med[- ]tech|medical devices?|medical technology",
+        r"medtech|med[- ]tech|medical devices?|medical technology|medical equipment|diagnostics",
+        ("healthcare",),
+    ),
+    "ecommerce": _Industry(
+        "e-commerce",
+        r"e-?commerce|online retail(?:ers?)?|online stores?|webshops?|online shops?",
+        r"e-?commerce|online retail(?:ers?)?|online stores?|webshops?|online shops?|shopify stores?|d2c|dtc",
+        ("retail", "internet", "b2c"),
+    ),
+    "marketplace": _Industry(
+        "marketplace",
+        r"marketplaces?|two[- ]sided",
+        r"marketplaces?|two[- ]sided",
+        ("*",),
+    ),
+    "retail": _Industry(
+        "retail",
+        r"retail|retailers?|brick[- ]and[- ]mortar",
+        r"retail|retailers?|brick[- ]and[- ]mortar|stores|consumer goods|cpg",
+        (),
+    ),
+    "devtools": _Industry(
+        "developer tools",
+        r"developer tools?|developer tooling|devtools|dev tools|developer platforms?|devops",
+        r"developer tools?|developer tooling|devtools|dev tools|developer platforms?|devops|for developers|"
+        r"developer experience|apis? for|sdks?",
+        (*_TECH, "*tech"),
+    ),
+    "cybersecurity": _Industry(
+        "cybersecurity",
+        r"cyber ?security|cyber|infosec|information security|security companies|security vendors?|network security",
+        r"cyber ?security|cyber|infosec|information security|security|network security|identity and access|"
+        r"threat detection|zero trust",
+        (*_TECH,),
+    ),
+    "edtech": _Industry(
+        "edtech",
+        r"edtech|ed[- ]tech|education technology|e-?learning|online learning",
+        r"edtech|ed[- ]tech|education technology|e-?learning|online learning|online courses|learning platform",
+        (*_TECH, "education"),
+    ),
+    "education": _Industry(
+        "education",
+        r"education|schools|universities|higher ed(?:ucation)?|k-12",
+        r"education|schools?|universit(?:y|ies)|higher ed(?:ucation)?|k-12|edtech|e-?learning",
+        (),
+    ),
+    "logistics": _Industry(
+        "logistics",
+        r"logistics|supply chain|freight|shipping|transportation|trucking|3pl|warehousing|fulfil?lment",
+        r"logistics|supply chain|freight|shipping|transportation|trucking|3pl|warehousing|fulfil?lment|"
+        r"last[- ]mile|fleet",
+        (),
+    ),
+    "manufacturing": _Industry(
+        "manufacturing",
+        r"manufacturing|manufacturers?|industrials?|factories|factory",
+        r"manufacturing|manufacturers?|industrials?|factories|factory|machinery|production plants?",
+        (),
+    ),
+    "media": _Industry(
+        "media",
+        r"media|publishing|publishers?|news|entertainment|broadcasting|broadcasters?",
+        r"media|publishing|publishers?|news|entertainment|broadcasting|broadcasters?|streaming|podcasts?",
+        (),
+    ),
+    "gaming": _Industry(
+        "gaming",
+        r"gaming|games|video games?|game studios?|esports|igaming",
+        r"gaming|games?|video games?|game studios?|esports|igaming",
+        ("media",),
+    ),
+    "real_estate": _Industry(
+        "real estate",
+        r"real estate|proptech|prop[- ]tech|property management|commercial property",
+        r"real estate|proptech|prop[- ]tech|property|properties|realty|brokerage",
+        (),
+    ),
+    "proptech": _Industry(
+        "proptech",
+        r"proptech|prop[- ]tech",
+        r"proptech|prop[- ]tech|real estate software|property management software",
+        (*_TECH, "real_estate"),
+    ),
+    "hrtech": _Industry(
+        "HR tech",
+        r"hr ?tech|hr software|human resources|hris|recruiting|recruitment|talent acquisition|payroll|workforce",
+        r"hr ?tech|hr software|human resources|hris|recruiting|recruitment|talent|payroll|workforce|hiring platform",
+        (*_TECH,),
+    ),
+    "martech": _Industry(
+        "martech",
+        r"martech|mar[- ]tech|marketing technology|marketing software",
+        r"martech|mar[- ]tech|marketing technology|marketing software|marketing platform|email marketing",
+        (*_TECH,),
+    ),
+    "adtech": _Industry(
+        "adtech",
+        r"adtech|ad[- ]tech|advertising technology|advertising|programmatic",
+        r"adtech|ad[- ]tech|advertising technology|advertising|programmatic|ad network|demand[- ]side",
+        (*_TECH, "media"),
+    ),
+    "legaltech": _Industry(
+        "legal tech",
+        r"legal ?tech|legal software",
+        r"legal ?tech|legal software|contract management|e-?discovery",
+        (*_TECH, "legal"),
+    ),
+    "legal": _Industry(
+        "legal",
+        r"legal services|law firms?|legal",
+        r"legal services|law firms?|legal|attorneys?|lawyers?",
+        (),
+    ),
+    "government": _Industry(
+        "government",
+        r"government|public sector|govtech|gov tech|federal agencies|state agencies|municipalities|"
+        r"public administration",
+        r"government|public sector|govtech|gov tech|federal|municipal(?:ity|ities)?|public administration|"
+        r"state agency|city of",
+        (),
+    ),
+    "nonprofit": _Industry(
+        "non-profit",
+        r"non-?profits?|non profits?|not[- ]for[- ]profits?|ngos?|charit(?:y|ies)",
+        r"non-?profits?|non profits?|not[- ]for[- ]profits?|ngos?|charit(?:y|ies)|philanthropy",
+        (),
+    ),
+    "consulting": _Industry(
+        "consulting",
+        r"consult(?:ing|ancy|ancies|ants?)|advisory firms?|professional services",
+        r"consult(?:ing|ancy|ancies|ants?)|advisory|professional services",
+        (),
+    ),
+    "agency": _Industry(
+        "agency",
+        r"agenc(?:y|ies)|marketing agenc(?:y|ies)|digital agenc(?:y|ies)|creative agenc(?:y|ies)",
+        r"agenc(?:y|ies)",
+        ("consulting",),
+    ),
+    "telecom": _Industry(
+        "telecom",
+        r"telecoms?|telecommunications?|telcos?|wireless carriers?|isps?",
+        r"telecoms?|telecommunications?|telcos?|wireless|carriers?|isp|5g|broadband",
+        (),
+    ),
+    "energy": _Industry(
+        "energy",
+        r"energy|oil (?:and|&) gas|utilit(?:y|ies)|power generation",
+        r"energy|oil (?:and|&) gas|utilit(?:y|ies)|power|renewables?|solar|wind",
+        (),
+    ),
+    "cleantech": _Industry(
+        "cleantech",
+        r"clean ?tech|climate ?tech|renewables?|renewable energy|solar|sustainability|carbon",
+        r"clean ?tech|climate ?tech|renewables?|renewable energy|solar|sustainability|carbon|decarboni[sz]ation|"
+        r"climate|ev charging",
+        (*_TECH, "energy"),
+    ),
+    "ai": _Industry(
+        "AI/ML",
+        r"ai|a\.i\.|artificial intelligence|machine learning|ml|genai|generative ai|llms?|deep learning|"
+        r"computer vision|nlp",
+        r"ai|a\.i\.|ai-powered|artificial intelligence|machine learning|ml|genai|generative ai|llms?|"
+        r"deep learning|computer vision|nlp|neural",
+        (*_TECH, "data"),
+    ),
+    "data": _Industry(
+        "data/analytics",
+        r"data|analytics|data (?:and|&) analytics|business intelligence|big data|data infrastructure",
+        r"analytics|business intelligence|big data|data infrastructure|data platform|data warehouse|data pipelines?|"
+        r"etl|data science|data engineering|data management",
+        (*_TECH,),
+    ),
+    "automotive": _Industry(
+        "automotive",
+        r"automotive|car makers?|automakers?|oems?|auto dealers?|dealerships?",
+        r"automotive|car makers?|automakers?|vehicles?|auto dealers?|dealerships?",
+        ("manufacturing",),
+    ),
+    "travel": _Industry(
+        "travel & hospitality",
+        r"travel|hospitality|hotels?|airlines?|tourism|restaurants?",
+        r"travel|hospitality|hotels?|airlines?|tourism|restaurants?|booking",
+        (),
+    ),
+    "food": _Industry(
+        "food & beverage",
+        r"food (?:and|&) beverage|f&b|food|beverages?|cpg food",
+        r"food (?:and|&) beverage|f&b|food|beverages?|restaurants?|grocery",
+        ("retail", "manufacturing"),
+    ),
+    "construction": _Industry(
+        "construction",
+        r"construction|contractors?|builders?|aec|architecture",
+        r"construction|contractors?|builders?|architecture|engineering firm|building",
+        (),
+    ),
+    "agriculture": _Industry(
+        "agriculture",
+        r"agriculture|agtech|ag[- ]tech|farming|agribusiness",
+        r"agriculture|agtech|ag[- ]tech|farming|farms?|agribusiness|crops?",
+        (),
+    ),
+    "aerospace": _Industry(
+        "aerospace & defense",
+        r"aerospace|defen[cs]e|space ?tech|aviation",
+        r"aerospace|defen[cs]e|space|satellites?|aviation|aircraft",
+        ("manufacturing",),
+    ),
+    "crypto": _Industry(
+        "crypto/web3",
+        r"crypto(?:currency)?|web3|blockchain|defi",
+        r"crypto(?:currency)?|web3|blockchain|defi|tokens?|nfts?",
+        (*_TECH, "fintech", "financial_services"),
+    ),
+    "hardware": _Industry(
+        "hardware",
+        r"hardware|semiconductors?|electronics|iot|internet of things|robotics",
+        r"hardware|semiconductors?|electronics|iot|internet of things|robotics|devices|chips?|sensors?",
+        ("manufacturing", "technology"),
+    ),
+    "accounting": _Industry(
+        "accounting",
+        r"accounting firms?|accountants|cpa firms?|accounting",
+        r"accounting|accountants|cpa|bookkeeping|audit",
+        ("financial_services", "consulting"),
+    ),
+}
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary: technologies
+# ---------------------------------------------------------------------------------------------
+
+
+class _Tech(NamedTuple):
+    name: str
+    aliases: str  # regex alternatives, matched case-insensitively in criteria and company data
+    categories: tuple[str, ...]
+    exact_case: bool = False  # ordinary English words ("Outreach"): only the capitalised form counts
+
+
+TECHNOLOGIES: tuple[_Tech, ...] = (
+    _Tech("Salesforce", r"salesforce(?:\.com)?|sfdc|sales cloud", ("crm",)),
+    _Tech("HubSpot", r"hubspot|hub spot", ("crm", "marketing_automation")),
+    _Tech("Pipedrive", r"pipedrive", ("crm",)),
+    _Tech("Microsoft Dynamics", r"(?:microsoft |ms )?dynamics(?: 365| crm)?", ("crm", "erp")),
+    _Tech("Zoho CRM", r"zoho(?: crm)?", ("crm",)),
+    _Tech("AWS", r"aws|amazon web services", ("cloud",)),
+    _Tech("Azure", r"(?:microsoft )?azure", ("cloud",)),
+    _Tech("Google Cloud", r"gcp|google cloud(?: platform)?", ("cloud",)),
+    _Tech("DigitalOcean", r"digital ?ocean", ("cloud",)),
+    _Tech("Heroku", r"heroku", ("cloud",)),
+    _Tech("Snowflake", r"snowflake", ("data_warehouse",)),
+    _Tech("BigQuery", r"big ?query", ("data_warehouse",)),
+    _Tech("Redshift", r"(?:amazon )?redshift", ("data_warehouse",)),
+    _Tech("Databricks", r"databricks", ("data_warehouse",)),
+    _Tech("ClickHouse", r"clickhouse", ("data_warehouse",)),
+    _Tech("Gong", r"gong(?:\.io)?", ("sales_engagement",), exact_case=True),
+    _Tech("Chorus", r"chorus(?:\.ai)?", ("sales_engagement",), exact_case=True),
+    _Tech("Clari", r"clari", ("sales_engagement",)),
+    _Tech("Outreach", r"outreach(?:\.io)?", ("sales_engagement",), exact_case=True),
+    _Tech("Salesloft", r"sales ?loft", ("sales_engagement",)),
+    _Tech("Apollo", r"apollo(?:\.io)?", ("sales_engagement",), exact_case=True),
+    _Tech("Marketo", r"marketo", ("marketing_automation",)),
+    _Tech("Pardot", r"pardot|account engagement", ("marketing_automation",)),
+    _Tech("Eloqua", r"eloqua", ("marketing_automation",)),
+    _Tech("Mailchimp", r"mailchimp", ("marketing_automation",)),
+    _Tech("Braze", r"braze", ("marketing_automation",)),
+    _Tech("Klaviyo", r"klaviyo", ("marketing_automation",)),
+    _Tech("Iterable", r"iterable", ("marketing_automation",), exact_case=True),
+    _Tech("Zendesk", r"zendesk", ("support",)),
+    _Tech("Intercom", r"intercom", ("support",)),
+    _Tech("Freshdesk", r"freshdesk", ("support",)),
+    _Tech("ServiceNow", r"service ?now", ("support",)),
+    _Tech("Shopify", r"shopify(?: plus)?", ("ecommerce_platform",)),
+    _Tech("Magento", r"magento|adobe commerce", ("ecommerce_platform",)),
+    _Tech("BigCommerce", r"bigcommerce", ("ecommerce_platform",)),
+    _Tech("WooCommerce", r"woocommerce", ("ecommerce_platform",)),
+    _Tech("Stripe", r"stripe", ("payments",)),
+    _Tech("Adyen", r"adyen", ("payments",)),
+    _Tech("Braintree", r"braintree", ("payments",)),
+    _Tech("SAP", r"sap(?: s/4hana| erp)?", ("erp",)),
+    _Tech("NetSuite", r"(?:oracle )?netsuite", ("erp",)),
+    _Tech("Workday", r"workday", ("hris",)),
+    _Tech("BambooHR", r"bamboo ?hr", ("hris",)),
+    _Tech("Rippling", r"rippling", ("hris",)),
+    _Tech("Greenhouse", r"greenhouse", ("ats",), exact_case=True),
+    _Tech("Lever", r"lever", ("ats",), exact_case=True),
+    _Tech("Segment", r"segment(?:\.com| cdp)?", ("cdp",), exact_case=True),
+    _Tech("Amplitude", r"amplitude", ("product_analytics",), exact_case=True),
+    _Tech("Mixpanel", r"mixpanel", ("product_analytics",)),
+    _Tech("Tableau", r"tableau", ("bi",)),
+    _Tech("Looker", r"looker", ("bi",)),
+    _Tech("Power BI", r"power ?bi", ("bi",)),
+    _Tech("Slack", r"slack", ("collaboration",), exact_case=True),
+    _Tech("Microsoft Teams", r"(?:microsoft|ms) teams", ("collaboration",)),
+    _Tech("Zoom", r"zoom", ("collaboration",), exact_case=True),
+    _Tech("Jira", r"jira", ("devops",)),
+    _Tech("GitHub", r"github", ("devops",)),
+    _Tech("GitLab", r"gitlab", ("devops",)),
+    _Tech("Datadog", r"datadog", ("devops",)),
+    _Tech("Kubernetes", r"kubernetes|k8s", ("devops",)),
+    _Tech("Terraform", r"terraform", ("devops",)),
+    _Tech("PostgreSQL", r"postgres(?:ql)?", ("database",)),
+    _Tech("MongoDB", r"mongo(?:db)?", ("database",)),
+    _Tech("MySQL", r"mysql", ("database",)),
+)
+TECH_BY_NAME: dict[str, _Tech] = {t.name: t for t in TECHNOLOGIES}
+
+# Category key -> (label, regex recognised in criteria). Triggers are deliberately specific ("public
+# cloud", not "cloud"): "cloud-native SaaS" says nothing about the tool a company buys.
+TECH_CATEGORIES: dict[str, tuple[str, str]] = {
+    "crm": ("CRM", r"crms?|crm system|crm platform"),
+    "cloud": ("cloud provider", r"public cloud|cloud providers?|cloud platforms?|hyperscalers?|iaas"),
+    "data_warehouse": ("data warehouse", r"(?:cloud )?data warehouses?|cdw|lakehouse"),
+    "sales_engagement": (
+        "sales engagement / conversation intelligence",
+        r"sales engagement(?: platforms?| tools?)?|conversation(?:al)? intelligence|revenue intelligence|"
+        r"call recording|sales intelligence",
+    ),
+    "marketing_automation": ("marketing automation", r"marketing automation(?: platforms?| tools?)?|map"),
+    "support": ("support desk", r"help ?desk|support desk|ticketing system|customer support software"),
+    "ecommerce_platform": ("e-commerce platform", r"e-?commerce platforms?|storefront platforms?"),
+    "payments": ("payments provider", r"payment (?:providers?|processors?|gateways?)|psps?"),
+    "erp": ("ERP", r"erps?"),
+    "hris": ("HRIS", r"hris|hcm|hr systems?"),
+    "ats": ("ATS", r"ats|applicant tracking(?: system)?"),
+    "cdp": ("CDP", r"cdps?|customer data platforms?"),
+    "product_analytics": ("product analytics", r"product analytics"),
+    "bi": ("BI tool", r"bi tools?|business intelligence tools?"),
+    "collaboration": ("collaboration suite", r"collaboration tools?"),
+    "devops": ("DevOps tooling", r"devops tool(?:ing|s)?|ci/cd"),
+    "database": ("database", r"databases?"),
+}
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary: funding
+# ---------------------------------------------------------------------------------------------
+
+# The ladder, earliest first. Off-ladder stages: bootstrapped (never raised), pe_backed.
+FUNDING_LADDER: tuple[str, ...] = (
+    "pre_seed",
+    "seed",
+    "series_a",
+    "series_b",
+    "series_c",
+    "series_d",
+    "series_e_plus",
+    "public",
+)
+FUNDING_STAGES: tuple[str, ...] = (*FUNDING_LADDER, "bootstrapped", "pe_backed")
+_VC_STAGES: tuple[str, ...] = FUNDING_LADDER[:-1]
+FUNDING_LABELS: dict[str, str] = {
+    "pre_seed": "Pre-seed",
+    "seed": "Seed",
+    "series_a": "Series A",
+    "series_b": "Series B",
+    "series_c": "Series C",
+    "series_d": "Series D",
+    "series_e_plus": "Series E+",
+    "public": "Public",
+    "bootstrapped": "Bootstrapped",
+    "pe_backed": "PE-backed",
+}
