@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, TypeAdapter
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -35,7 +35,7 @@ from sqlmodel import Session, col, select
 from icp.companies import profile_of
 from icp.concurrency import map_unordered
 from icp.criteria import CompiledSegment, compile_segment
-from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Signal, Tier
+from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Signal
 from icp.evaluators.base import Evaluator, grade_input_hash, grade_pairs
 from icp.hashing import content_hash
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy, base_score, signal_contributions, tier_for
@@ -641,7 +641,17 @@ def _write_memberships(
         col(GradeRow.disqualified),
         col(GradeRow.policy_hash),
         col(GradeRow.input_hash),
-    ).where(col(GradeRow.segment_version_id).in_(version_ids), col(GradeRow.status) == "ok")
+    ).where(
+        col(GradeRow.segment_version_id).in_(version_ids),
+        col(GradeRow.status) == "ok",
+        # Members only: non-members are most pairs, and their standing is their grade (see icp.queue).
+        # Grades scored under another policy are read too, to be re-scored.
+        or_(
+            col(GradeRow.disqualified).is_(False),
+            col(GradeRow.policy_hash).is_(None),
+            col(GradeRow.policy_hash) != phash,
+        ),
+    )
     reuse_ids = set(plan.reuse.values())
     graded_hashes = {p.input_hash for p in plan.to_grade}
     rows: list[dict[str, Any]] = []
@@ -653,6 +663,8 @@ def _write_memberships(
         if gphash != phash or base is None:
             rescore.append(grade_id)
             continue
+        if disqualified:
+            continue
         rows.append(
             _membership(
                 cycle_id,
@@ -660,7 +672,6 @@ def _write_memberships(
                 company_id,
                 grade_id,
                 base,
-                disqualified,
                 signal_points.get(company_id, 0.0),
                 policies[version_id],
             )
@@ -671,6 +682,8 @@ def _write_memberships(
         grade.policy_hash = phash
         session.add(grade)
         assert grade.id is not None
+        if grade.disqualified:
+            continue
         rows.append(
             _membership(
                 cycle_id,
@@ -678,13 +691,10 @@ def _write_memberships(
                 grade.company_id,
                 grade.id,
                 grade.base_score,
-                grade.disqualified,
                 signal_points.get(grade.company_id, 0.0),
                 policies[grade.segment_version_id],
             )
         )
-    # Members only: non-members are most pairs, and their standing is their grade (see icp.queue).
-    rows = [row for row in rows if row["tier"] != Tier.DISQUALIFIED.value]
     for start in range(0, len(rows), 5000):
         session.execute(Membership.__table__.insert(), rows[start : start + 5000])  # type: ignore[attr-defined]
     session.commit()
@@ -696,15 +706,12 @@ def _membership(
     company_id: int,
     grade_id: int,
     base: float,
-    disqualified: bool,
     signal_points: float,
     policy: ScoringPolicy,
 ) -> dict[str, Any]:
-    if disqualified:
-        score, tier = base, Tier.DISQUALIFIED
-    else:
-        score = round(min(100.0, base + signal_points), 2)
-        tier = tier_for(score, policy)
+    """A member's row: its base score plus decayed signals, tiered by the segment's thresholds."""
+    score = round(min(100.0, base + signal_points), 2)
+    tier = tier_for(score, policy)
     return {
         "cycle_id": cycle_id,
         "segment_id": pinned.segment_id,

@@ -417,7 +417,7 @@ def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 
     before, after = standings(previous), standings(current)
     # Pairs that joined or left: the other side is a non-member grade (or the pair was not graded).
     for members, other, cid in ((before, after, current), (after, before, previous)):
-        missing = sorted({company for key in members if key not in other for company in (key[1],)})
+        missing = sorted({key[1] for key in members if key not in other})
         for start in range(0, len(missing), 500):
             for standing in non_member_standings(session, cid, company_ids=missing[start : start + 500]):
                 key = (standing.segment_id, standing.company_id)

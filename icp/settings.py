@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from icp.scoring import ScoringPolicy
+
 
 class ModelPrice(BaseModel):
     """USD per million tokens."""
@@ -57,8 +59,15 @@ class Settings(BaseSettings):
     tokens_per_minute: int = Field(default=2_000_000, ge=1)
     prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     prompts_dir: Path | None = Field(default=None, description="Where prompt files live; default: the shipped ones.")
-    tier_thresholds: tuple[float, float] = Field(default=(80.0, 60.0), description="T1 and T2 minimum scores.")
+    tier_thresholds: tuple[float, float] = Field(
+        default=(80.0, 60.0), description="Default T1 and T2 minimum scores (a segment may set its own)."
+    )
     signal_half_life_days: float = Field(default=14.0, gt=0)
+
+    def scoring_policy(self) -> ScoringPolicy:
+        """The scoring policy with the configured default tier thresholds and signal half-life."""
+        t1, t2 = self.tier_thresholds
+        return ScoringPolicy(t1=t1, t2=t2, signal_half_life_days=self.signal_half_life_days)
 
     def resolved_evaluator(self) -> Literal["offline", "llm", "hybrid"]:
         """The evaluator to use when none is named: hybrid with a key, offline without."""

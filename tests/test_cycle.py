@@ -387,3 +387,41 @@ def test_grades_written_on_the_fast_path_read_back_like_any_other(seeded: Engine
     assert before - timedelta(seconds=1) <= grade.created_at <= datetime.now(UTC)
     assert isinstance(grade.results, list) and grade.results[0]["id"] == "R1"
     assert grade.disqualified in (True, False)
+
+
+def test_a_new_scoring_policy_rescores_stored_grades_without_regrading(seeded: Engine) -> None:
+    from icp.scoring import ScoringPolicy
+
+    with Session(seeded) as session:  # a member without the nice-to-have: its score depends on the weights
+        upsert_companies(session, [CompanyProfile(name="Partial", domain="partial.com", industry="SaaS", country="US")])
+        session.commit()
+    run_cycle(seeded, ScriptedEvaluator())
+    with Session(seeded) as session:
+        before = {(e.domain, e.segment): (e.tier, e.fit_score) for e in ranked_queue(session, limit=None)}
+    strict = ScoringPolicy(requirement_points=80, nice_to_have_points=20, t1=95, t2=85)
+    evaluator = ScriptedEvaluator()
+    report = run_cycle(seeded, evaluator, policy=strict)
+    assert evaluator.calls == [] and report.pairs_reused == 26
+    with Session(seeded) as session:
+        after = {(e.domain, e.segment): (e.tier, e.fit_score) for e in ranked_queue(session, limit=None)}
+        grades = session.exec(select(Grade)).all()
+    assert set(after) == set(before)  # the same members: gating does not depend on the weights
+    assert before[("partial.com", "SaaS US")] == ("T2", 70.0)
+    assert after[("partial.com", "SaaS US")] == ("T3", 80.0)
+    assert all(tier in ("T1", "T2", "T3") for tier, _ in after.values())
+    assert {g.policy_hash for g in grades} == {cycle_policy_hash(strict)}
+
+
+def cycle_policy_hash(policy):  # type: ignore[no-untyped-def]
+    from icp.cycle import policy_hash
+
+    return policy_hash(policy)
+
+
+def test_tier_thresholds_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from icp.settings import Settings
+
+    monkeypatch.setenv("ICP_TIER_THRESHOLDS", "[90, 75]")
+    monkeypatch.setenv("ICP_SIGNAL_HALF_LIFE_DAYS", "7")
+    policy = Settings().scoring_policy()
+    assert (policy.t1, policy.t2, policy.signal_half_life_days) == (90, 75, 7)

@@ -7,13 +7,16 @@ import time
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from icp.cli._context import app_context
 from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, short_time
-from icp.cycle import CycleProgress, CycleReport, estimate_cycle, run_cycle
+from icp.cycle import CycleProgress, CycleReport, UsageEstimator, estimate_cycle, run_cycle
+from icp.evaluators.base import Evaluator
 from icp.evaluators.factory import make_evaluator
 from icp.queue import cycle_history, segment_overlaps
+from icp.scoring import DEFAULT_POLICY, ScoringPolicy
 
 app = typer.Typer(
     help="Run prospecting cycles: grade what changed, snapshot memberships, generate ranked tasks.",
@@ -34,8 +37,10 @@ def default_concurrency(evaluator: object, configured: int) -> int:
     return configured
 
 
-def _usage_estimator(evaluator: object):  # type: ignore[no-untyped-def]
-    return getattr(evaluator, "estimate_usage", None)
+def _usage_estimator(evaluator: object) -> UsageEstimator | None:
+    """The evaluator's per-pair usage estimate, when it has one (LLM and hybrid do; offline is free)."""
+    estimate: UsageEstimator | None = getattr(evaluator, "estimate_usage", None)
+    return estimate
 
 
 @app.command("run")
@@ -85,7 +90,15 @@ def run(
             )
         return
     workers = concurrency or default_concurrency(chosen, context.settings.concurrency)
-    report = _run_with_progress(context.engine, chosen, workers, budget, estimator, show=fmt is OutputFormat.table)
+    report = _run_with_progress(
+        context.engine,
+        chosen,
+        workers,
+        budget,
+        estimator,
+        show=fmt is OutputFormat.table,
+        policy=context.settings.scoring_policy(),
+    )
     if fmt is OutputFormat.table:
         print_cycle_report(report)
         with Session(context.engine) as session:
@@ -104,7 +117,17 @@ def run(
         raise typer.Exit(1)
 
 
-def _run_with_progress(engine, evaluator, concurrency, budget, estimator, *, show: bool) -> CycleReport:  # type: ignore[no-untyped-def]
+def _run_with_progress(
+    engine: Engine,
+    evaluator: Evaluator,
+    concurrency: int,
+    budget: float | None,
+    estimator: UsageEstimator | None,
+    *,
+    show: bool,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+) -> CycleReport:
+    """Run a cycle with a progress bar (pairs done / total, reused, graded, failed, cost so far)."""
     progress = Progress(
         TextColumn("[bold]Grading[/bold]"),
         BarColumn(),
@@ -129,7 +152,13 @@ def _run_with_progress(engine, evaluator, concurrency, budget, estimator, *, sho
             progress.update(task, total=p.total, completed=p.done, detail=detail)
 
         report = run_cycle(
-            engine, evaluator, concurrency=concurrency, budget_usd=budget, estimator=estimator, on_progress=on_progress
+            engine,
+            evaluator,
+            concurrency=concurrency,
+            budget_usd=budget,
+            estimator=estimator,
+            on_progress=on_progress,
+            policy=policy,
         )
         progress.update(task, completed=report.pairs_total - report.pairs_deferred)
     return report

@@ -33,7 +33,15 @@ def demo(
         f"{loaded.signals} signals; {len(loaded.motions)} motions created."
     )
     evaluator = OfflineEvaluator()
-    report = _run_with_progress(engine, evaluator, default_concurrency(evaluator, 1), None, None, show=True)
+    report = _run_with_progress(
+        engine,
+        evaluator,
+        default_concurrency(evaluator, 1),
+        None,
+        None,
+        show=True,
+        policy=context.settings.scoring_policy(),
+    )
     print_cycle_report(report)
     with Session(engine) as session:
         entries = ranked_queue(session, limit=limit)

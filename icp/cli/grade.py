@@ -24,7 +24,7 @@ def grade(
     context = app_context(ctx)
     chosen = make_evaluator(evaluator, context.settings)
     with Session(context.engine) as session:
-        result = grade_company(session, chosen, segment, company)
+        result = grade_company(session, chosen, segment, company, policy=context.settings.scoring_policy())
     if fmt is OutputFormat.json:
         emit([], fmt, json_payload=result.model_dump(mode="json"))
         return

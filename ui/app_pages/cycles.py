@@ -105,6 +105,7 @@ def _run(evaluator_name: str, budget: float | None, concurrency: int) -> None:
             concurrency=concurrency,
             budget_usd=budget,
             on_progress=on_progress,
+            policy=state.settings().scoring_policy(),
         )
     except ICPError as exc:
         st.error(str(exc))
