@@ -492,7 +492,9 @@ def import_signals(session: Session, path: Path | str) -> int:
         try:
             signal = Signal.model_validate(_resolve_days_ago(item))
         except ValidationError as exc:
-            raise InputError(f"{path.name} item {number}: {exc.errors()[0]['msg']}") from exc
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            hint = " (give observed_at, an ISO date, or days_ago)" if "observed_at" in problems else ""
+            raise InputError(f"{path.name} item {number}: {problems}{hint}. Nothing was imported.") from exc
         parsed.setdefault(normalize_domain(str(item["domain"])), []).append(signal)
     count = add_signals(session, parsed)
     session.commit()

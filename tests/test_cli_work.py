@@ -1,0 +1,109 @@
+"""`icp motions`, `icp tasks`, `icp cycle`, `icp queue`, `icp changes` and `icp companies signals`, in-process."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from icp.cli import app
+from icp.samples import COMPANIES_FILE, SEGMENTS_FILE
+
+
+def run(db: Path, *args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(app, ["--db", str(db), *args])
+    assert result.exit_code == code, result.output
+    return result.stdout
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "work.db"
+    run(path, "segments", "import", str(SEGMENTS_FILE))
+    run(path, "companies", "import", str(COMPANIES_FILE))
+    return path
+
+
+def test_motion_cycle_tasks_and_done(db: Path, tmp_path: Path) -> None:
+    out = run(
+        db,
+        "motions",
+        "add",
+        "--name",
+        "Outbound",
+        "--segment",
+        "Mid-Market B2B SaaS",
+        "--segment",
+        "EMEA Scale-ups",
+        "--capacity",
+        "5",
+        "--t1",
+        "phone:1",
+        "--t2",
+        "email:4",
+    )
+    assert "Created motion Outbound" in out
+    motions = json.loads(run(db, "motions", "list", "-f", "json"))
+    assert motions[0]["plays"]["T1"] == {"channel": "phone", "sla_days": 1, "play": ""}
+    assert motions[0]["plays"]["T3"]["channel"] == "nurture"  # default play where none was given
+    report = json.loads(run(db, "cycle", "run", "-f", "json"))
+    assert report["status"] == "completed" and report["tasks_created"] == 5  # capped by capacity
+    tasks = json.loads(run(db, "tasks", "list", "--motion", "Outbound", "-f", "json"))
+    assert [t["rank"] for t in tasks] == [1, 2, 3, 4, 5]
+    assert all(t["reasons"] for t in tasks)
+    run(db, "tasks", "done", str(tasks[0]["id"]))
+    assert len(json.loads(run(db, "tasks", "list", "-f", "json"))) == 4
+    assert len(json.loads(run(db, "tasks", "list", "--status", "done", "-f", "json"))) == 1
+    history = list(csv.DictReader(io.StringIO(run(db, "cycle", "history", "-f", "csv"))))
+    assert history[0]["status"] == "completed" and int(history[0]["pairs_graded"]) == report["pairs_graded"]
+
+
+def test_bad_play_and_unknown_segment_are_clear_errors(db: Path) -> None:
+    result = CliRunner().invoke(app, ["--db", str(db), "motions", "add", "--name", "X", "--segment", "Nope"])
+    assert result.exit_code != 0 and "No segment named 'Nope'" in str(result.exception)
+    result = CliRunner().invoke(
+        app, ["--db", str(db), "motions", "add", "--name", "X", "--segment", "EMEA Scale-ups", "--t1", "phone"]
+    )
+    assert result.exit_code == 2 and "must look like 'email:5'" in result.output
+
+
+def test_queue_csv_has_one_column_per_criterion_and_changes_name_the_flip(db: Path, tmp_path: Path) -> None:
+    run(db, "cycle", "run")
+    rows = list(csv.DictReader(io.StringIO(run(db, "queue", "--segment", "EMEA Scale-ups", "-f", "csv", "-n", "3"))))
+    assert len(rows) == 3 and {"R1", "R2", "N1"} <= set(rows[0]) and rows[0]["R1"].startswith("met")
+    # A company leaves the segment: move its headquarters out of EMEA and run again.
+    member = rows[0]["domain"]
+    changed = tmp_path / "moved.json"
+    changed.write_text(json.dumps([{"name": rows[0]["company"], "domain": member, "country": "Brazil"}]))
+    run(db, "companies", "import", str(changed))
+    run(db, "cycle", "run")
+    changes = json.loads(run(db, "changes", "-f", "json"))
+    (change,) = [c for c in changes if c["domain"] == member and c["segment"] == "EMEA Scale-ups"]
+    assert change["to_tier"] == "disqualified"
+    assert any(reason.startswith("R1 ") and "met → not_met" in reason for reason in change["reasons"])
+
+
+def test_signals_import_for_known_companies(db: Path, tmp_path: Path) -> None:
+    signals = tmp_path / "signals.jsonl"
+    signals.write_text(
+        '{"domain": "tessellate-analytics.de", "type": "intent", "topic": "pricing page", "days_ago": 1}\n'
+    )
+    assert "Imported 1 signals" in run(db, "companies", "signals", str(signals))
+    shown = json.loads(run(db, "companies", "show", "tessellate-analytics.de", "-f", "json"))
+    assert shown["signals"][0]["topic"] == "pricing page"
+    unknown = tmp_path / "unknown.jsonl"
+    unknown.write_text('{"domain": "nobody.example", "type": "intent", "days_ago": 2}\n')
+    result = CliRunner().invoke(app, ["--db", str(db), "companies", "signals", str(unknown)])
+    assert result.exit_code != 0 and "No company with domain nobody.example" in str(result.exception)
+
+
+def test_a_signal_without_a_date_names_the_missing_field(db: Path, tmp_path: Path) -> None:
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text('{"domain": "tessellate-analytics.de", "type": "intent"}\n')
+    result = CliRunner().invoke(app, ["--db", str(db), "companies", "signals", str(undated)])
+    assert result.exit_code != 0
+    assert "item 1: observed_at: Field required (give observed_at, an ISO date, or days_ago)" in str(result.exception)
