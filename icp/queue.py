@@ -21,6 +21,7 @@ from icp.domain import Grade as Grade_
 from icp.errors import NotFoundError
 from icp.evaluators.base import Evaluator
 from icp.scoring import DEFAULT_POLICY, ScoreBreakdown, ScoringPolicy, score_grade
+from icp.store import rows_by_id, segment_names
 from icp.store.tables import Company, Cycle, Grade, Membership, Motion, MotionSegment, Segment, SegmentVersion, utcnow
 
 FINISHED = ("completed", "partial")
@@ -244,16 +245,9 @@ def ranked_queue(
         )
     if not memberships:
         return []
-    companies = {
-        c.id: c for c in session.exec(select(Company).where(col(Company.id).in_([m.company_id for m in memberships])))
-    }
-    grades = {g.id: g for g in session.exec(select(Grade).where(col(Grade.id).in_([m.grade_id for m in memberships])))}
-    versions = {
-        v.id: v
-        for v in session.exec(
-            select(SegmentVersion).where(col(SegmentVersion.id).in_({m.segment_version_id for m in memberships}))
-        )
-    }
+    companies = rows_by_id(session, Company, (m.company_id for m in memberships))
+    grades = rows_by_id(session, Grade, (m.grade_id for m in memberships))
+    versions = rows_by_id(session, SegmentVersion, (m.segment_version_id for m in memberships))
     entries = []
     for index, m in enumerate(memberships, start=offset + 1):
         company, grade, version = companies[m.company_id], grades[m.grade_id], versions[m.segment_version_id]
@@ -432,10 +426,9 @@ def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 
         key=lambda item: (Tier(item[2].tier).rank if item[2] else 9, -(item[2].score if item[2] else 0), item[0]),
     )[:limit]
     grade_ids = {m.grade_id for _, b, a in changed for m in (b, a) if m is not None}
-    grades = {g.id: g for g in session.exec(select(Grade).where(col(Grade.id).in_(grade_ids)))} if grade_ids else {}
-    company_ids = {key[1] for key, _, _ in changed}
-    companies = {c.id: c for c in session.exec(select(Company).where(col(Company.id).in_(company_ids)))}
-    segments = {s.id: s for s in session.exec(select(Segment))}
+    grades = rows_by_id(session, Grade, grade_ids)
+    companies = rows_by_id(session, Company, (key[1] for key, _, _ in changed))
+    names = segment_names(session)
     out = []
     for (segment_id, company_id), b, a in changed:
         if b is not None and a is not None:
@@ -449,7 +442,7 @@ def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 
         company = companies[company_id]
         out.append(
             TierChange(
-                segment=segments[segment_id].name,
+                segment=names[segment_id],
                 company_name=company.name,
                 domain=company.domain,
                 from_tier=b.tier if b else "—",
@@ -519,7 +512,7 @@ def segment_stats(session: Session, *, now: datetime | None = None, days: int = 
     )
     for segment_id, tier, count in session.execute(stmt):
         tiers[segment_id][tier] = count
-    names = {s.id: s.name for s in session.exec(select(Segment))}
+    names = segment_names(session)
     stats = {}
     for segment_id in set(tiers) | set(now_members):
         current_set, before_set = now_members.get(segment_id, set()), then_members.get(segment_id, set())
@@ -559,7 +552,7 @@ def segment_overlaps(session: Session, *, cycle_id: int | None = None, threshold
     )
     for segment_id, company_id in session.execute(stmt):
         sets[segment_id].add(company_id)
-    names = {s.id: s.name for s in session.exec(select(Segment))}
+    names = segment_names(session)
     ids = sorted(sets)
     found = []
     for i, a in enumerate(ids):
@@ -603,7 +596,7 @@ def membership_over_time(session: Session, *, cycles: int = 30) -> list[Membersh
     if not recent:
         return []
     started = {c.id: c.started_at for c in recent}
-    names = {s.id: s.name for s in session.exec(select(Segment))}
+    names = segment_names(session)
     stmt = (
         sa_select(col(Membership.cycle_id), col(Membership.segment_id), col(Membership.tier), func.count())
         .where(col(Membership.cycle_id).in_(list(started)), col(Membership.tier_rank) < Tier.DISQUALIFIED.rank)
@@ -685,13 +678,8 @@ def company_memberships(session: Session, company_id: int, *, cycle_id: int | No
     standings = member_standings(session, cycle_id, company_ids=[company_id]) + non_member_standings(
         session, cycle_id, company_ids=[company_id]
     )
-    versions = {
-        v.id: v
-        for v in session.exec(
-            select(SegmentVersion).where(col(SegmentVersion.id).in_({m.segment_version_id for m in standings}))
-        )
-    }
-    grades = {g.id: g for g in session.exec(select(Grade).where(col(Grade.id).in_({m.grade_id for m in standings})))}
+    versions = rows_by_id(session, SegmentVersion, (m.segment_version_id for m in standings))
+    grades = rows_by_id(session, Grade, (m.grade_id for m in standings))
     return [
         CompanyMembership(
             segment=versions[m.segment_version_id].name,

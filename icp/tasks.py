@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from icp.domain import CriterionResult, Tier
 from icp.errors import ConflictError, InputError, NotFoundError
 from icp.scoring import top_reasons
+from icp.store import rows_by_id
 from icp.store.tables import (
     Company,
     Grade,
@@ -278,16 +279,9 @@ def _write_tasks(session: Session, motion: Motion, cycle_id: int, chosen: Sequen
     if not chosen:
         return 0
     assert motion.id is not None
-    companies = {
-        c.id: c for c in session.exec(select(Company).where(col(Company.id).in_([m.company_id for m in chosen])))
-    }
-    grades = {g.id: g for g in session.exec(select(Grade).where(col(Grade.id).in_([m.grade_id for m in chosen])))}
-    versions = {
-        v.id: v
-        for v in session.exec(
-            select(SegmentVersion).where(col(SegmentVersion.id).in_({m.segment_version_id for m in chosen}))
-        )
-    }
+    companies = rows_by_id(session, Company, (m.company_id for m in chosen))
+    grades = rows_by_id(session, Grade, (m.grade_id for m in chosen))
+    versions = rows_by_id(session, SegmentVersion, (m.segment_version_id for m in chosen))
     plays: Mapping[str, Any] = motion.plays
     for rank, membership in enumerate(chosen, start=1):
         company = companies[membership.company_id]

@@ -7,20 +7,21 @@ first time a database is opened, so ``icp`` works on a fresh file with no setup 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine, select
 
 from icp.errors import ConfigError
 
@@ -86,6 +87,27 @@ def open_engine(url: str) -> Engine:
     engine = create_db_engine(url)
     migrate(engine)
     return engine
+
+
+M = TypeVar("M", bound=SQLModel)
+
+
+def rows_by_id(session: Session, model: type[M], ids: Iterable[int | None]) -> dict[int, M]:
+    """Rows of one table by primary key, keyed by id: one query per 5,000 ids instead of one per row."""
+    wanted = sorted({i for i in ids if i is not None})
+    (key,) = sa_inspect(model).primary_key
+    found: dict[int, M] = {}
+    for start in range(0, len(wanted), 5000):
+        for row in session.exec(select(model).where(key.in_(wanted[start : start + 5000]))):
+            found[getattr(row, key.key)] = row
+    return found
+
+
+def segment_names(session: Session) -> dict[int, str]:
+    """Every segment's name by id, deleted ones included (history still names them)."""
+    from icp.store.tables import Segment
+
+    return {s.id: s.name for s in session.exec(select(Segment)) if s.id is not None}
 
 
 @contextmanager
