@@ -79,13 +79,12 @@ class CycleProgress(BaseModel):
     tokens_out: int = 0
 
 
-class CycleReport(BaseModel):
-    """The outcome of a cycle."""
+class CycleCounts(BaseModel):
+    """What a cycle did, as its ``Cycle`` row records it."""
 
-    cycle_id: int
     status: str
     evaluator: str
-    pinned: list[PinnedSegment]
+    model: str | None = None
     pairs_total: int
     pairs_graded: int
     pairs_reused: int
@@ -95,9 +94,17 @@ class CycleReport(BaseModel):
     tokens_out: int
     cost_usd: float
     tasks_created: int
-    failures: list[str] = Field(default_factory=list, description="'domain × segment: reason' for failed pairs.")
     started_at: datetime
     finished_at: datetime | None
+    note: str = ""
+
+
+class CycleReport(CycleCounts):
+    """The outcome of a cycle, as ``run_cycle`` returns it."""
+
+    cycle_id: int
+    pinned: list[PinnedSegment]
+    failures: list[str] = Field(default_factory=list, description="'domain × segment: reason' for failed pairs.")
 
 
 class CycleEstimate(BaseModel):
@@ -521,23 +528,8 @@ def run_cycle(
         note = f"budget reached: {progress.deferred} pairs deferred to the next cycle" if progress.deferred else ""
         cycle.tasks_created = tasks
         _finish(session, cycle, progress, status=status, note=note)
-        return CycleReport(
-            cycle_id=cycle.id,
-            status=status,
-            evaluator=identity.evaluator,
-            pinned=plan.pinned,
-            pairs_total=plan.total,
-            pairs_graded=progress.graded,
-            pairs_reused=progress.reused,
-            pairs_failed=progress.failed,
-            pairs_deferred=progress.deferred,
-            tokens_in=progress.tokens_in,
-            tokens_out=progress.tokens_out,
-            cost_usd=round(progress.cost_usd, 6),
-            tasks_created=tasks,
-            failures=failures,
-            started_at=cycle.started_at,
-            finished_at=cycle.finished_at,
+        return CycleReport.model_validate(
+            {**cycle.model_dump(), "cycle_id": cycle.id, "pinned": plan.pinned, "failures": failures}
         )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from icp.companies import company_signals
+from icp.cycle import CycleCounts
 from icp.domain import CriterionResult, Tier
 from icp.domain import Grade as Grade_
 from icp.errors import NotFoundError
@@ -329,26 +330,11 @@ def grade_audit(session: Session, grade_id: int) -> GradeAudit:
     )
 
 
-class CycleInfo(BaseModel):
+class CycleInfo(CycleCounts):
     """One cycle in the history."""
 
     id: int
-    status: str
-    evaluator: str
-    model: str | None
     segments: int
-    pairs_total: int
-    pairs_graded: int
-    pairs_reused: int
-    pairs_failed: int
-    pairs_deferred: int
-    tokens_in: int
-    tokens_out: int
-    cost_usd: float
-    tasks_created: int
-    started_at: datetime
-    finished_at: datetime | None
-    note: str
 
 
 def cycle_history(session: Session, limit: int = 20) -> list[CycleInfo]:
