@@ -17,7 +17,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -584,17 +584,3 @@ def company_signals(session: Session, company_id: int) -> list[Signal]:
     return [
         Signal(type=s.type, topic=s.topic, strength=s.strength, observed_at=s.observed_at) for s in session.exec(stmt)
     ]
-
-
-def iter_profiles(session: Session, batch: int = 5000) -> Iterator[tuple[int, str, CompanyProfile]]:
-    """Every company as ``(id, content_hash, profile)``, streamed in id order."""
-    last = 0
-    while True:
-        rows = session.exec(select(Company).where(col(Company.id) > last).order_by(col(Company.id)).limit(batch)).all()
-        if not rows:
-            return
-        for row in rows:
-            assert row.id is not None
-            yield row.id, row.content_hash, profile_of(row)
-        last = rows[-1].id or last
-        session.expunge_all()

@@ -72,7 +72,3 @@ class LLMOutputError(RuntimeFailure):
         self.prompt_id = prompt_id
         self.last_completion = last_completion
         super().__init__(message)
-
-
-class BudgetExceeded(RuntimeFailure):
-    """Grading more would exceed the cycle's budget; the rest waits for the next cycle."""

@@ -262,18 +262,6 @@ def segment_history(session: Session, ref: str | int) -> list[SegmentVersionInfo
     return [SegmentVersionInfo.model_validate(v) for v in session.exec(stmt)]
 
 
-def latest_version(session: Session, segment_id: int) -> SegmentVersion:
-    """The current version row of a segment."""
-    segment = session.get(Segment, segment_id)
-    if segment is None:
-        raise NotFoundError(f"No segment with id {segment_id}.")
-    stmt = select(SegmentVersion).where(
-        SegmentVersion.segment_id == segment_id, SegmentVersion.version == segment.version
-    )
-    row = session.exec(stmt).one()
-    return row
-
-
 class SegmentImportReport(BaseModel):
     """What ``import_segments`` did."""
 

@@ -7,8 +7,7 @@ first time a database is opened, so ``icp`` works on a fresh file with no setup 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -108,15 +107,3 @@ def segment_names(session: Session) -> dict[int, str]:
     from icp.store.tables import Segment
 
     return {s.id: s.name for s in session.exec(select(Segment)) if s.id is not None}
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
