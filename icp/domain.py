@@ -167,7 +167,7 @@ class CriterionResult(BaseModel):
 class Usage(BaseModel):
     """What producing one grade cost."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     tokens_in: int = 0
     tokens_out: int = 0

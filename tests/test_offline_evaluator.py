@@ -173,8 +173,8 @@ def test_direct_construction_equals_validation() -> None:
 def test_grading_is_thread_safe() -> None:
     pairs = [(c, SEGMENT) for c in COMPANIES.values()] * 20
     serial = [OfflineEvaluator().grade(c, s).model_dump_json() for c, s in pairs]
-    checks.company_facts.cache_clear()
-    offline._haystack.cache_clear()
+    checks.company_facts.clear()
+    offline._graders.clear()
     evaluator = OfflineEvaluator()
     with ThreadPoolExecutor(max_workers=8) as pool:
         parallel = list(pool.map(lambda pair: evaluator.grade(*pair).model_dump_json(), pairs))
@@ -252,8 +252,8 @@ def test_removing_a_checks_fields_makes_it_unknown(company: CompanyProfile, text
 def test_grading_is_deterministic(company: CompanyProfile, texts: list[str]) -> None:
     segment = compile_segment("S", "\n".join(texts[: len(texts) // 2 + 1]), "\n".join(texts[len(texts) // 2 + 1 :]))
     first = OfflineEvaluator().grade(company, segment).model_dump_json()
-    checks.company_facts.cache_clear()
-    offline._haystack.cache_clear()
+    checks.company_facts.clear()
+    offline._graders.clear()
     rebuilt = CompanyProfile.model_validate(company.model_dump())
     second = OfflineEvaluator().grade(rebuilt, segment).model_dump_json()
     assert first == second

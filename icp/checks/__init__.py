@@ -15,10 +15,12 @@ is a one-line change to a table, and changes grades, so bump ``RULES_VERSION`` i
 from icp.checks._evaluate import (
     CheckOutcome,
     CompanyFacts,
+    FactsKey,
     company_facts,
     country_code,
     evaluate_check,
     evaluate_facts,
+    facts_key,
     funding_stage_code,
     quote,
     subdivision_code,
@@ -44,7 +46,9 @@ from icp.checks._models import (
 from icp.checks._parser import (
     compile_words,
     parse_check,
+    word_scanner,
 )
+from icp.checks._scan import WordScanner
 from icp.checks._vocabulary import (
     CA_PROVINCES,
     COUNTRIES,
@@ -69,6 +73,7 @@ __all__ = [
     "Check",
     "CheckOutcome",
     "CompanyFacts",
+    "FactsKey",
     "FUNDING_LABELS",
     "FUNDING_LADDER",
     "FUNDING_STAGES",
@@ -89,6 +94,7 @@ __all__ = [
     "TECH_CATEGORIES",
     "TechCheck",
     "US_STATES",
+    "WordScanner",
     "check_fields",
     "company_facts",
     "compile_words",
@@ -96,10 +102,12 @@ __all__ = [
     "describe_check",
     "evaluate_check",
     "evaluate_facts",
+    "facts_key",
     "format_amount",
     "funding_stage_code",
     "leaf_checks",
     "parse_check",
     "quote",
     "subdivision_code",
+    "word_scanner",
 ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from icp.checks._models import (
@@ -23,6 +24,7 @@ from icp.checks._models import (
     format_amount,
 )
 from icp.checks._parser import _grouped_alternation, _word
+from icp.checks._scan import WordScanner
 from icp.checks._vocabulary import (
     _SUBDIVISION_ALIASES,
     _TECH,
@@ -35,6 +37,7 @@ from icp.checks._vocabulary import (
     TECHNOLOGIES,
 )
 from icp.domain import CompanyProfile, Verdict
+from icp.memo import IdentityMemo
 
 # ---------------------------------------------------------------------------------------------
 # Company facts: normalised once per company, shared by every criterion and segment
@@ -110,7 +113,7 @@ def _expand_parents(key: str) -> frozenset[str]:
 _HIDING_PARENTS = {key: _expand_parents(key) for key in INDUSTRIES}
 _INDUSTRY_EVIDENCE = {key: re.compile(_word(ind.evidence), re.I) for key, ind in INDUSTRIES.items()}
 # One combined pass over company text; the matched phrase is then mapped to its keys (cached).
-_INDUSTRY_EVIDENCE_ANY = re.compile(_word(_grouped_alternation([ind.evidence for ind in INDUSTRIES.values()])), re.I)
+_INDUSTRY_EVIDENCE_ANY = WordScanner(_word(_grouped_alternation([ind.evidence for ind in INDUSTRIES.values()])))
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -145,7 +148,13 @@ def quote(text: str, start: int, end: int, width: int = 90) -> str:
     return text[lo:hi].strip(" ,;:")
 
 
-def _industry_hits(company: CompanyProfile) -> tuple[dict[str, _Hit], frozenset[str]]:
+@lru_cache(maxsize=8192)
+def _industries_in(value: str) -> tuple[str, ...]:
+    """Industry keys a field value names (values repeat across companies: "Software", "b2b")."""
+    return tuple(key for m in _INDUSTRY_EVIDENCE_ANY.finditer(value) for key in _keys_for_phrase(m.group().lower()))
+
+
+def _industry_hits(company: CompanyProfile, description_lower: str) -> tuple[dict[str, _Hit], frozenset[str]]:
     hits: dict[str, _Hit] = {}
     field_keys: set[str] = set()
     sources: list[tuple[str, str, bool]] = []
@@ -153,29 +162,32 @@ def _industry_hits(company: CompanyProfile) -> tuple[dict[str, _Hit], frozenset[
         sources.append((company.industry, f"industry: {company.industry}", True))
     sources.extend((tag, f"tags: {tag}", True) for tag in company.tags)
     for value, evidence, strong in sources:
-        for m in _INDUSTRY_EVIDENCE_ANY.finditer(value):
-            for key in _keys_for_phrase(m.group().lower()):
-                field_keys.add(key)
-                hits.setdefault(key, _Hit(evidence, strong))
+        for key in _industries_in(value):
+            field_keys.add(key)
+            hits.setdefault(key, _Hit(evidence, strong))
     if company.description:
         text = company.description
-        for m in _INDUSTRY_EVIDENCE_ANY.finditer(text):
+        for m in _INDUSTRY_EVIDENCE_ANY.finditer(text, description_lower):
             for key in _keys_for_phrase(m.group().lower()):
                 if key not in hits:
                     hits[key] = _Hit(quote(text, m.start(), m.end()), False)
     return hits, frozenset(field_keys)
 
 
-_TECH_ANY_RE = re.compile(_word(_grouped_alternation([t.aliases for t in TECHNOLOGIES])), re.I)
-_TECH_DESCRIPTION_RE = re.compile(
-    _word(_grouped_alternation([t.aliases for t in TECHNOLOGIES if not t.exact_case])), re.I
-)
+_TECH_ANY_RE = WordScanner(_word(_grouped_alternation([t.aliases for t in TECHNOLOGIES])))
+_TECH_DESCRIPTION_RE = WordScanner(_word(_grouped_alternation([t.aliases for t in TECHNOLOGIES if not t.exact_case])))
 _TECH_ALIAS_RES = [(t, re.compile(_word(t.aliases), re.I)) for t in TECHNOLOGIES]
 
 
 @lru_cache(maxsize=4096)
 def _techs_for_phrase(phrase: str) -> tuple[str, ...]:
     return tuple(t.name for t, rx in _TECH_ALIAS_RES if rx.fullmatch(phrase))
+
+
+@lru_cache(maxsize=8192)
+def _techs_in(item: str) -> tuple[str, ...]:
+    """Tools a technologies entry names ("Salesforce Sales Cloud" -> Salesforce)."""
+    return tuple(name for m in _TECH_ANY_RE.finditer(item) for name in _techs_for_phrase(m.group()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,27 +237,25 @@ def funding_stage_code(value: str | None) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16384)
-def company_facts(company: CompanyProfile) -> CompanyFacts:
-    """Normalise a company once; cached because a cycle grades each company against every segment."""
+def _normalise(company: CompanyProfile) -> CompanyFacts:
     country = country_code(company.country)
     subdivision = subdivision_code(company.region, country)
     country_evidence = f"country: {company.country}" if company.country else ""
     if country is None and subdivision is not None and company.region and len(company.region.strip()) > 2:
         country = subdivision.split("-")[0]
         country_evidence = f"region: {company.region}"
-    industry_hits, field_keys = _industry_hits(company)
+    description_lower = company.description.lower() if company.description else ""
+    industry_hits, field_keys = _industry_hits(company, description_lower)
     tech_names: dict[str, str] = {}
     tech_categories: dict[str, str] = {}
     for item in company.technologies:
-        for m in _TECH_ANY_RE.finditer(item):
-            for name in _techs_for_phrase(m.group()):
-                tech_names.setdefault(name, item)
-                for category in TECH_BY_NAME[name].categories:
-                    tech_categories.setdefault(category, item)
+        for name in _techs_in(item):
+            tech_names.setdefault(name, item)
+            for category in TECH_BY_NAME[name].categories:
+                tech_categories.setdefault(category, item)
     tech_in_description: dict[str, str] = {}
     if company.description:
-        for m in _TECH_DESCRIPTION_RE.finditer(company.description):
+        for m in _TECH_DESCRIPTION_RE.finditer(company.description, description_lower):
             for name in _techs_for_phrase(m.group()):
                 tech_in_description.setdefault(name, quote(company.description, m.start(), m.end()))
     return CompanyFacts(
@@ -262,6 +272,13 @@ def company_facts(company: CompanyProfile) -> CompanyFacts:
         technologies_evidence="technologies: " + ", ".join(company.technologies) if company.technologies else "",
         stage=funding_stage_code(company.funding_stage),
     )
+
+
+company_facts: IdentityMemo[CompanyProfile, CompanyFacts] = IdentityMemo(_normalise, limit=256)
+"""``company_facts(company)``: the company normalised once, however many segments grade it.
+
+Memoised per company object: a cycle grades one company against every segment before the next.
+"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -504,3 +521,51 @@ def evaluate_check(check: Check, company: CompanyProfile) -> CheckOutcome:
         whether the verdict rests only on prose (``weak``).
     """
     return evaluate_facts(check, company_facts(company))
+
+
+# ---------------------------------------------------------------------------------------------
+# What a check reads
+# ---------------------------------------------------------------------------------------------
+
+FactsKey = Callable[[CompanyFacts], Hashable]
+
+
+def facts_key(check: Check) -> FactsKey:
+    """A function of exactly the facts ``check`` reads: companies with equal keys get equal outcomes.
+
+    Most companies share their answer to a check with many others (the same country, headcount,
+    stage or stack), so a grader can decide a check once per distinct key instead of once per
+    company. The key holds raw field values, plus the description mentions the check would quote;
+    a test compares outcomes reused this way with outcomes decided afresh.
+
+    Args:
+        check: Any check tree.
+
+    Returns:
+        A cheap function from a company's facts to a hashable key.
+    """
+    if isinstance(check, RangeCheck):
+        return attrgetter(f"company.{check.field}")
+    if isinstance(check, GeoCheck):
+        return attrgetter("company.country", "company.region")
+    if isinstance(check, FundingCheck):
+        return attrgetter("company.funding_stage")
+    if isinstance(check, FoundedCheck):
+        return attrgetter("company.founded_year")
+    if isinstance(check, TechCheck):
+        names = check.technologies
+        if not names:
+            return attrgetter("company.technologies")
+        return lambda facts: (facts.company.technologies, tuple(map(facts.tech_in_description.get, names)))
+    if isinstance(check, IndustryCheck):
+        keys = tuple(
+            dict.fromkeys(
+                [*check.industries, *(_OPPOSITE_MODEL[k][0] for k in check.industries if k in _OPPOSITE_MODEL)]
+            )
+        )
+        fields = attrgetter("company.industry", "company.tags")
+        return lambda facts: (fields(facts), tuple(map(facts.industry_hits.get, keys)))
+    if isinstance(check, NotCheck):
+        return facts_key(check.check)
+    parts = tuple(facts_key(c) for c in check.checks)
+    return lambda facts: tuple(part(facts) for part in parts)

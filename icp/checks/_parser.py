@@ -20,6 +20,7 @@ from icp.checks._models import (
     RangeField,
     TechCheck,
 )
+from icp.checks._scan import WordScanner
 from icp.checks._vocabulary import (
     _CODE_BLOCKLIST,
     _CODE_BLOCKLIST_IN_CAPS,
@@ -147,8 +148,17 @@ def compile_words(*patterns: str, plural: bool = False) -> re.Pattern[str]:
 
     Used for every scan of company text, which runs once per company per criterion family.
     """
+    return re.compile(_words_pattern(patterns, plural), re.I)
+
+
+def word_scanner(*patterns: str, plural: bool = False) -> WordScanner:
+    """:func:`compile_words` for scanning company text: the same matches, faster on ASCII text."""
+    return WordScanner(_words_pattern(patterns, plural))
+
+
+def _words_pattern(patterns: tuple[str, ...], plural: bool) -> str:
     body = _grouped_alternation(list(patterns))
-    return re.compile(_word(f"(?:{body})s?" if plural else body), re.I)
+    return _word(f"(?:{body})s?" if plural else body)
 
 
 def _word(pattern: str) -> str:

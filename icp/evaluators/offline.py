@@ -12,14 +12,24 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
-from icp.checks import CheckOutcome, CompanyFacts, company_facts, compile_words, evaluate_facts, quote
+from icp.checks import (
+    CheckOutcome,
+    CompanyFacts,
+    WordScanner,
+    company_facts,
+    compile_words,
+    evaluate_facts,
+    facts_key,
+    quote,
+    word_scanner,
+)
 from icp.criteria import CompiledSegment, Criterion
 from icp.domain import (
     CompanyProfile,
@@ -31,6 +41,7 @@ from icp.domain import (
     Verdict,
     VerdictSource,
 )
+from icp.memo import IdentityMemo
 
 # Part of every offline grade's input hash: bump it whenever parsing or rule logic changes, so stored
 # grades produced by older rules are recomputed instead of reused.
@@ -41,8 +52,8 @@ M = TypeVar("M", bound=BaseModel)
 KEYWORD_CONFIDENCE = 0.6
 
 # Go-to-market concepts people write in many ways: (criterion wording, company wording).
-_CONCEPTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (compile_words(crit, plural=True), compile_words(comp, plural=True))
+_CONCEPTS: tuple[tuple[re.Pattern[str], WordScanner], ...] = tuple(
+    (compile_words(crit, plural=True), word_scanner(comp, plural=True))
     for crit, comp in (
         (
             r"product[- ]led|plg|self[- ]serve|freemium",
@@ -145,8 +156,14 @@ class _Haystack(NamedTuple):
     units: tuple[_Unit, ...]
 
 
-@lru_cache(maxsize=16384)
-def _haystack(company: CompanyProfile) -> _Haystack:
+def _haystack(facts: CompanyFacts) -> _Haystack:
+    hay = facts.memo.get("haystack")
+    if hay is None:
+        hay = facts.memo["haystack"] = _build_haystack(facts.company)
+    return hay  # type: ignore[return-value]
+
+
+def _build_haystack(company: CompanyProfile) -> _Haystack:
     units: list[_Unit] = []
     if company.industry:
         units.append(_Unit(company.industry, f"industry: {company.industry}"))
@@ -172,10 +189,14 @@ def match_keywords(company: CompanyProfile, text: str) -> str | None:
     Deliberately strict (a named concept, or every content word of the criterion in one field value or
     one sentence) because a keyword hit is reported as ``met``; a loose match would invent fit.
     """
+    return _match_keywords(company_facts(company), text)
+
+
+def _match_keywords(facts: CompanyFacts, text: str) -> str | None:
     concepts, stems = criterion_keywords(text)
-    hay = _haystack(company)
+    hay = _haystack(facts)
     for index in concepts:
-        m = _CONCEPTS[index][1].search(hay.text)
+        m = _CONCEPTS[index][1].search(hay.text, hay.lower)
         if m:
             position = bisect_right(hay.starts, m.start()) - 1
             unit = hay.units[position]
@@ -224,7 +245,7 @@ def _direct_constructor(model: type[M]) -> Callable[[dict[str, Any]], M]:
 
 _new_result = _direct_constructor(CriterionResult)
 _new_grade = _direct_constructor(Grade)
-_new_usage = _direct_constructor(Usage)
+_FREE = Usage()  # immutable, so every offline grade shares it
 
 
 def _result(
@@ -251,27 +272,88 @@ def _result(
     )
 
 
-# Results are immutable and repeat a lot across companies ("country: Germany is in Europe", every
-# unknown), so identical ones are shared. Bounded by clearing: a cache miss only costs a construction.
-_RESULT_CACHE: dict[tuple[str, str, str, CheckOutcome], CriterionResult] = {}
-_RESULT_CACHE_LIMIT = 200_000
-
-
-def _from_outcome(criterion: Criterion, outcome: CheckOutcome) -> CriterionResult:
-    key = (criterion.id, criterion.kind, criterion.text, outcome)
-    cached = _RESULT_CACHE.get(key)
-    if cached is None:
-        if len(_RESULT_CACHE) >= _RESULT_CACHE_LIMIT:
-            _RESULT_CACHE.clear()
-        cached = _RESULT_CACHE[key] = _build_from_outcome(criterion, outcome)
-    return cached
-
-
 def _build_from_outcome(criterion: Criterion, outcome: CheckOutcome) -> CriterionResult:
     if outcome.verdict is Verdict.UNKNOWN:
         return _result(criterion, Verdict.UNKNOWN, "", 0.0, "none", outcome.reason)
     source: VerdictSource = "keyword" if outcome.weak else "check"
     return _result(criterion, outcome.verdict, outcome.evidence, outcome.confidence, source, outcome.reason)
+
+
+_NO_KEYWORDS = "no field or keyword in the company's data says"
+_MISSING = object()
+
+
+class _CriterionGrader:
+    """Grades one criterion, deciding its check once per distinct key of the facts it reads.
+
+    Thousands of companies share a country, a stage or a headcount, and the result for all of them
+    is the same immutable object, built once. Where keys rarely repeat (exact revenue, a stack quoted
+    in full, a sentence of the description) holding results costs memory and garbage-collector time
+    for nothing, so each grader measures its reuse: below one hit in four lookups it decides checks
+    directly for a while, then measures again. Memory is bounded by clearing when full.
+    """
+
+    __slots__ = ("criterion", "check", "key", "results", "unknown", "hits", "misses", "direct_left")
+    LIMIT: ClassVar[int] = 4096
+    """Results held per criterion."""
+    WINDOW: ClassVar[int] = 512
+    """Misses after which reuse is judged."""
+    DIRECT_RUN: ClassVar[int] = 16 * 512
+    """Calls decided directly, after poor reuse, before reuse is measured again."""
+
+    def __init__(self, criterion: Criterion) -> None:
+        self.criterion = criterion
+        self.check = criterion.check
+        self.key = None if criterion.check is None else facts_key(criterion.check)
+        self.results: dict[Hashable, CriterionResult] = {}
+        self.unknown = _result(criterion, Verdict.UNKNOWN, "", 0.0, "none", _NO_KEYWORDS)
+        self.hits = self.misses = self.direct_left = 0
+
+    def __call__(self, facts: CompanyFacts) -> CriterionResult:
+        if self.key is None or self.check is None:
+            return self._by_keywords(facts)
+        if self.direct_left > 0:
+            self.direct_left -= 1
+            return _build_from_outcome(self.criterion, evaluate_facts(self.check, facts))
+        key = self.key(facts)
+        result = self.results.get(key)
+        if result is not None:
+            self.hits += 1
+            return result
+        result = _build_from_outcome(self.criterion, evaluate_facts(self.check, facts))
+        self.misses += 1
+        if self.misses >= self.WINDOW:
+            if self.hits * 3 < self.misses:
+                self.results.clear()
+                self.direct_left = self.DIRECT_RUN
+            self.hits = self.misses = 0
+        if len(self.results) >= self.LIMIT:
+            self.results.clear()
+        if not self.direct_left:
+            self.results[key] = result
+        return result
+
+    def _by_keywords(self, facts: CompanyFacts) -> CriterionResult:
+        text = self.criterion.text
+        memo_key = "kw:" + text
+        evidence = facts.memo.get(memo_key, _MISSING)
+        if evidence is _MISSING:
+            evidence = facts.memo[memo_key] = _match_keywords(facts, text)
+        if isinstance(evidence, str):
+            return _result(self.criterion, Verdict.MET, evidence, KEYWORD_CONFIDENCE, "keyword", "matched keywords")
+        return self.unknown
+
+
+# A cycle compiles each segment version once and grades every company with it, so its graders (and
+# the results they share) live as long as that compiled segment.
+def _new_graders(owner: CompiledSegment | Criterion) -> tuple[_CriterionGrader, ...]:
+    criteria = owner.criteria if isinstance(owner, CompiledSegment) else (owner,)
+    return tuple(_CriterionGrader(c) for c in criteria)
+
+
+_graders: IdentityMemo[CompiledSegment | Criterion, tuple[_CriterionGrader, ...]] = IdentityMemo(
+    _new_graders, limit=1024
+)
 
 
 def grade_criterion(company: CompanyProfile, criterion: Criterion) -> CriterionResult:
@@ -284,22 +366,7 @@ def grade_criterion(company: CompanyProfile, criterion: Criterion) -> CriterionR
     Returns:
         The result; ``not_met`` only when a field the company has contradicts the criterion.
     """
-    return _grade(company_facts(company), criterion)
-
-
-def _grade(facts: CompanyFacts, criterion: Criterion) -> CriterionResult:
-    if criterion.check is not None:
-        return _from_outcome(criterion, evaluate_facts(criterion.check, facts))
-    key = "kw:" + criterion.text
-    evidence = facts.memo.get(key, _MISSING)
-    if evidence is _MISSING:
-        evidence = facts.memo[key] = match_keywords(facts.company, criterion.text)
-    if isinstance(evidence, str):
-        return _result(criterion, Verdict.MET, evidence, KEYWORD_CONFIDENCE, "keyword", "matched keywords")
-    return _result(criterion, Verdict.UNKNOWN, "", 0.0, "none", "no field or keyword in the company's data says")
-
-
-_MISSING = object()
+    return _graders(criterion)[0](company_facts(company))
 
 
 def decide_by_check(company: CompanyProfile, criterion: Criterion) -> CriterionResult | None:
@@ -317,33 +384,40 @@ def decide_by_check(company: CompanyProfile, criterion: Criterion) -> CriterionR
     """
     if criterion.check is None:
         return None
-    outcome = evaluate_facts(criterion.check, company_facts(company))
-    if outcome.verdict is Verdict.UNKNOWN or outcome.weak:
+    result = grade_criterion(company, criterion)
+    if result.verdict is Verdict.UNKNOWN or result.source != "check":
         return None
-    return _from_outcome(criterion, outcome)
+    return result
 
 
 def summarize(results: tuple[CriterionResult, ...] | list[CriterionResult]) -> str:
     """One or two sentences an SDR can read: how many requirements hold, which fail and why."""
-    requirements = [r for r in results if r.kind is CriterionKind.REQUIREMENT]
-    nice = [r for r in results if r.kind is CriterionKind.NICE_TO_HAVE]
-    failed = [r for r in requirements if r.verdict is Verdict.NOT_MET]
-    met = sum(r.verdict is Verdict.MET for r in requirements)
-    unknown = [r.id for r in requirements if r.verdict is Verdict.UNKNOWN]
+    requirements = met = nice = nice_met = 0
+    failed: list[CriterionResult] = []
+    unknown: list[str] = []
+    for r in results:  # one pass: this runs for every pair a cycle grades
+        if r.kind is CriterionKind.REQUIREMENT:
+            requirements += 1
+            if r.verdict is Verdict.MET:
+                met += 1
+            elif r.verdict is Verdict.NOT_MET:
+                failed.append(r)
+            else:
+                unknown.append(r.id)
+        else:
+            nice += 1
+            nice_met += r.verdict is Verdict.MET
     if failed:
         shown = ", ".join(f"{r.id} ({r.note or r.evidence})" for r in failed[:3])
         more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
-        return f"Meets {met} of {len(requirements)} requirements; fails {shown}{more}."
-    parts: list[str] = []
+        return f"Meets {met} of {requirements} requirements; fails {shown}{more}."
     if not requirements:
-        parts.append("No requirements")
+        head = "No requirements"
     elif not unknown:
-        parts.append("Meets every requirement")
+        head = "Meets every requirement"
     else:
-        parts.append(f"Meets {met} of {len(requirements)} requirements; {', '.join(unknown)} unknown")
-    if nice:
-        parts.append(f"{sum(r.verdict is Verdict.MET for r in nice)} of {len(nice)} nice-to-haves")
-    return "; ".join(parts) + "."
+        head = f"Meets {met} of {requirements} requirements; {', '.join(unknown)} unknown"
+    return f"{head}; {nice_met} of {nice} nice-to-haves." if nice else f"{head}."
 
 
 class OfflineEvaluator:
@@ -365,23 +439,14 @@ class OfflineEvaluator:
     def grade(self, company: CompanyProfile, segment: CompiledSegment) -> Grade:
         """Grade every criterion of ``segment``; never raises for a pair, never calls out."""
         facts = company_facts(company)
-        results = tuple(_grade(facts, criterion) for criterion in segment.criteria)
+        results = tuple(grader(facts) for grader in _graders(segment))
         return _new_grade(
             {
                 "status": "ok",
                 "results": results,
                 "summary": summarize(results),
                 "identity": self._IDENTITY,
-                "usage": _new_usage(
-                    {
-                        "tokens_in": 0,
-                        "tokens_out": 0,
-                        "tokens_cached": 0,
-                        "cost_usd": 0.0,
-                        "latency_ms": 0.0,
-                        "attempts": 0,
-                    }
-                ),
+                "usage": _FREE,
                 "error": None,
             }
         )
