@@ -19,7 +19,7 @@ from icp.checks._evaluate import _normalise
 from icp.criteria import compile_segment
 from icp.domain import CompanyProfile, Verdict
 from icp.evaluators import offline
-from icp.evaluators.offline import OfflineEvaluator, _CriterionGrader
+from icp.evaluators.offline import OfflineEvaluator, _CheckGrader
 from icp.memo import IdentityMemo
 from tests.test_checks import PHRASINGS
 from tests.test_offline_evaluator import CRITERIA_TEXTS, OPTIONAL_FIELDS, companies, requirement
@@ -29,6 +29,12 @@ CHECK_TEXTS = [row[0] for row in PHRASINGS if row[1] is not None]
 
 def _company(i: int, **fields: object) -> CompanyProfile:
     return CompanyProfile.model_validate({"name": f"Co {i}", "domain": f"co{i}.example", **fields})
+
+
+def _check_grader(text: str) -> _CheckGrader:
+    criterion = requirement(text)
+    assert criterion.check is not None
+    return _CheckGrader(criterion, criterion.check)
 
 
 def _fresh() -> None:
@@ -77,28 +83,28 @@ def test_grades_reusing_results_equal_grades_decided_afresh(population: list[Com
 
 
 def test_results_for_repeated_facts_are_built_once_and_shared() -> None:
-    grader = _CriterionGrader(requirement("HQ in DACH"))
-    results = [grader(company_facts(_company(i, country="Germany", employees=i))) for i in range(50)]
+    grader = _check_grader("HQ in DACH")
+    results = [grader.grade(company_facts(_company(i, country="Germany", employees=i))) for i in range(50)]
     assert all(r is results[0] for r in results)
     assert results[0].verdict is Verdict.MET and results[0].evidence == "country: Germany"
     assert len(grader.results) == 1
 
 
 def test_a_grader_whose_keys_never_repeat_stops_holding_results_and_stays_correct() -> None:
-    grader = _CriterionGrader(requirement("Over $10M ARR"))
+    grader = _check_grader("Over $10M ARR")
     window = grader.WINDOW
     for i in range(window + 10):
         revenue = 5e6 + i * 1e5  # every company distinct: nothing to reuse
-        result = grader(company_facts(_company(i, revenue=revenue)))
+        result = grader.grade(company_facts(_company(i, revenue=revenue)))
         expected = Verdict.MET if revenue > 1e7 else Verdict.NOT_MET
         assert result.verdict is expected and result.evidence == f"revenue: {int(revenue)}"
     assert grader.direct_left > 0 and not grader.results
 
 
 def test_graders_and_facts_are_bounded() -> None:
-    grader = _CriterionGrader(requirement("At least 50 employees"))
+    grader = _check_grader("At least 50 employees")
     for i in range(grader.LIMIT + 5):
-        assert grader(company_facts(_company(i, employees=i % (grader.LIMIT + 5)))).verdict is (
+        assert grader.grade(company_facts(_company(i, employees=i % (grader.LIMIT + 5)))).verdict is (
             Verdict.MET if i % (grader.LIMIT + 5) >= 50 else Verdict.NOT_MET
         )
         assert len(grader.results) <= grader.LIMIT

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 from pydantic import BaseModel
 
 from icp.checks import (
+    Check,
     CheckOutcome,
     CompanyFacts,
     WordScanner,
@@ -283,8 +284,8 @@ _NO_KEYWORDS = "no field or keyword in the company's data says"
 _MISSING = object()
 
 
-class _CriterionGrader:
-    """Grades one criterion, deciding its check once per distinct key of the facts it reads.
+class _CheckGrader:
+    """Grades one criterion with a check, deciding it once per distinct key of the facts it reads.
 
     Thousands of companies share a country, a stage or a headcount, and the result for all of them
     is the same immutable object, built once. Where keys rarely repeat (exact revenue, a stack quoted
@@ -293,7 +294,7 @@ class _CriterionGrader:
     directly for a while, then measures again. Memory is bounded by clearing when full.
     """
 
-    __slots__ = ("criterion", "check", "key", "results", "unknown", "hits", "misses", "direct_left")
+    __slots__ = ("criterion", "check", "key", "results", "hits", "misses", "direct_left")
     LIMIT: ClassVar[int] = 4096
     """Results held per criterion."""
     WINDOW: ClassVar[int] = 512
@@ -301,17 +302,15 @@ class _CriterionGrader:
     DIRECT_RUN: ClassVar[int] = 16 * 512
     """Calls decided directly, after poor reuse, before reuse is measured again."""
 
-    def __init__(self, criterion: Criterion) -> None:
+    def __init__(self, criterion: Criterion, check: Check) -> None:
         self.criterion = criterion
-        self.check = criterion.check
-        self.key = None if criterion.check is None else facts_key(criterion.check)
+        self.check = check
+        self.key = facts_key(check)
         self.results: dict[Hashable, CriterionResult] = {}
-        self.unknown = _result(criterion, Verdict.UNKNOWN, "", 0.0, "none", _NO_KEYWORDS)
         self.hits = self.misses = self.direct_left = 0
 
-    def __call__(self, facts: CompanyFacts) -> CriterionResult:
-        if self.key is None or self.check is None:
-            return self._by_keywords(facts)
+    def grade(self, facts: CompanyFacts) -> CriterionResult:
+        """The result for a company's facts (shared with every company whose key is equal)."""
         if self.direct_left > 0:
             self.direct_left -= 1
             return _build_from_outcome(self.criterion, evaluate_facts(self.check, facts))
@@ -333,27 +332,38 @@ class _CriterionGrader:
             self.results[key] = result
         return result
 
-    def _by_keywords(self, facts: CompanyFacts) -> CriterionResult:
-        text = self.criterion.text
-        memo_key = "kw:" + text
-        evidence = facts.memo.get(memo_key, _MISSING)
+
+class _KeywordGrader:
+    """Grades a text-only criterion by keywords; the match is memoised on the company's facts."""
+
+    __slots__ = ("criterion", "memo_key", "unknown")
+
+    def __init__(self, criterion: Criterion) -> None:
+        self.criterion = criterion
+        self.memo_key = "kw:" + criterion.text
+        self.unknown = _result(criterion, Verdict.UNKNOWN, "", 0.0, "none", _NO_KEYWORDS)
+
+    def grade(self, facts: CompanyFacts) -> CriterionResult:
+        """``met`` with the matching text as evidence, else the one shared ``unknown``."""
+        evidence = facts.memo.get(self.memo_key, _MISSING)
         if evidence is _MISSING:
-            evidence = facts.memo[memo_key] = _match_keywords(facts, text)
+            evidence = facts.memo[self.memo_key] = _match_keywords(facts, self.criterion.text)
         if isinstance(evidence, str):
             return _result(self.criterion, Verdict.MET, evidence, KEYWORD_CONFIDENCE, "keyword", "matched keywords")
         return self.unknown
 
 
-# A cycle compiles each segment version once and grades every company with it, so its graders (and
-# the results they share) live as long as that compiled segment.
-def _new_graders(owner: CompiledSegment | Criterion) -> tuple[_CriterionGrader, ...]:
+_Grader = Callable[[CompanyFacts], CriterionResult]
+
+
+def _new_graders(owner: CompiledSegment | Criterion) -> tuple[_Grader, ...]:
     criteria = owner.criteria if isinstance(owner, CompiledSegment) else (owner,)
-    return tuple(_CriterionGrader(c) for c in criteria)
+    return tuple(_KeywordGrader(c).grade if c.check is None else _CheckGrader(c, c.check).grade for c in criteria)
 
 
-_graders: IdentityMemo[CompiledSegment | Criterion, tuple[_CriterionGrader, ...]] = IdentityMemo(
-    _new_graders, limit=1024
-)
+# A cycle compiles each segment version once and grades every company with it, so its graders (and
+# the results they share) live as long as that compiled segment. Bound methods: the cheapest call.
+_graders: IdentityMemo[CompiledSegment | Criterion, tuple[_Grader, ...]] = IdentityMemo(_new_graders, limit=1024)
 
 
 def grade_criterion(company: CompanyProfile, criterion: Criterion) -> CriterionResult:
@@ -390,25 +400,30 @@ def decide_by_check(company: CompanyProfile, criterion: Criterion) -> CriterionR
     return result
 
 
+_MET, _NOT_MET, _REQUIREMENT = Verdict.MET, Verdict.NOT_MET, CriterionKind.REQUIREMENT
+
+
 def summarize(results: tuple[CriterionResult, ...] | list[CriterionResult]) -> str:
     """One or two sentences an SDR can read: how many requirements hold, which fail and why."""
     requirements = met = nice = nice_met = 0
     failed: list[CriterionResult] = []
     unknown: list[str] = []
-    for r in results:  # one pass: this runs for every pair a cycle grades
-        if r.kind is CriterionKind.REQUIREMENT:
+    for r in results:  # one pass, module-level constants: this runs for every pair a cycle grades
+        verdict = r.verdict
+        if r.kind is _REQUIREMENT:
             requirements += 1
-            if r.verdict is Verdict.MET:
+            if verdict is _MET:
                 met += 1
-            elif r.verdict is Verdict.NOT_MET:
+            elif verdict is _NOT_MET:
                 failed.append(r)
             else:
                 unknown.append(r.id)
         else:
             nice += 1
-            nice_met += r.verdict is Verdict.MET
+            if verdict is _MET:
+                nice_met += 1
     if failed:
-        shown = ", ".join(f"{r.id} ({r.note or r.evidence})" for r in failed[:3])
+        shown = ", ".join([f"{r.id} ({r.note or r.evidence})" for r in failed[:3]])
         more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
         return f"Meets {met} of {requirements} requirements; fails {shown}{more}."
     if not requirements:
@@ -439,7 +454,7 @@ class OfflineEvaluator:
     def grade(self, company: CompanyProfile, segment: CompiledSegment) -> Grade:
         """Grade every criterion of ``segment``; never raises for a pair, never calls out."""
         facts = company_facts(company)
-        results = tuple(grader(facts) for grader in _graders(segment))
+        results = tuple([grade(facts) for grade in _graders(segment)])
         return _new_grade(
             {
                 "status": "ok",
