@@ -207,7 +207,7 @@ class CompanyFacts:
     technologies_evidence: str
     stage: str | None
     memo: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
-    """Per-company memo for derived answers (keyword matches); racing writers store equal values."""
+    """What graders derive per company (searchable text, keyword matches); racing writers store equal values."""
 
 
 _STAGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (

@@ -295,7 +295,7 @@ class _CheckGrader:
     """
 
     __slots__ = ("criterion", "check", "key", "results", "hits", "misses", "direct_left")
-    LIMIT: ClassVar[int] = 4096
+    LIMIT: ClassVar[int] = 2048
     """Results held per criterion."""
     WINDOW: ClassVar[int] = 512
     """Misses after which reuse is judged."""
@@ -363,7 +363,7 @@ def _new_graders(owner: CompiledSegment | Criterion) -> tuple[_Grader, ...]:
 
 # A cycle compiles each segment version once and grades every company with it, so its graders (and
 # the results they share) live as long as that compiled segment. Bound methods: the cheapest call.
-_graders: IdentityMemo[CompiledSegment | Criterion, tuple[_Grader, ...]] = IdentityMemo(_new_graders, limit=1024)
+_graders: IdentityMemo[CompiledSegment | Criterion, tuple[_Grader, ...]] = IdentityMemo(_new_graders, limit=256)
 
 
 def grade_criterion(company: CompanyProfile, criterion: Criterion) -> CriterionResult:
