@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from icp import checks, criteria
-from icp.checks import _evaluate
+from icp.checks import _facts
 from icp.checks._parser import _parse
 from icp.criteria import CompiledSegment, compile_segment
 from icp.cycle import configure_grading_process
@@ -144,10 +144,10 @@ def _clear_company_caches() -> None:
     offline._graders.clear()
     offline._stems.cache_clear()
     for cached in (
-        _evaluate._industries_in,
-        _evaluate._techs_in,
-        _evaluate._keys_for_phrase,
-        _evaluate._techs_for_phrase,
+        _facts._industries_in,
+        _facts._techs_in,
+        _facts._keys_for_phrase,
+        _facts._techs_for_phrase,
     ):
         cached.cache_clear()
     gc.collect()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from icp import checks
 from icp.checks import WordScanner, company_facts, evaluate_facts, facts_key, parse_check
-from icp.checks._evaluate import _normalise
+from icp.checks._facts import _normalise
 from icp.criteria import compile_segment
 from icp.domain import CompanyProfile, Verdict
 from icp.evaluators import offline

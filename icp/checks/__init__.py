@@ -12,19 +12,8 @@ is a one-line change to a table, and changes grades, so bump ``RULES_VERSION`` i
 :mod:`icp.evaluators.offline` when you do.
 """
 
-from icp.checks._evaluate import (
-    CheckOutcome,
-    CompanyFacts,
-    FactsKey,
-    company_facts,
-    country_code,
-    evaluate_check,
-    evaluate_facts,
-    facts_key,
-    funding_stage_code,
-    quote,
-    subdivision_code,
-)
+from icp.checks._evaluate import CheckOutcome, FactsKey, evaluate_check, evaluate_facts, facts_key
+from icp.checks._facts import CompanyFacts, company_facts, country_code, funding_stage_code, quote, subdivision_code
 from icp.checks._models import (
     AllOf,
     AnyOf,
@@ -43,12 +32,8 @@ from icp.checks._models import (
     format_amount,
     leaf_checks,
 )
-from icp.checks._parser import (
-    compile_words,
-    parse_check,
-    word_scanner,
-)
-from icp.checks._scan import WordScanner
+from icp.checks._parser import parse_check
+from icp.checks._text import WordScanner, compile_words, word_scanner
 from icp.checks._vocabulary import (
     CA_PROVINCES,
     COUNTRIES,

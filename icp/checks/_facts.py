@@ -1,0 +1,258 @@
+"""Company facts: a company's fields normalised once (country code, industries, tools, stage) for every check."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
+
+from icp.checks._text import WordScanner, _grouped_alternation, _word
+from icp.checks._vocabulary import (
+    _SUBDIVISION_ALIASES,
+    _TECH,
+    COUNTRIES,
+    INDUSTRIES,
+    SUBDIVISIONS,
+    TECH_BY_NAME,
+    TECHNOLOGIES,
+)
+from icp.domain import CompanyProfile
+from icp.memo import IdentityMemo
+
+_COUNTRY_LOOKUP: dict[str, str] = {}
+for _c in COUNTRIES.values():
+    for _alias in (_c.code, _c.alpha3, _c.name, *_c.aliases):
+        _COUNTRY_LOOKUP[_alias.lower()] = _c.code
+_COUNTRY_LOOKUP.update({"uk": "GB", "usa": "US", "u.s.": "US", "u.s.a.": "US", "u.k.": "GB"})
+
+
+def country_code(value: str | None) -> str | None:
+    """ISO alpha-2 for a country written as a name, alias or ISO code; None when unrecognised."""
+    if not value:
+        return None
+    key = value.strip().lower()
+    return _COUNTRY_LOOKUP.get(key) or _COUNTRY_LOOKUP.get(key.rstrip(".")) or _COUNTRY_LOOKUP.get(key + ".")
+
+
+def subdivision_code(region: str | None, country: str | None) -> str | None:
+    """'US-CA' for "California", "CA" (when the country is the US) or "US-CA"; None when unrecognised."""
+    if not region:
+        return None
+    value = region.strip()
+    upper = value.upper()
+    if upper in SUBDIVISIONS:
+        return upper
+    if len(value) == 2 and country in ("US", "CA"):
+        code = f"{country}-{upper}"
+        return code if code in SUBDIVISIONS else None
+    return _SUBDIVISION_ALIASES.get(value.lower())
+
+
+class _Hit(NamedTuple):
+    evidence: str
+    strong: bool  # from a structured field (industry, tags, technologies) rather than prose
+
+
+# A child industry implies its parent: a biotech is a healthcare company, a SaaS company is software.
+_IMPLIES: dict[str, tuple[str, ...]] = {
+    "biotech": ("healthcare",),
+    "pharma": ("healthcare",),
+    "medtech": ("healthcare",),
+    "fintech": ("financial_services", "technology"),
+    "insurance": ("financial_services",),
+    "edtech": ("education", "technology"),
+    "proptech": ("real_estate", "technology"),
+    "legaltech": ("legal", "technology"),
+    "ecommerce": ("retail",),
+    "gaming": ("media",),
+    "saas": ("software",),
+    "software": ("technology",),
+    "it_services": ("technology",),
+    "internet": ("technology",),
+    "crypto": ("fintech",),
+    **{
+        key: ("technology",)
+        for key in ("devtools", "cybersecurity", "hrtech", "martech", "adtech", "ai", "data", "cleantech")
+    },
+}
+_TECHY = frozenset({*_TECH, *(k for k, v in INDUSTRIES.items() if {"software", "technology"} & set(v.parents))})
+
+
+def _expand_parents(key: str) -> frozenset[str]:
+    parents = set(INDUSTRIES[key].parents)
+    if "*tech" in parents:
+        parents.discard("*tech")
+        parents |= _TECHY - {key}
+    return frozenset(parents)
+
+
+_HIDING_PARENTS = {key: _expand_parents(key) for key in INDUSTRIES}
+_INDUSTRY_EVIDENCE = {key: re.compile(_word(ind.evidence), re.I) for key, ind in INDUSTRIES.items()}
+# One combined pass over company text; the matched phrase is then mapped to its keys (cached).
+_INDUSTRY_EVIDENCE_ANY = WordScanner(_word(_grouped_alternation([ind.evidence for ind in INDUSTRIES.values()])))
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@lru_cache(maxsize=8192)
+def _keys_for_phrase(phrase: str) -> tuple[str, ...]:
+    keys: set[str] = {k for k, rx in _INDUSTRY_EVIDENCE.items() if rx.fullmatch(phrase)}
+    frontier = list(keys)
+    while frontier:
+        for parent in _IMPLIES.get(frontier.pop(), ()):
+            if parent not in keys:
+                keys.add(parent)
+                frontier.append(parent)
+    return tuple(sorted(keys))
+
+
+def quote(text: str, start: int, end: int, width: int = 90) -> str:
+    """An exact substring of ``text`` around ``[start, end)``: the sentence, trimmed at word boundaries.
+
+    Evidence must be a verbatim quote so a reviewer (or the grounding check) can find it in the data.
+    """
+    sentence_start = max(text.rfind(". ", 0, start) + 2 if text.rfind(". ", 0, start) >= 0 else 0, 0)
+    sentence_end = text.find(". ", end)
+    sentence_end = len(text) if sentence_end < 0 else sentence_end
+    lo, hi = sentence_start, sentence_end
+    if hi - lo > width:
+        lo = max(lo, start - width // 2)
+        hi = min(hi, max(end, lo + width))
+        while lo > sentence_start and text[lo - 1].isalnum():
+            lo -= 1
+        while hi < sentence_end and text[hi].isalnum():
+            hi += 1
+    return text[lo:hi].strip(" ,;:")
+
+
+@lru_cache(maxsize=8192)
+def _industries_in(value: str) -> tuple[str, ...]:
+    """Industry keys a field value names (values repeat across companies: "Software", "b2b")."""
+    return tuple(key for m in _INDUSTRY_EVIDENCE_ANY.finditer(value) for key in _keys_for_phrase(m.group().lower()))
+
+
+def _industry_hits(company: CompanyProfile, description_lower: str) -> tuple[dict[str, _Hit], frozenset[str]]:
+    hits: dict[str, _Hit] = {}
+    field_keys: set[str] = set()
+    sources: list[tuple[str, str, bool]] = []
+    if company.industry:
+        sources.append((company.industry, f"industry: {company.industry}", True))
+    sources.extend((tag, f"tags: {tag}", True) for tag in company.tags)
+    for value, evidence, strong in sources:
+        for key in _industries_in(value):
+            field_keys.add(key)
+            hits.setdefault(key, _Hit(evidence, strong))
+    if company.description:
+        text = company.description
+        for m in _INDUSTRY_EVIDENCE_ANY.finditer(text, description_lower):
+            for key in _keys_for_phrase(m.group().lower()):
+                if key not in hits:
+                    hits[key] = _Hit(quote(text, m.start(), m.end()), False)
+    return hits, frozenset(field_keys)
+
+
+_TECH_ANY_RE = WordScanner(_word(_grouped_alternation([t.aliases for t in TECHNOLOGIES])))
+_TECH_DESCRIPTION_RE = WordScanner(_word(_grouped_alternation([t.aliases for t in TECHNOLOGIES if not t.exact_case])))
+_TECH_ALIAS_RES = [(t, re.compile(_word(t.aliases), re.I)) for t in TECHNOLOGIES]
+
+
+@lru_cache(maxsize=4096)
+def _techs_for_phrase(phrase: str) -> tuple[str, ...]:
+    return tuple(t.name for t, rx in _TECH_ALIAS_RES if rx.fullmatch(phrase))
+
+
+@lru_cache(maxsize=8192)
+def _techs_in(item: str) -> tuple[str, ...]:
+    """Tools a technologies entry names ("Salesforce Sales Cloud" -> Salesforce)."""
+    return tuple(name for m in _TECH_ANY_RE.finditer(item) for name in _techs_for_phrase(m.group()))
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyFacts:
+    """A company's fields normalised for checks (country code, industry keys, tool names, stage)."""
+
+    company: CompanyProfile
+    country: str | None
+    country_evidence: str
+    subdivision: str | None
+    region_evidence: str
+    industry_hits: dict[str, _Hit]
+    industry_field_keys: frozenset[str]
+    tech_names: dict[str, str]
+    tech_categories: dict[str, str]
+    tech_in_description: dict[str, str]
+    technologies_evidence: str
+    stage: str | None
+    memo: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    """What graders derive per company (searchable text, keyword matches); racing writers store equal values."""
+
+
+_STAGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"pre[- ]?ipo", re.I), "series_e_plus"),
+    (re.compile(r"pre[- ]?seed|angel", re.I), "pre_seed"),
+    (re.compile(r"\bseed\b", re.I), "seed"),
+    (re.compile(r"series[- ]?([a-z])", re.I), "series"),
+    (re.compile(r"public|ipo|listed|nasdaq|nyse|lse|stock exchange", re.I), "public"),
+    (re.compile(r"bootstrap|self[- ]funded|founder[- ]funded|no (?:outside )?funding|unfunded", re.I), "bootstrapped"),
+    (re.compile(r"private equity|\bpe\b|buyout", re.I), "pe_backed"),
+    (re.compile(r"late[- ]stage|growth", re.I), "series_e_plus"),
+    (re.compile(r"venture|vc|early[- ]stage", re.I), "vc_unspecified"),
+)
+
+
+def funding_stage_code(value: str | None) -> str | None:
+    """Canonical stage for a CRM funding value ("Series B", "IPO", "Bootstrapped"); None when unrecognised."""
+    if not value:
+        return None
+    for pattern, stage in _STAGE_PATTERNS:
+        m = pattern.search(value)
+        if m:
+            if stage == "series":
+                letter = m.group(1).lower()
+                return "series_e_plus" if letter >= "e" else f"series_{letter}"
+            return stage
+    return None
+
+
+def _normalise(company: CompanyProfile) -> CompanyFacts:
+    country = country_code(company.country)
+    subdivision = subdivision_code(company.region, country)
+    country_evidence = f"country: {company.country}" if company.country else ""
+    if country is None and subdivision is not None and company.region and len(company.region.strip()) > 2:
+        country = subdivision.split("-")[0]
+        country_evidence = f"region: {company.region}"
+    description_lower = company.description.lower() if company.description else ""
+    industry_hits, field_keys = _industry_hits(company, description_lower)
+    tech_names: dict[str, str] = {}
+    tech_categories: dict[str, str] = {}
+    for item in company.technologies:
+        for name in _techs_in(item):
+            tech_names.setdefault(name, item)
+            for category in TECH_BY_NAME[name].categories:
+                tech_categories.setdefault(category, item)
+    tech_in_description: dict[str, str] = {}
+    if company.description:
+        for m in _TECH_DESCRIPTION_RE.finditer(company.description, description_lower):
+            for name in _techs_for_phrase(m.group()):
+                tech_in_description.setdefault(name, quote(company.description, m.start(), m.end()))
+    return CompanyFacts(
+        company=company,
+        country=country,
+        country_evidence=country_evidence,
+        subdivision=subdivision,
+        region_evidence=f"region: {company.region}" if company.region else "",
+        industry_hits=industry_hits,
+        industry_field_keys=field_keys,
+        tech_names=tech_names,
+        tech_categories=tech_categories,
+        tech_in_description=tech_in_description,
+        technologies_evidence="technologies: " + ", ".join(company.technologies) if company.technologies else "",
+        stage=funding_stage_code(company.funding_stage),
+    )
+
+
+company_facts: IdentityMemo[CompanyProfile, CompanyFacts] = IdentityMemo(_normalise, limit=256)
+"""``company_facts(company)``: the company normalised once, however many segments grade it.
+
+Memoised per company object: a cycle grades one company against every segment before the next.
+"""

@@ -1,0 +1,300 @@
+"""Named things in criteria: funding stages, places, technologies and industries."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from icp.checks._text import _ADJACENT_GAP, _Atom, _Text, _word
+from icp.checks._vocabulary import (
+    _CODE_BLOCKLIST,
+    _CODE_BLOCKLIST_IN_CAPS,
+    _REGION_ALIASES,
+    _SHOUTED_WORD,
+    _SUBDIVISION_ALIASES,
+    _VC_STAGES,
+    COUNTRIES,
+    FUNDING_LADDER,
+    INDUSTRIES,
+    REGIONS,
+    SUBDIVISIONS,
+    TECH_CATEGORIES,
+    TECHNOLOGIES,
+    US_STATES,
+)
+
+# --- funding ------------------------------------------------------------------------------------
+
+_SERIES_RE = re.compile(
+    r"(?P<pre>\b(?:(?:post[- ]?|pre[- ](?!seed)|at least |up to |before |after |through |beyond |past |"
+    r"later than |earlier than )(?:an? )?)?)"
+    r"\b(?P<stage>pre[- ]?seed|seed|angel|series[- ]?[a-h])\b(?:[- ](?:stage|funded|round|funding))?"
+    r"(?P<plus>\s?\+)?"
+    r"(?P<more>(?:\s*(?:,|or|and|/)\s*(?:series[- ]?)?[a-h]\b(?!\.))*)"
+    r"(?P<to>\s*(?:-|to|through)\s*(?:series[- ]?)?(?P<l2>[a-h])\b)?"
+    r"(?P<post>\s*(?:(?:or|and) (?:later|beyond|above|higher|after|up|more|greater|later[- ]stages?|onwards?)|"
+    r"onwards?|and on|(?:or|and) (?:earlier|before|below|lower|less|under))\b)?"
+)
+_FUNDING_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"\bpre[- ]ipo\b"), ("series_c", "series_d", "series_e_plus", "pe_backed")),
+    (
+        re.compile(
+            r"\b(?:publicly[- ](?:traded|listed|held)|public (?:company|companies|corporations?)|"
+            r"(?:is|are|went|gone|already) public|listed (?:on|company|companies)|post[- ]ipo|ipo(?:'?d)?|"
+            r"stock[- ]exchange[- ]listed)\b"
+        ),
+        ("public",),
+    ),
+    (
+        re.compile(
+            r"\b(?:bootstrapped|self[- ]funded|founder[- ]funded|customer[- ]funded|"
+            r"no (?:outside|external|vc|venture) (?:funding|capital|money))\b"
+        ),
+        ("bootstrapped",),
+    ),
+    (
+        re.compile(r"\b(?:pe[- ](?:backed|owned|funded)|private[- ]equity(?:[- ](?:backed|owned|funded))?)\b"),
+        ("pe_backed",),
+    ),
+    (
+        re.compile(r"\b(?:vc[- ](?:backed|funded)|venture[- ](?:backed|funded)|venture capital(?:[- ]backed)?)\b"),
+        _VC_STAGES,
+    ),
+    (re.compile(r"\bearly[- ]stage\b"), ("pre_seed", "seed", "series_a")),
+    (re.compile(r"\bgrowth[- ]stage\b"), ("series_b", "series_c", "series_d")),
+    (re.compile(r"\blate[- ]stage\b"), ("series_c", "series_d", "series_e_plus", "pe_backed")),
+)
+
+
+_BARE_PUBLIC = re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))")
+_FUNDING_LIST_GAP = re.compile(r"^\s*(?:,|or|and|/|&)?\s*(?:either\s+)?$")
+
+
+def _stage_key(token: str) -> str:
+    token = token.strip()
+    if token.startswith("pre"):
+        return "pre_seed"
+    if token in ("seed", "angel"):
+        return "seed"
+    letter = token[-1]
+    return "series_e_plus" if letter >= "e" else f"series_{letter}"
+
+
+def _with_later(start: int) -> tuple[str, ...]:
+    stages = list(FUNDING_LADDER[start:])
+    if start >= FUNDING_LADDER.index("series_b"):
+        stages.append("pe_backed")
+    return tuple(stages)
+
+
+def _extract_funding(text: _Text) -> list[_Atom]:
+    atoms: list[_Atom] = []
+    low = text.masked()
+    for m in _SERIES_RE.finditer(low):
+        idx = FUNDING_LADDER.index(_stage_key(m["stage"]))
+        pre = re.sub(r"\s+an?$", "", (m["pre"] or "").strip())
+        post = (m["post"] or "").strip()
+        stages: tuple[str, ...]
+        if m["l2"]:
+            end = FUNDING_LADDER.index(_stage_key(m["l2"]))
+            stages = FUNDING_LADDER[min(idx, end) : max(idx, end) + 1]
+        elif pre.startswith(("post", "after", "beyond", "past", "later than")):
+            stages = _with_later(idx + 1)
+        elif (
+            m["plus"]
+            or pre == "at least"
+            or post.endswith(
+                (
+                    "later",
+                    "beyond",
+                    "above",
+                    "higher",
+                    "after",
+                    "up",
+                    "more",
+                    "greater",
+                    "stage",
+                    "stages",
+                    "onward",
+                    "onwards",
+                    "on",
+                )
+            )
+        ):
+            stages = _with_later(idx)
+        elif pre.startswith(("pre", "before", "earlier than")):
+            stages = FUNDING_LADDER[:idx]
+        elif pre in ("up to", "through") or post.endswith(("earlier", "before", "below", "lower", "less", "under")):
+            stages = FUNDING_LADDER[: idx + 1]
+        else:
+            extra = [FUNDING_LADDER.index(_stage_key(x)) for x in re.findall(r"\b([a-h])\b", m["more"] or "")]
+            stages = tuple(FUNDING_LADDER[i] for i in sorted({idx, *extra}))
+        atoms.append(_Atom(m.start("stage"), m.end(), "funding", stages))
+        text.consume(m.start(), m.end())
+    for pattern, phrase_stages in _FUNDING_PHRASES:
+        low = text.masked()
+        for m in pattern.finditer(low):
+            atoms.append(_Atom(m.start(), m.end(), "funding", phrase_stages))
+            text.consume(m.start(), m.end())
+    if atoms:
+        low = text.masked()
+        for m in _BARE_PUBLIC.finditer(low):
+            near = [a for a in atoms if _FUNDING_LIST_GAP.match(low[min(a.end, m.end()) : max(a.start, m.start())])]
+            if near:
+                atoms.append(_Atom(m.start(), m.end(), "funding", ("public",)))
+                text.consume(m.start(), m.end())
+    return atoms
+
+
+# --- geography ----------------------------------------------------------------------------------
+
+
+class _Place(NamedTuple):
+    label: str
+    countries: tuple[str, ...]
+    subdivisions: tuple[str, ...]
+
+
+def _place_names() -> dict[str, _Place]:
+    names: dict[str, _Place] = {}
+    for country in COUNTRIES.values():
+        place = _Place(country.name, (country.code,), ())
+        for alias in (country.name.lower(), *country.aliases):
+            names[alias] = place
+    for code, name in SUBDIVISIONS.items():
+        names[name.lower()] = _Place(name, (), (code,))
+    for alias, code in _SUBDIVISION_ALIASES.items():
+        names.setdefault(alias, _Place(SUBDIVISIONS[code], (), (code,)))
+    names["american"] = names["united states"]
+    for alias, region in _REGION_ALIASES.items():
+        names[alias] = _Place(region, REGIONS[region], ())
+    return names
+
+
+_PLACE_NAMES = _place_names()
+_PLACE_NAME_RE = re.compile(_word("|".join(re.escape(n) for n in sorted(_PLACE_NAMES, key=len, reverse=True))))
+_CODE_RE = re.compile(r"(?<![\w.&])(?:U\.S\.(?:A\.)?|U\.K\.|[A-Z]{2,4})(?![\w&])")
+_ALPHA3 = {c.alpha3: c for c in COUNTRIES.values()}
+_UPPER_REGION_CODES = {"NA": "North America", "NAM": "North America", "EU": "EU", "UKI": "UK&I", "ANZ": "ANZ"}
+_STATE_CONTEXT = re.compile(r"(?<!united )\bstates?\b")
+_STATE_CODE_EXCLUDED = frozenset({"OR", "IN", "ME", "OK", "HI", "ID"})
+# Codes shared by a US state and a country read as the state ("MA", "CO", "PA"), except these two,
+# which B2B criteria use for the country far more often ("US or CA", "DE/AT/CH").
+_COUNTRY_FIRST = frozenset({"CA", "DE"})
+
+
+def _extract_geo(text: _Text) -> list[_Atom]:
+    atoms: list[_Atom] = []
+    low = text.masked()
+    for m in _PLACE_NAME_RE.finditer(low):
+        place = _PLACE_NAMES[m.group()]
+        atoms.append(_Atom(m.start(), m.end(), "geo", place))
+        text.consume(m.start(), m.end())
+    norm = text.masked(lower=False)
+    codes = list(_CODE_RE.finditer(norm))
+    state_candidates = [m for m in codes if m.group() in US_STATES and m.group() not in _STATE_CODE_EXCLUDED]
+    state_context = (
+        any(a.payload.subdivisions for a in atoms if isinstance(a.payload, _Place))
+        or bool(_STATE_CONTEXT.search(text.low))
+        or len({m.group() for m in state_candidates}) >= 2
+    )
+    shouting = bool(_SHOUTED_WORD.search(text.norm))
+    blocked = _CODE_BLOCKLIST | _CODE_BLOCKLIST_IN_CAPS if shouting else _CODE_BLOCKLIST
+    for m in codes:
+        code = m.group().replace(".", "")
+        country = COUNTRIES.get(code) if code not in blocked else None
+        country = country or _ALPHA3.get(code)
+        if code in {"US", "USA"}:
+            country = COUNTRIES["US"]
+        if code == "UK":
+            country = COUNTRIES["GB"]
+        found: _Place | None = None
+        if (
+            code in US_STATES
+            and code not in _STATE_CODE_EXCLUDED
+            and (country is None or state_context or code not in _COUNTRY_FIRST)
+        ):
+            found = _Place(US_STATES[code], (), (f"US-{code}",))
+        elif country is not None:
+            found = _Place(country.name, (country.code,), ())
+        elif code in _UPPER_REGION_CODES:
+            region = _UPPER_REGION_CODES[code]
+            found = _Place(region, REGIONS[region], ())
+        if found is not None:
+            atoms.append(_Atom(m.start(), m.end(), "geo", found))
+            text.consume(m.start(), m.end())
+    return atoms
+
+
+# --- technologies -------------------------------------------------------------------------------
+
+_TECH_RE = re.compile(
+    "|".join(f"(?P<t{i}>{_word(t.aliases)})" for i, t in enumerate(TECHNOLOGIES) if not t.exact_case), re.I
+)
+_TECH_EXACT_RE = re.compile(
+    "|".join(
+        f"(?P<t{i}>{_word(t.aliases[0].upper() + t.aliases[1:])})" for i, t in enumerate(TECHNOLOGIES) if t.exact_case
+    )
+)
+_CATEGORY_RE = re.compile("|".join(f"(?P<{key}>{_word(rx)})" for key, (_, rx) in TECH_CATEGORIES.items()))
+_SIMILAR_RE = re.compile(
+    r"\b(?:similar|equivalents?|comparable|alternatives?|competitors?|competing|or (?:any )?other|or another|"
+    r"or the like|such as|e\.g\.|for example|like)\b|-like\b"
+)
+
+
+def _tech_index(match: re.Match[str]) -> int:
+    assert match.lastgroup is not None
+    return int(match.lastgroup[1:])
+
+
+def _extract_tech(text: _Text) -> list[_Atom]:
+    atoms: list[_Atom] = []
+    for pattern, lower in ((_TECH_RE, True), (_TECH_EXACT_RE, False)):
+        source = text.masked(lower=lower)
+        for m in pattern.finditer(source):
+            atoms.append(_Atom(m.start(), m.end(), "tech", ("tech", TECHNOLOGIES[_tech_index(m)].name)))
+            text.consume(m.start(), m.end())
+    for m in _CATEGORY_RE.finditer(text.masked()):
+        assert m.lastgroup is not None
+        atoms.append(_Atom(m.start(), m.end(), "tech", ("category", m.lastgroup)))
+        text.consume(m.start(), m.end())
+    return atoms
+
+
+# --- industries ---------------------------------------------------------------------------------
+
+# "Uses Workday for HR and finance", "software for banks", "sells to hospitals": the words after these
+# describe customers or a use, not the company's own industry, so they are left to keywords or the LLM.
+_AUDIENCE = re.compile(
+    r"\b(?:for|to|serving|serves|targeting|targets|helping|helps)\s+(?:the\s+|their\s+|other\s+)?"
+    r"(?:[a-z]+\s+(?:and|&|or)\s+)?$"
+)
+_INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for key, ind in INDUSTRIES.items()}
+_ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?|agency|agencies)$")
+
+
+def _extract_industries(text: _Text) -> list[_Atom]:
+    low = text.masked()
+    spans: dict[tuple[int, int], list[str]] = {}
+    for key, pattern in _INDUSTRY_TRIGGERS.items():
+        for m in pattern.finditer(low):
+            spans.setdefault((m.start(), m.end()), []).append(key)
+    # Longest spans first; a span inside an already-taken one ("health" in "digital health") is dropped.
+    atoms: list[_Atom] = []
+    for (start, end), keys in sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
+        if text.free(start, end):
+            text.consume(start, end)
+            if not _AUDIENCE.search(low, 0, start):
+                atoms.append(_Atom(start, end, "industry", tuple(keys)))
+    atoms.sort(key=lambda a: a.start)
+    # "medical device manufacturers", "car makers": the noun names the role of the industry before it.
+    return [
+        atom
+        for index, atom in enumerate(atoms)
+        if not (
+            index
+            and _ROLE_NOUN.match(low[atom.start : atom.end])
+            and _ADJACENT_GAP.match(low[atoms[index - 1].end : atom.start])
+        )
+    ]

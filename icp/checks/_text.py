@@ -1,0 +1,164 @@
+"""Criterion text in aligned forms, and the word-boundary patterns every family and scan is built from."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+_TRANSLATE = str.maketrans(
+    {"–": "-", "—": "-", "−": "-", "‐": "-", "‑": "-", "\u00a0": " ", "’": "'", "“": '"', "”": '"'}
+)
+_PRE_SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"≥"), ">="),
+    (re.compile(r"≤"), "<="),
+    (re.compile(r"\b(?:no|not) (?:more|greater|bigger|larger) than\b|\bnot exceeding\b|\bnot over\b", re.I), "at most"),
+    (re.compile(r"\b(?:no|not) (?:less|fewer|smaller) than\b|\bnot under\b", re.I), "at least"),
+    (re.compile(r"\b(?:and|&)\s*/\s*or\b", re.I), "or"),
+)
+
+
+@dataclass
+class _Atom:
+    start: int
+    end: int
+    family: str
+    payload: Any  # per family: range tuple, _Place, industry keys, (kind, name), stages, years
+    negated: bool = False
+
+
+class _Text:
+    """The criterion in three aligned forms: as written (for upper-case codes), lower-case, and masked.
+
+    Each family consumes its spans so that "2010-2020" after "founded" is not also read as a
+    headcount, and "PE-backed" is not read as Peru.
+    """
+
+    def __init__(self, text: str) -> None:
+        norm = text.translate(_TRANSLATE)
+        for pattern, replacement in _PRE_SUBSTITUTIONS:
+            norm = pattern.sub(replacement, norm)
+        self.norm = norm
+        self.low = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in norm)
+        self._mask = bytearray(len(norm))
+
+    def consume(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            self._mask[i] = 1
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self._mask[start:end])
+
+    def masked(self, *, lower: bool = True) -> str:
+        source = self.low if lower else self.norm
+        return "".join(" " if self._mask[i] else ch for i, ch in enumerate(source))
+
+
+def _split_alternatives(pattern: str) -> list[str]:
+    """Top-level ``|`` alternatives of a regex (ignoring those inside groups and character classes)."""
+    parts, depth, in_class, current = [], 0, False, []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            current.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _grouped_alternation(patterns: list[str]) -> str:
+    """One alternation grouped by literal first character, longest alternatives first.
+
+    Python's regex engine tries alternatives one by one at every position; grouping them behind their
+    first letter lets it skip all but one group, which makes the once-per-company scan of a
+    description several times faster.
+    """
+    by_first: dict[str, list[str]] = {}
+    other: list[str] = []
+    for alternative in dict.fromkeys(a for p in patterns for a in _split_alternatives(p)):
+        first = alternative[:1].lower()
+        if first.isalnum() and alternative[1:2] not in ("?", "*", "{"):
+            by_first.setdefault(first, []).append(alternative[1:])
+        else:
+            other.append(alternative)
+    groups = [
+        f"{re.escape(first)}(?:{'|'.join(sorted(rests, key=len, reverse=True))})"
+        for first, rests in sorted(by_first.items())
+    ]
+    return "|".join([*groups, *other])
+
+
+def compile_words(*patterns: str, plural: bool = False) -> re.Pattern[str]:
+    """Case-insensitive whole-word alternation of ``patterns``, grouped by first letter for speed.
+
+    Used for every scan of company text, which runs once per company per criterion family.
+    """
+    return re.compile(_words_pattern(patterns, plural), re.I)
+
+
+def word_scanner(*patterns: str, plural: bool = False) -> WordScanner:
+    """:func:`compile_words` for scanning company text: the same matches, faster on ASCII text."""
+    return WordScanner(_words_pattern(patterns, plural))
+
+
+def _words_pattern(patterns: tuple[str, ...], plural: bool) -> str:
+    body = _grouped_alternation(list(patterns))
+    return _word(f"(?:{body})s?" if plural else body)
+
+
+def _word(pattern: str) -> str:
+    """Wrap alternatives in word boundaries that tolerate dots and ampersands inside ("u.s.", "uk&i")."""
+    return rf"(?<![\w&])(?:{pattern})(?![\w&])"
+
+
+# Between two atoms that belong together ("B2B SaaS", "Series-B"): nothing but spaces and hyphens.
+_ADJACENT_GAP = re.compile(r"^[\s-]*$")
+
+
+class WordScanner:
+    """A case-insensitive pattern that scans ASCII text through its lowercase, about twice as fast.
+
+    ``re.IGNORECASE`` folds case at every character the engine tries, which is most of the cost of
+    scanning a description against a few hundred vocabulary phrases. For ASCII text, matching the
+    lowercased text with a lowercase pattern finds exactly the same spans (lowercasing ASCII keeps
+    every offset), so offsets still index the original text for quoting; other text takes the
+    case-insensitive pattern. Matched groups come back lowercase on the fast path.
+    """
+
+    __slots__ = ("_folded", "_lower")
+
+    def __init__(self, pattern: str) -> None:
+        if any(ch.isupper() for ch in pattern):
+            raise ValueError(f"pattern must be lowercase (escapes like \\W included): {pattern[:60]!r}")
+        self._folded = re.compile(pattern, re.IGNORECASE)
+        self._lower = re.compile(pattern)
+
+    def finditer(self, text: str, lower: str | None = None) -> Iterator[re.Match[str]]:
+        """Matches in ``text``; pass ``text.lower()`` as ``lower`` when it is already at hand."""
+        if text.isascii():
+            return self._lower.finditer(text.lower() if lower is None else lower)
+        return self._folded.finditer(text)
+
+    def search(self, text: str, lower: str | None = None) -> re.Match[str] | None:
+        """The first match in ``text``, or None."""
+        if text.isascii():
+            return self._lower.search(text.lower() if lower is None else lower)
+        return self._folded.search(text)
