@@ -7,8 +7,6 @@ import typer
 from icp.cli._context import app_context
 from icp.cli._output import OutputFormat, console, err_console
 from icp.errors import ConfigError
-from icp.evaluators.llm import make_openai_client
-from icp.llm_check import check_endpoint
 
 app = typer.Typer(
     help="The LLM endpoint: check that the key, base URL, model and mode work before running a cycle.",
@@ -25,6 +23,9 @@ def check(
 
     Uses ICP_OPENAI_BASE_URL, ICP_OPENAI_API_KEY, ICP_MODEL and ICP_LLM_MODE. Exits 1 unless the endpoint works.
     """
+    from icp.evaluators.llm import make_openai_client  # the SDK loads only for the commands that use it
+    from icp.llm_check import check_endpoint
+
     settings = app_context(ctx).settings
     try:
         client = make_openai_client(settings)

@@ -21,16 +21,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # The openai SDK this project pins speaks HTTP through httpx2 (httpx's successor); the cache plugs into it.
 import httpx2 as httpx
-from openai import DefaultHttpxClient, OpenAI
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from icp.errors import InputError
 from icp.hashing import content_hash
 from icp.testing.fake_openai import ChatRequest, Reply
+
+if TYPE_CHECKING:
+    from openai import OpenAI
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +187,8 @@ class CachingTransport(httpx.BaseTransport):
 
 def caching_client(client: OpenAI, cache: ResponseCache, prompt_hash: str | None) -> tuple[OpenAI, CachingTransport]:
     """``client`` with the cache in its HTTP layer; the transport counts the requests really made."""
+    from openai import DefaultHttpxClient  # the SDK loads only when a model is really asked
+
     transport = CachingTransport(cache, prompt_hash)
     return client.with_options(http_client=DefaultHttpxClient(transport=transport)), transport
 
