@@ -485,7 +485,7 @@ def test_reference_year_makes_relative_ages_deterministic() -> None:
 def test_check_fields_lists_what_a_check_reads() -> None:
     check = parse_check("B2B SaaS in Europe with 200+ employees")
     assert check is not None
-    assert check_fields(check) == {"industry", "tags", "description", "country", "region", "employees"}
+    assert check_fields(check) == {"industry", "tags", "description", "country", "region", "city", "employees"}
 
 
 def test_quote_is_an_exact_substring() -> None:

@@ -106,8 +106,12 @@ def _industry_one(key: str, facts: CompanyFacts) -> CheckOutcome:
     opposite = _OPPOSITE_MODEL.get(key)
     if opposite is not None:
         other = facts.industry_hits.get(opposite[0])
-        if other is not None and other.strong and opposite[1].search(other.evidence):
-            return CheckOutcome(Verdict.NOT_MET, other.evidence, 0.75, f"{other.evidence}, not {label}")
+        if other is not None and opposite[1].search(other.evidence):
+            # an explicit label ("D2C") in a field, or said in so many words in the description
+            confidence = 0.75 if other.strong else 0.6
+            return CheckOutcome(
+                Verdict.NOT_MET, other.evidence, confidence, f"{other.evidence}, not {label}", not other.strong
+            )
     industry = facts.company.industry
     if not industry:
         return _unknown(f"no industry data to tell whether it is {label}")
@@ -292,7 +296,7 @@ def facts_key(check: Check) -> FactsKey:
     if isinstance(check, RangeCheck):
         return attrgetter(f"company.{check.field}")
     if isinstance(check, GeoCheck):
-        return attrgetter("company.country", "company.region")
+        return attrgetter("company.country", "company.region", "company.city")
     if isinstance(check, FundingCheck):
         return attrgetter("company.funding_stage")
     if isinstance(check, FoundedCheck):

@@ -11,6 +11,7 @@ from icp.checks._text import WordScanner, _grouped_alternation, _word
 from icp.checks._vocabulary import (
     _SUBDIVISION_ALIASES,
     _TECH,
+    CITIES,
     COUNTRIES,
     INDUSTRIES,
     SUBDIVISIONS,
@@ -161,6 +162,33 @@ def _techs_for_phrase(phrase: str) -> tuple[str, ...]:
     return tuple(t.name for t, rx in _TECH_ALIAS_RES if rx.fullmatch(phrase))
 
 
+# A tool named as a rival or an integration is not the company's own stack: "the friendly alternative
+# to Salesforce", "migrate away from Salesforce", "a Zendesk competitor", "integrates with HubSpot".
+_NOT_OWN_TOOL_BEFORE = re.compile(
+    # cues that may stand a few words (a list of tools) before the name
+    r"(?:(?:alternatives? (?:to|for)|migrat\w* (?:away )?(?:from|off)|switch\w* (?:away )?from|"
+    r"mov\w* (?:away )?(?:from|off)|instead of|compared (?:to|with)|away from|integrat\w* (?:with|into)|"
+    r"integrations? (?:with|for)|connects? (?:to|with)|plugs? into|works with|syncs? with|built for|"
+    r"add-?ons? for|apps? for|sells? (?:to|into))\s+(?:[\w.&'-]+,?\s+){0,3}"
+    # cues right before it ("replaced spreadsheets with Salesforce" adopts Salesforce)
+    r"|(?:replac\w*(?: for)?|compet\w*(?: with| against)?|rivals?|vs\.?|versus|unlike|"
+    r"leav\w*|left|dropp\w*|ditch\w*)\s+"
+    r"(?:(?:[\w.&'-]+,\s+)*[\w.&'-]+,?\s+(?:and|or|&)\s+|[\w.&'-]+\s+)?)$"
+)
+# ... or as a market: "Salesforce admins", "Shopify merchants", "a Zendesk alternative".
+_NOT_OWN_TOOL_AFTER = re.compile(
+    r"[\s-]*(?:alternatives?|competitors?|killers?|rivals?|replacements?|integrations?|admins?|administrators?|"
+    r"users|customers|partners|developers|consultants|ecosystem|merchants|sellers|app ?store|app ?exchange)\b"
+)
+
+
+def _not_its_own_tool(lower: str, start: int, end: int) -> bool:
+    """Whether the tool named at ``[start, end)`` of a description is a rival or a partner, not its own."""
+    sentence_start = max(lower.rfind(". ", 0, start), lower.rfind("; ", 0, start), lower.rfind("\n", 0, start)) + 1
+    before = lower[max(sentence_start, start - 80) : start]
+    return bool(_NOT_OWN_TOOL_BEFORE.search(before) or _NOT_OWN_TOOL_AFTER.match(lower, end))
+
+
 @lru_cache(maxsize=8192)
 def _techs_in(item: str) -> tuple[str, ...]:
     """Tools a technologies entry names ("Salesforce Sales Cloud" -> Salesforce)."""
@@ -218,9 +246,17 @@ def _normalise(company: CompanyProfile) -> CompanyFacts:
     country = country_code(company.country)
     subdivision = subdivision_code(company.region, country)
     country_evidence = f"country: {company.country}" if company.country else ""
+    region_evidence = f"region: {company.region}" if company.region else ""
     if country is None and subdivision is not None and company.region and len(company.region.strip()) > 2:
         country = subdivision.split("-")[0]
-        country_evidence = f"region: {company.region}"
+        country_evidence = region_evidence
+    city = CITIES.get(company.city.strip().lower()) if company.city else None
+    if city is not None and country in (None, city[0]):
+        # A known city fills in what the country and region fields leave out ("city: Munich" -> Germany).
+        if country is None:
+            country, country_evidence = city[0], f"city: {company.city}"
+        if subdivision is None and city[1]:
+            subdivision, region_evidence = city[1], f"city: {company.city}"
     description_lower = company.description.lower() if company.description else ""
     industry_hits, field_keys = _industry_hits(company, description_lower)
     tech_names: dict[str, str] = {}
@@ -233,6 +269,8 @@ def _normalise(company: CompanyProfile) -> CompanyFacts:
     tech_in_description: dict[str, str] = {}
     if company.description:
         for m in _TECH_DESCRIPTION_RE.finditer(company.description, description_lower):
+            if _not_its_own_tool(description_lower, m.start(), m.end()):
+                continue
             for name in _techs_for_phrase(m.group()):
                 tech_in_description.setdefault(name, quote(company.description, m.start(), m.end()))
     return CompanyFacts(
@@ -240,7 +278,7 @@ def _normalise(company: CompanyProfile) -> CompanyFacts:
         country=country,
         country_evidence=country_evidence,
         subdivision=subdivision,
-        region_evidence=f"region: {company.region}" if company.region else "",
+        region_evidence=region_evidence,
         industry_hits=industry_hits,
         industry_field_keys=field_keys,
         tech_names=tech_names,

@@ -112,7 +112,7 @@ def check_fields(check: Check) -> frozenset[str]:
     if isinstance(check, RangeCheck):
         return frozenset({check.field})
     if isinstance(check, GeoCheck):
-        return frozenset({"country", "region"})
+        return frozenset({"country", "region", "city"})
     if isinstance(check, IndustryCheck):
         return frozenset({"industry", "tags", "description"})
     if isinstance(check, TechCheck):

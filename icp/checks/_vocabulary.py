@@ -306,6 +306,90 @@ _SUBDIVISION_ALIASES: dict[str, str] = {
     "d.c.": "US-DC",
     "québec": "CA-QC",
 }
+# Headquarters cities a CRM may hold without a country: city (and common spellings) -> (country,
+# subdivision or ""). Only cities whose name, in a company's address, means one place: "London" is
+# London, England; "Cambridge", "Portland" or "Birmingham" are left out.
+_CITY_TABLE: tuple[tuple[str, str, str], ...] = (
+    # United States
+    ("New York|New York City|NYC|Brooklyn|Manhattan", "US", "US-NY"),
+    (
+        "San Francisco|SF|Palo Alto|Mountain View|Menlo Park|Sunnyvale|San Jose|Oakland|Redwood City|San Mateo"
+        "|Santa Clara|Los Angeles|LA|San Diego|Santa Monica|Irvine",
+        "US",
+        "US-CA",
+    ),
+    ("Seattle|Bellevue|Redmond", "US", "US-WA"),
+    ("Boston|Somerville", "US", "US-MA"),
+    ("Austin|Dallas|Houston|San Antonio", "US", "US-TX"),
+    ("Chicago", "US", "US-IL"),
+    ("Denver|Boulder", "US", "US-CO"),
+    ("Atlanta", "US", "US-GA"),
+    ("Miami", "US", "US-FL"),
+    ("Washington, D.C.|Washington DC", "US", "US-DC"),
+    ("Philadelphia|Pittsburgh", "US", "US-PA"),
+    ("Salt Lake City|Lehi", "US", "US-UT"),
+    ("Minneapolis", "US", "US-MN"),
+    ("Nashville", "US", "US-TN"),
+    ("Raleigh|Durham|Charlotte", "US", "US-NC"),
+    ("Phoenix|Scottsdale", "US", "US-AZ"),
+    ("Detroit", "US", "US-MI"),
+    # Canada
+    ("Toronto|Ottawa|Waterloo", "CA", "CA-ON"),
+    ("Montreal|Montréal|Quebec City", "CA", "CA-QC"),
+    ("Vancouver", "CA", "CA-BC"),
+    ("Calgary|Edmonton", "CA", "CA-AB"),
+    # Europe
+    ("London|Manchester|Edinburgh|Glasgow|Bristol|Leeds", "GB", ""),
+    ("Dublin|Cork", "IE", ""),
+    ("Berlin|Munich|München|Hamburg|Frankfurt|Frankfurt am Main|Cologne|Köln|Stuttgart|Düsseldorf|Leipzig", "DE", ""),
+    ("Vienna|Wien|Graz|Linz", "AT", ""),
+    ("Zurich|Zürich|Geneva|Genève|Basel|Lausanne|Zug", "CH", ""),
+    ("Paris|Lyon|Marseille|Toulouse|Bordeaux|Nantes", "FR", ""),
+    ("Amsterdam|Rotterdam|The Hague|Utrecht|Eindhoven", "NL", ""),
+    ("Brussels|Bruxelles|Antwerp|Ghent", "BE", ""),
+    ("Luxembourg City", "LU", ""),
+    ("Stockholm|Gothenburg|Malmö", "SE", ""),
+    ("Oslo|Bergen", "NO", ""),
+    ("Copenhagen|Aarhus", "DK", ""),
+    ("Helsinki|Espoo", "FI", ""),
+    ("Reykjavik|Reykjavík", "IS", ""),
+    ("Madrid|Barcelona|Valencia|Seville", "ES", ""),
+    ("Lisbon|Lisboa|Porto", "PT", ""),
+    ("Milan|Milano|Rome|Roma|Turin|Torino", "IT", ""),
+    ("Warsaw|Kraków|Krakow|Wrocław|Wroclaw", "PL", ""),
+    ("Prague|Brno", "CZ", ""),
+    ("Budapest", "HU", ""),
+    ("Bucharest|Cluj-Napoca", "RO", ""),
+    ("Tallinn", "EE", ""),
+    ("Riga", "LV", ""),
+    ("Vilnius", "LT", ""),
+    ("Athens", "GR", ""),
+    ("Kyiv|Kiev", "UA", ""),
+    ("Istanbul", "TR", ""),
+    # Elsewhere
+    ("Tel Aviv|Herzliya", "IL", ""),
+    ("Dubai|Abu Dhabi", "AE", ""),
+    ("Bangalore|Bengaluru|Mumbai|New Delhi|Delhi|Gurgaon|Gurugram|Pune|Hyderabad|Chennai", "IN", ""),
+    ("Singapore", "SG", ""),
+    ("Hong Kong", "HK", ""),
+    ("Tokyo|Osaka", "JP", ""),
+    ("Seoul", "KR", ""),
+    ("Beijing|Shanghai|Shenzhen", "CN", ""),
+    ("Sydney|Melbourne|Brisbane", "AU", ""),
+    ("Auckland|Wellington", "NZ", ""),
+    ("São Paulo|Sao Paulo|Rio de Janeiro", "BR", ""),
+    ("Mexico City|Ciudad de México", "MX", ""),
+    ("Buenos Aires", "AR", ""),
+    ("Bogotá|Bogota|Medellín|Medellin", "CO", ""),
+    ("Santiago de Chile", "CL", ""),
+    ("Lagos", "NG", ""),
+    ("Nairobi", "KE", ""),
+    ("Cape Town|Johannesburg", "ZA", ""),
+)
+CITIES: dict[str, tuple[str, str]] = {
+    name.lower(): (country, subdivision) for names, country, subdivision in _CITY_TABLE for name in names.split("|")
+}
+
 # Upper-case codes that are ordinary English words or labels elsewhere in criteria ("IT services",
 # "AI", "HR tech", "PE-backed", "OR", "IN"): never read them as places.
 _CODE_BLOCKLIST = frozenset({"IT", "AI", "ML", "HR", "PE", "ID", "OR", "ME", "OK", "HI", "NO", "AS"})
@@ -329,8 +413,25 @@ class _Industry(NamedTuple):
 
 
 _TECH = ("software", "technology", "saas", "internet", "it_services")
+_B2B_PRODUCTS = ("software", "platform", "tools?", "solutions?", "apis?", "saas", "apps?", "services")
+_BUSINESSES = r"(?:small |mid-sized |midsize |large )?(?:businesses|enterprises|companies|smbs|smes|organi[sz]ations)"
+_SELLS = ("sells?", "sold", "selling")
+_BUYERS = r"(?:enterprises|businesses|companies|smbs|smes|departments|organi[sz]ations)"
 INDUSTRIES: dict[str, _Industry] = {
-    "b2b": _Industry("B2B", r"b2b|business[- ]to[- ]business", r"b2b|business[- ]to[- ]business", ("*",)),
+    "b2b": _Industry(
+        "B2B",
+        r"b2b|business[- ]to[- ]business",
+        # ... or who the product is for: "software for SMBs", "sold to HR departments". Each alternative
+        # starts with its own word so that it is tried before a shorter one ("software") at that place.
+        "|".join(
+            [
+                r"b2b|business[- ]to[- ]business",
+                *(f"{product} for {_BUSINESSES}" for product in _B2B_PRODUCTS),
+                *(f"{verb} (?:[a-z-]+ ){{0,3}}(?:to|into) (?:[a-z-]+ ){{0,3}}{_BUYERS}" for verb in _SELLS),
+            ]
+        ),
+        ("*",),
+    ),
     "b2c": _Industry(
         "B2C",
         r"b2c|business[- ]to[- ]consumer|d2c|dtc|direct[- ]to[- ]consumer|consumer[- ]facing",
@@ -366,8 +467,12 @@ INDUSTRIES: dict[str, _Industry] = {
     "fintech": _Industry(
         "fintech",
         r"fintech|fin[- ]tech|financial technology|payments|neobanks?|insurtech|wealthtech|regtech|lending platforms?",
-        r"fintech|fin[- ]tech|financial technology|payments?|neobanks?|insurtech|wealthtech|regtech|"
-        r"lending platform|embedded finance|banking software|digital bank(?:ing)?",
+        r"fintech|fin[- ]tech|financial technology|neobanks?|insurtech|wealthtech|regtech|"
+        r"lending platform|embedded finance|banking software|digital bank(?:ing)?|"
+        # payments as the product, not as something a shop accepts ("we accept payments by card")
+        r"payments? (?:platform|infrastructure|processing|processor|provider|company|apis?|solutions?|"
+        r"technology|network|orchestration|gateway|rails|app|for)|payment service providers?|"
+        r"(?:mobile|digital|online|cross-border|b2b|instant|real-time) payments",
         (*_TECH, "financial_services"),
     ),
     "financial_services": _Industry(
@@ -664,6 +769,9 @@ TECHNOLOGIES: tuple[_Tech, ...] = (
     _Tech("Redshift", r"(?:amazon )?redshift", ("data_warehouse",)),
     _Tech("Databricks", r"databricks", ("data_warehouse",)),
     _Tech("ClickHouse", r"clickhouse", ("data_warehouse",)),
+    _Tech("dbt", r"dbt(?: cloud| core| labs)?", ("data_pipeline",)),
+    _Tech("Fivetran", r"fivetran", ("data_pipeline",)),
+    _Tech("Airbyte", r"airbyte", ("data_pipeline",)),
     _Tech("Gong", r"gong(?:\.io)?", ("sales_engagement",), exact_case=True),
     _Tech("Chorus", r"chorus(?:\.ai)?", ("sales_engagement",), exact_case=True),
     _Tech("Clari", r"clari", ("sales_engagement",)),
@@ -693,6 +801,9 @@ TECHNOLOGIES: tuple[_Tech, ...] = (
     _Tech("Workday", r"workday", ("hris",)),
     _Tech("BambooHR", r"bamboo ?hr", ("hris",)),
     _Tech("Rippling", r"rippling", ("hris",)),
+    _Tech("Epic", r"epic(?: systems| ehr)?", ("ehr",), exact_case=True),
+    _Tech("Oracle Health", r"cerner|oracle health", ("ehr",)),
+    _Tech("athenahealth", r"athena ?health|athenaone", ("ehr",)),
     _Tech("Greenhouse", r"greenhouse", ("ats",), exact_case=True),
     _Tech("Lever", r"lever", ("ats",), exact_case=True),
     _Tech("Segment", r"segment(?:\.com| cdp)?", ("cdp",), exact_case=True),
@@ -727,12 +838,17 @@ TECH_CATEGORIES: dict[str, tuple[str, str]] = {
         r"sales engagement(?: platforms?| tools?)?|conversation(?:al)? intelligence|revenue intelligence|"
         r"call recording|sales intelligence",
     ),
+    "data_pipeline": (
+        "ELT / data pipeline tool",
+        r"elt(?: tools?)?|etl tools?|data pipeline tools?|data integration tools?|data transformation tools?",
+    ),
     "marketing_automation": ("marketing automation", r"marketing automation(?: platforms?| tools?)?|map"),
     "support": ("support desk", r"help ?desk|support desk|ticketing system|customer support software"),
     "ecommerce_platform": ("e-commerce platform", r"e-?commerce platforms?|storefront platforms?"),
     "payments": ("payments provider", r"payment (?:providers?|processors?|gateways?)|psps?"),
     "erp": ("ERP", r"erps?"),
     "hris": ("HRIS", r"hris|hcm|hr systems?"),
+    "ehr": ("EHR", r"ehrs?|emrs?|electronic (?:health|medical) records?(?: systems?| platforms?)?"),
     "ats": ("ATS", r"ats|applicant tracking(?: system)?"),
     "cdp": ("CDP", r"cdps?|customer data platforms?"),
     "product_analytics": ("product analytics", r"product analytics"),

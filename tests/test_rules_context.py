@@ -1,0 +1,141 @@
+"""Rules that read company data in context: a city for a country, a tool named as a rival or a
+partner, who a product is sold to, and payments as a product rather than as something a shop takes."""
+
+from __future__ import annotations
+
+import pytest
+
+from icp.checks import CheckOutcome, TechCheck, company_facts, evaluate_check, parse_check
+from icp.domain import CompanyProfile, Verdict
+
+M, N, U = Verdict.MET, Verdict.NOT_MET, Verdict.UNKNOWN
+
+
+def outcome(criterion: str, **fields: object) -> CheckOutcome:
+    check = parse_check(criterion)
+    assert check is not None, criterion
+    return evaluate_check(check, CompanyProfile.model_validate({"name": "Co", "domain": "co.example", **fields}))
+
+
+# --- a headquarters city stands in for a missing country or region -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("criterion", "fields", "verdict", "evidence"),
+    [
+        ("Headquartered in DACH", {"city": "Munich"}, M, "city: Munich"),
+        ("Headquartered in DACH", {"city": "München"}, M, "city: München"),
+        ("HQ in the Nordics", {"city": "Copenhagen"}, M, "city: Copenhagen"),
+        ("HQ in California", {"city": "San Francisco"}, M, "city: San Francisco"),
+        ("HQ in California", {"city": "Austin"}, N, "city: Austin"),
+        ("HQ in California", {"city": "Austin", "region": "California"}, M, "region: California"),
+        ("Based in North America", {"city": " toronto "}, M, "city:  toronto "),
+        ("UK-based", {"city": "London", "country": "United States"}, N, "country: United States"),
+        ("HQ in France", {"city": "Paris", "country": "FR"}, M, "country: FR"),
+        ("Headquartered in DACH", {"city": "Springfield"}, U, ""),
+        ("Headquartered in DACH", {"city": "Cambridge"}, U, ""),  # England or Massachusetts
+    ],
+)
+def test_a_known_city_answers_where_the_company_is(
+    criterion: str, fields: dict[str, object], verdict: Verdict, evidence: str
+) -> None:
+    result = outcome(criterion, **fields)
+    assert (result.verdict, result.evidence) == (verdict, evidence)
+
+
+# --- a tool in the description is the company's own only when it is not a rival, partner or market ----
+
+
+@pytest.mark.parametrize(
+    ("description", "own_tools"),
+    [
+        ("We run on AWS.", {"AWS"}),
+        ("Our sales team lives in Salesforce.", {"Salesforce"}),
+        ("We replaced spreadsheets with Salesforce in 2020.", {"Salesforce"}),
+        ("We left HubSpot for Salesforce last year.", {"Salesforce"}),
+        ("The friendly alternative to Salesforce; we help teams migrate away from Salesforce.", set()),
+        ("A Zendesk alternative for startups.", set()),
+        ("Replaces Gong for small teams.", set()),
+        ("Competes with Outreach, Gong and Salesloft.", set()),
+        ("Integrates with Salesforce, HubSpot and Pipedrive.", set()),
+        ("Apps for Shopify merchants.", set()),
+        ("We run on AWS and sell to Salesforce admins.", {"AWS"}),
+        ("Unlike legacy Salesforce setups, we deploy in a day. Our own CRM is HubSpot.", {"HubSpot"}),
+    ],
+)
+def test_tools_named_as_rivals_partners_or_markets_are_not_the_companys_own(
+    description: str, own_tools: set[str]
+) -> None:
+    company = CompanyProfile(name="Co", domain="co.example", description=description)
+    assert set(company_facts(company).tech_in_description) == own_tools
+
+
+def test_a_rival_named_in_the_description_does_not_outweigh_the_listed_stack() -> None:
+    result = outcome(
+        "Uses Salesforce",
+        technologies=["HubSpot"],
+        description="The friendly alternative to Salesforce; we help teams migrate away from Salesforce.",
+    )
+    assert (result.verdict, result.evidence) == (N, "technologies: HubSpot")
+
+
+@pytest.mark.parametrize(
+    ("criterion", "technologies", "verdict"),
+    [
+        ("Uses dbt", ["Snowflake", "dbt Cloud"], M),
+        ("Uses dbt", ["Snowflake", "Looker"], N),
+        ("Snowflake and dbt", ["Snowflake"], N),
+        ("Uses an ELT tool", ["Fivetran"], M),
+        ("Uses Epic", ["Epic"], M),
+        ("Uses Epic", ["SAP"], N),
+        ("Has an EHR", ["Cerner"], M),
+    ],
+)
+def test_data_pipeline_and_health_record_tools(criterion: str, technologies: list[str], verdict: Verdict) -> None:
+    assert isinstance(parse_check(criterion), TechCheck)
+    assert outcome(criterion, technologies=technologies).verdict is verdict
+
+
+# --- who the product is sold to ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("description", "verdict"),
+    [
+        ("Invoicing software for small businesses.", M),
+        ("Payroll and benefits software for SMBs.", M),
+        ("Sells procurement software to enterprises.", M),
+        ("Cloud software sold to HR departments of mid-sized companies.", M),
+        ("A direct-to-consumer outdoor apparel label.", N),  # says B2C in so many words
+        ("Subscription meditation app for consumers.", U),  # for consumers, but not a B2B/B2C label
+        ("Handmade candles.", U),
+    ],
+)
+def test_who_a_product_is_sold_to_answers_b2b(description: str, verdict: Verdict) -> None:
+    result = outcome("B2B business model", description=description)
+    assert result.verdict is verdict
+    if verdict is not U:
+        assert result.weak and result.evidence in description  # prose: quoted, and weaker than a field
+
+
+def test_a_b2c_label_in_a_field_still_outweighs_prose() -> None:
+    result = outcome("B2B", tags=["D2C"], description="Software for small businesses.")
+    assert result.verdict is M  # the description names the buyers; the tag alone would say not_met
+    assert outcome("B2B", tags=["D2C"]).verdict is N
+
+
+# --- payments as a product, not as something a shop accepts -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "verdict"),
+    [
+        ({"description": "Payments infrastructure for online marketplaces."}, M),
+        ({"description": "Cross-border payments for freelancers."}, M),
+        ({"description": "Payments for B2B SaaS platforms."}, M),
+        ({"industry": "Restaurants", "description": "Burger restaurant; we accept payments by card and phone."}, N),
+        ({"description": "We accept payments by card."}, U),
+    ],
+)
+def test_payments_make_a_fintech_only_as_the_product(fields: dict[str, object], verdict: Verdict) -> None:
+    assert outcome("Fintech", **fields).verdict is verdict
