@@ -1,5 +1,6 @@
 """Rules that read company data in context: a city for a country, a tool named as a rival or a
-partner, who a product is sold to, and payments as a product rather than as something a shop takes."""
+partner, who a product is sold to, payments as a product rather than as something a shop takes, and
+the headcount or revenue a description states when the field is empty."""
 
 from __future__ import annotations
 
@@ -139,3 +140,34 @@ def test_a_b2c_label_in_a_field_still_outweighs_prose() -> None:
 )
 def test_payments_make_a_fintech_only_as_the_product(fields: dict[str, object], verdict: Verdict) -> None:
     assert outcome("Fintech", **fields).verdict is verdict
+
+
+# --- headcount and revenue the description states, when the field is empty -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("criterion", "fields", "verdict"),
+    [
+        ("200-2,000 employees", {"description": "A team of 35 people building scheduling tools."}, N),
+        ("200-2,000 employees", {"description": "We employ about 600 people in three depots."}, M),
+        ("200-2,000 employees", {"description": "A 12-person startup from Leeds."}, N),
+        ("At least 250 employees", {"description": "We have over 500 employees in 12 countries."}, M),
+        ("At least 250 employees", {"description": "Our 80+ engineers ship daily."}, U),  # 80 or more
+        ("At least 250 employees", {"description": "The company employs about 200 staff."}, N),  # 160-240
+        ("200-2,000 employees", {"description": "Helps hospitals manage 10,000 employees across shifts."}, U),
+        ("200-2,000 employees", {"description": "A team of 35 people.", "employees": 450}, M),  # the field wins
+        ("Revenue between $10M and $100M", {"description": "Quillstone crossed $40M ARR last year."}, M),
+        ("Revenue between $10M and $100M", {"description": "Revenue of €5 million in 2023."}, N),
+        ("Revenue between $10M and $100M", {"description": "Profitable, with more than $5M in annual revenue."}, U),
+        ("Revenue between $10M and $100M", {"description": "Raised a $50M Series C to expand in Europe."}, U),
+        ("Over $10M ARR", {"description": "Serves 900 customers."}, U),
+    ],
+)
+def test_a_figure_the_description_states_decides_only_when_its_whole_range_is_clear(
+    criterion: str, fields: dict[str, object], verdict: Verdict
+) -> None:
+    result = outcome(criterion, **fields)
+    assert result.verdict is verdict, result.reason
+    if verdict is not U and "employees" not in fields and "revenue" not in fields:
+        assert result.weak and result.confidence == 0.6
+        assert result.evidence in str(fields["description"])  # quoted, so a reviewer can find it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Hashable
 from operator import attrgetter
@@ -22,6 +23,7 @@ from icp.checks._models import (
     describe_check,
     format_amount,
 )
+from icp.checks._stated import Stated
 from icp.checks._vocabulary import (
     _VC_STAGES,
     INDUSTRIES,
@@ -56,7 +58,10 @@ def _number_text(value: float) -> str:
 def _eval_range(check: RangeCheck, facts: CompanyFacts) -> CheckOutcome:
     value = facts.company.employees if check.field == "employees" else facts.company.revenue
     if value is None:
-        return _unknown(f"no {check.field} data")
+        stated = facts.stated_employees if check.field == "employees" else facts.stated_revenue
+        if stated is None:
+            return _unknown(f"no {check.field} data")
+        return _eval_stated(check, stated)
     evidence = f"{check.field}: {_number_text(value)}"
     shown = format_amount(check.field, value)
     if check.minimum is not None and (value < check.minimum or (value == check.minimum and not check.min_inclusive)):
@@ -68,6 +73,29 @@ def _eval_range(check: RangeCheck, facts: CompanyFacts) -> CheckOutcome:
         word = "above" if value > check.maximum else "not below"
         return CheckOutcome(Verdict.NOT_MET, evidence, 0.95, f"{check.field}: {shown} is {word} {limit}")
     return CheckOutcome(Verdict.MET, evidence, 0.95, f"{check.field}: {shown} matches {describe_check(check)}")
+
+
+def _eval_stated(check: RangeCheck, stated: Stated) -> CheckOutcome:
+    """A range check against a figure the description states: decided only when its whole range is clear."""
+    field, wanted = check.field, describe_check(check)
+    lo = -math.inf if check.minimum is None else check.minimum
+    hi = math.inf if check.maximum is None else check.maximum
+    if stated.low == stated.high:
+        figure = format_amount(field, stated.low)
+    elif stated.high == math.inf:
+        figure = f"{format_amount(field, stated.low)} or more"
+    else:
+        figure = f"{format_amount(field, stated.low)}–{format_amount(field, stated.high)}"
+    said = f"the description puts {field} at {figure}"
+    above_lo = stated.low > lo or (stated.low == lo and check.min_inclusive)
+    below_hi = stated.high < hi or (stated.high == hi and check.max_inclusive)
+    if above_lo and below_hi:
+        return CheckOutcome(Verdict.MET, stated.quote, 0.6, f"{said}, within {wanted}", True)
+    too_low = stated.high < lo or (stated.high == lo and not check.min_inclusive)
+    too_high = stated.low > hi or (stated.low == hi and not check.max_inclusive)
+    if too_low or too_high:
+        return CheckOutcome(Verdict.NOT_MET, stated.quote, 0.6, f"{said}, outside {wanted}", True)
+    return _unknown(f"{said}: too rough to tell whether it is {wanted}")
 
 
 def _eval_geo(check: GeoCheck, facts: CompanyFacts) -> CheckOutcome:
@@ -294,7 +322,7 @@ def facts_key(check: Check) -> FactsKey:
         A cheap function from a company's facts to a hashable key.
     """
     if isinstance(check, RangeCheck):
-        return attrgetter(f"company.{check.field}")
+        return attrgetter(f"company.{check.field}", f"stated_{check.field}")
     if isinstance(check, GeoCheck):
         return attrgetter("company.country", "company.region", "company.city")
     if isinstance(check, FundingCheck):

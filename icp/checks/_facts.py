@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
+from icp.checks._stated import Stated, stated_figure
 from icp.checks._text import WordScanner, _grouped_alternation, _word
 from icp.checks._vocabulary import (
     _SUBDIVISION_ALIASES,
@@ -175,6 +176,11 @@ _NOT_OWN_TOOL_BEFORE = re.compile(
     r"leav\w*|left|dropp\w*|ditch\w*)\s+"
     r"(?:(?:[\w.&'-]+,\s+)*[\w.&'-]+,?\s+(?:and|or|&)\s+|[\w.&'-]+\s+)?)$"
 )
+# Every cue above contains one of these: one cheap search spares the full pattern for most mentions.
+_NOT_OWN_TOOL_CUE = re.compile(
+    r"alternative|migrat|switch|mov|replac|instead|compet|rival|vs|versus|compared|unlike|away|lea?v|left|"
+    r"dropp|ditch|integrat|connect|plug|works|sync|built|add|app|sell"
+)
 # ... or as a market: "Salesforce admins", "Shopify merchants", "a Zendesk alternative".
 _NOT_OWN_TOOL_AFTER = re.compile(
     r"[\s-]*(?:alternatives?|competitors?|killers?|rivals?|replacements?|integrations?|admins?|administrators?|"
@@ -186,7 +192,9 @@ def _not_its_own_tool(lower: str, start: int, end: int) -> bool:
     """Whether the tool named at ``[start, end)`` of a description is a rival or a partner, not its own."""
     sentence_start = max(lower.rfind(". ", 0, start), lower.rfind("; ", 0, start), lower.rfind("\n", 0, start)) + 1
     before = lower[max(sentence_start, start - 80) : start]
-    return bool(_NOT_OWN_TOOL_BEFORE.search(before) or _NOT_OWN_TOOL_AFTER.match(lower, end))
+    if _NOT_OWN_TOOL_CUE.search(before) and _NOT_OWN_TOOL_BEFORE.search(before):
+        return True
+    return _NOT_OWN_TOOL_AFTER.match(lower, end) is not None
 
 
 @lru_cache(maxsize=8192)
@@ -211,6 +219,10 @@ class CompanyFacts:
     tech_in_description: dict[str, str]
     technologies_evidence: str
     stage: str | None
+    stated_employees: Stated | None
+    """Headcount the description states, read only when the employees field is empty."""
+    stated_revenue: Stated | None
+    """Revenue the description states, read only when the revenue field is empty."""
     memo: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
     """What graders derive per company (searchable text, keyword matches); racing writers store equal values."""
 
@@ -286,6 +298,16 @@ def _normalise(company: CompanyProfile) -> CompanyFacts:
         tech_in_description=tech_in_description,
         technologies_evidence="technologies: " + ", ".join(company.technologies) if company.technologies else "",
         stage=funding_stage_code(company.funding_stage),
+        stated_employees=(
+            stated_figure("employees", company.description, quote, description_lower)
+            if company.employees is None and company.description
+            else None
+        ),
+        stated_revenue=(
+            stated_figure("revenue", company.description, quote, description_lower)
+            if company.revenue is None and company.description
+            else None
+        ),
     )
 
 

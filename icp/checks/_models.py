@@ -110,7 +110,7 @@ LeafCheck = RangeCheck | GeoCheck | IndustryCheck | TechCheck | FundingCheck | F
 def check_fields(check: Check) -> frozenset[str]:
     """The company fields a check reads; when all are missing the verdict can only be unknown."""
     if isinstance(check, RangeCheck):
-        return frozenset({check.field})
+        return frozenset({check.field, "description"})  # "a team of 35 people" when the field is empty
     if isinstance(check, GeoCheck):
         return frozenset({"country", "region", "city"})
     if isinstance(check, IndustryCheck):

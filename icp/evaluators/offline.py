@@ -46,7 +46,7 @@ from icp.memo import IdentityMemo
 
 # Part of every offline grade's input hash: bump it whenever parsing or rule logic changes, so stored
 # grades produced by older rules are recomputed instead of reused.
-RULES_VERSION = "rules-v5"
+RULES_VERSION = "rules-v6"
 
 M = TypeVar("M", bound=BaseModel)
 
