@@ -163,7 +163,7 @@ def non_member_standings(
     stmt = (
         sa_select(col(Grade.id), col(Grade.company_id), col(Grade.segment_version_id), col(Grade.base_score))
         .where(col(Grade.id).in_(latest), col(Grade.disqualified).is_(True))
-        .order_by(col(Grade.base_score).desc(), col(Grade.company_id))
+        .order_by(col(Grade.base_score).desc(), col(Grade.company_id), col(Grade.segment_version_id))
         .offset(offset)
     )
     if limit:
@@ -199,7 +199,10 @@ def member_standings(
         stmt = stmt.where(col(Membership.company_id).in_(company_ids))
     if tier:
         stmt = stmt.where(Membership.tier == tier)
-    stmt = stmt.order_by(col(Membership.rank_key), col(Membership.company_id)).offset(offset)
+    # Ties broken down to the segment, so every database returns the same order (and pages never overlap).
+    stmt = stmt.order_by(col(Membership.rank_key), col(Membership.company_id), col(Membership.segment_id)).offset(
+        offset
+    )
     if limit:
         stmt = stmt.limit(limit)
     return [

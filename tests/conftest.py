@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+# A PostgreSQL database this user may create databases from (CI starts one; see .ci/run). When set,
+# every test that uses the `engine` fixture also runs on PostgreSQL, each in a fresh database.
+POSTGRES_URL = os.environ.get("ICP_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
 @pytest.fixture(autouse=True)
@@ -27,14 +35,62 @@ def _no_network_and_clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     yield
 
 
-@pytest.fixture
-def engine():  # type: ignore[no-untyped-def]
-    """A migrated in-memory database (the same migrations a real file gets)."""
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database that each test's database is copied from (fast, and no shared state)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
     from icp.store import open_engine
 
-    engine = open_engine("sqlite://")
-    yield engine
-    engine.dispose()
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    template = f"icp_template_{os.getpid()}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{template}"'))
+        connection.execute(text(f'CREATE DATABASE "{template}"'))
+    migrated = open_engine(make_url(POSTGRES_URL).set(database=template).render_as_string(hide_password=False))
+    migrated.dispose()
+    yield template
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_database_numbers = itertools.count()
+
+
+@contextmanager
+def postgres_database(template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database copied from ``template``; its URL, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"icp_test_{os.getpid()}_{next(_database_numbers)}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A migrated database: in-memory SQLite, and also PostgreSQL when ICP_TEST_POSTGRES_URL is set."""
+    from icp.store import open_engine
+
+    if request.param == "sqlite":
+        engine = open_engine("sqlite://")
+        yield engine
+        engine.dispose()
+        return
+    with postgres_database(request.getfixturevalue("_postgres_template")) as url:
+        engine = open_engine(url)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture

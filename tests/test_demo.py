@@ -74,6 +74,20 @@ def test_every_active_sample_segment_has_members_and_non_members(engine: Engine)
     assert {t.tier for t in tasks} >= {"T1", "T2"}
 
 
+def test_the_ranked_queue_has_one_order_with_ties_broken_by_company_then_segment(engine: Engine) -> None:
+    with Session(engine) as session:
+        load_samples(session)
+    run_cycle(engine, OfflineEvaluator())
+    with Session(engine) as session:
+        queue = ranked_queue(session, limit=None)
+        pages = [e for offset in range(0, len(queue), 7) for e in ranked_queue(session, limit=7, offset=offset)]
+    tiers = ["T1", "T2", "T3"]
+    keys = [(tiers.index(e.tier), -e.fit_score, e.company_id, e.segment_id) for e in queue]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert any(a[:3] == b[:3] for a, b in zip(keys, keys[1:], strict=False))  # the samples do have such ties
+    assert [(e.company_id, e.segment_id) for e in pages] == [(e.company_id, e.segment_id) for e in queue]
+
+
 def test_queue_json_has_the_documented_fields(demo_db: Path) -> None:
     queue = icp_json(demo_db, "queue", "--segment", "Mid-Market B2B SaaS", "--limit", "5")
     assert isinstance(queue, list) and len(queue) == 5
