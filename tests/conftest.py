@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 # A PostgreSQL database this user may create databases from (CI starts one; see .ci/run). When set,
 # every test that uses the `engine` fixture also runs on PostgreSQL, each in a fresh database.
@@ -51,12 +56,32 @@ def _postgres_template() -> Iterator[str]:
     migrated = open_engine(make_url(POSTGRES_URL).set(database=template).render_as_string(hide_password=False))
     migrated.dispose()
     yield template
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    _drop_database(admin, template)
     admin.dispose()
 
 
 _database_numbers = itertools.count()
+
+
+def _drop_database(admin: Engine, name: str) -> None:
+    """Drop a test database once its last connection has closed.
+
+    A plain DROP also stops an autovacuum worker busy in it; WITH (FORCE) would instead need rights to
+    terminate that (superuser) process. A test's own connections are closed before this runs, but
+    closing is asynchronous on the server, so a few retries cover the gap.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(20):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            return
+        except OperationalError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
 
 
 @contextmanager
@@ -71,8 +96,7 @@ def postgres_database(template: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_database(admin, name)
     finally:
         admin.dispose()
 
