@@ -44,6 +44,30 @@ def test_help_explains_every_command(db: Path) -> None:
     assert not db.exists(), "--help must not create a database"
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--bogus",), "No such option: --bogus"),
+        (("segments", "list", "--bogus"), "No such option: --bogus"),
+        (("segments", "show"), "Missing argument"),
+        (("queue", "--format", "xml"), "Invalid value"),
+        (("nonsense",), "No such command"),
+    ],
+)
+def test_usage_errors_print_usage_and_exit_2_without_a_traceback(db: Path, args: tuple[str, ...], says: str) -> None:
+    result = icp(*args, db=db, check=False)
+    assert result.returncode == 2
+    assert says in result.stderr and "Usage: icp" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_version(db: Path) -> None:
+    from importlib.metadata import version
+
+    assert icp("--version", db=db).stdout.strip() == f"icp {version('icp')}"
+    assert not db.exists()
+
+
 def test_segments_import_then_companies_import_then_list_json_on_a_fresh_db(db: Path) -> None:
     out = icp("segments", "import", str(SEGMENTS_FILE), db=db).stdout
     assert "5 created" in out

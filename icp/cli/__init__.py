@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import sys
 
-import click
 import typer
 
 from icp.cli._context import AppContext
@@ -41,6 +40,9 @@ def _root(
         envvar=None,
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what is happening to stderr."),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=lambda show: _show_version(show), help="Show the version and exit."
+    ),
 ) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -49,6 +51,14 @@ def _root(
     if db:
         overrides["database_url"] = db if "://" in db else f"sqlite:///{db}"
     ctx.obj = AppContext(settings=Settings(**overrides))  # type: ignore[arg-type]
+
+
+def _show_version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        typer.echo(f"icp {version('icp')}")
+        raise typer.Exit()
 
 
 def _register() -> None:
@@ -71,18 +81,13 @@ _register()
 
 
 def main() -> None:
-    """Console-script entry point: runs the app and turns library errors into a readable message."""
+    """Console-script entry point: runs the app and turns library errors into a readable message.
+
+    Usage errors (an unknown option, a missing argument) print the usage line and exit 2; library
+    errors print one line and exit 1; neither shows a traceback.
+    """
     try:
-        code = app(standalone_mode=False)
+        app()  # standalone: typer prints usage errors itself and exits with their code
     except ICPError as exc:
         err_console.print(f"[bold red]Error:[/bold red] {exc}")
         sys.exit(1)
-    except typer.Abort:
-        err_console.print("Aborted.")
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:  # usage errors arrive here in non-standalone mode
-        exc.show()
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
