@@ -18,11 +18,12 @@ from sqlmodel import Session, select
 from icp.companies import upsert_companies
 from icp.cycle import estimate_cycle, run_cycle
 from icp.domain import CompanyProfile
-from icp.queue import ranked_queue, segment_overlaps, segment_stats, tier_changes
+from icp.queue import ranked_queue
 from icp.segments import create_segment, delete_segment, edit_segment
 from icp.store import open_engine
 from icp.store.tables import Cycle, Grade, Membership, ProspectingTask
 from icp.tasks import MotionSpec, complete_task, create_motion, list_tasks
+from icp.trends import segment_overlaps, segment_stats, tier_changes
 from tests.scripted import Boom, ScriptedEvaluator
 
 COMPANIES = [

@@ -15,9 +15,10 @@ from sqlmodel import Session
 from icp.cycle import run_cycle
 from icp.demo import load_samples
 from icp.evaluators.offline import OfflineEvaluator
-from icp.queue import ranked_queue, segment_stats
+from icp.queue import ranked_queue
 from icp.samples import load_expectations
 from icp.tasks import list_tasks
+from icp.trends import segment_stats
 
 ICP = str(Path(sys.executable).parent / "icp")
 

@@ -15,8 +15,8 @@ from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, sho
 from icp.cycle import CycleProgress, CycleReport, UsageEstimator, estimate_cycle, run_cycle
 from icp.evaluators.base import Evaluator
 from icp.evaluators.factory import make_evaluator
-from icp.queue import cycle_history, segment_overlaps
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy
+from icp.trends import cycle_history, segment_overlaps
 
 app = typer.Typer(
     help="Run prospecting cycles: grade what changed, snapshot memberships, generate ranked tasks.",

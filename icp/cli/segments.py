@@ -216,7 +216,7 @@ def overlap(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Pairs of segments whose members (in the latest cycle) are largely the same accounts."""
-    from icp.queue import segment_overlaps
+    from icp.trends import segment_overlaps
 
     with Session(app_context(ctx).engine) as session:
         found = segment_overlaps(session, threshold=threshold)

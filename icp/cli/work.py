@@ -8,8 +8,9 @@ from sqlmodel import Session
 from icp.cli._context import app_context
 from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
 from icp.domain import Tier
-from icp.queue import QueueEntry, ranked_queue, tier_changes
+from icp.queue import QueueEntry, ranked_queue
 from icp.tasks import MotionSpec, Play, complete_task, create_motion, list_motions, list_tasks
+from icp.trends import tier_changes
 
 FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help=FORMAT_OPTION_HELP)
 

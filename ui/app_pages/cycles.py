@@ -11,7 +11,7 @@ from sqlmodel import Session
 from icp.cycle import CycleProgress, CycleReport, estimate_cycle, run_cycle
 from icp.errors import ICPError
 from icp.evaluators.factory import EVALUATOR_NAMES
-from icp.queue import cycle_history, membership_over_time, tier_changes
+from icp.trends import cycle_history, membership_over_time, tier_changes
 from ui import resources, state, widgets
 
 _PROGRESS_EVERY_S = 0.25

@@ -10,7 +10,6 @@ from sqlmodel import Session
 from icp.criteria import compile_segment
 from icp.errors import ConflictError, ICPError, StaleEditError
 from icp.lint import lint_segment
-from icp.queue import SegmentStats, segment_stats
 from icp.segments import (
     SegmentInfo,
     SegmentVersionInfo,
@@ -21,6 +20,7 @@ from icp.segments import (
     list_segments,
     segment_history,
 )
+from icp.trends import SegmentStats, segment_stats
 from ui import resources, state, widgets
 
 REQUIREMENTS_PLACEHOLDER = (
