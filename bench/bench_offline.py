@@ -28,10 +28,10 @@ from icp import checks, criteria
 from icp.checks import _facts
 from icp.checks._parser import _parse
 from icp.criteria import CompiledSegment, compile_segment
-from icp.cycle import configure_grading_process
 from icp.domain import CompanyProfile, Grade
 from icp.evaluators import offline
 from icp.evaluators.offline import OfflineEvaluator
+from icp.grading import configure_grading_process
 
 TARGET_PAIRS_PER_SECOND = 20_000
 

@@ -349,7 +349,7 @@ def test_motion_lists_a_deleted_segment_as_deleted(seeded: Engine) -> None:
 def test_cpu_bound_grading_in_worker_processes_matches_in_process_grading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import icp.cycle as cycle_module
+    from icp import grading
     from icp.demo import load_samples
     from icp.evaluators.offline import OfflineEvaluator
 
@@ -367,8 +367,8 @@ def test_cpu_bound_grading_in_worker_processes_matches_in_process_grading(
             load_samples(session)
         engines.append(engine)
     run_cycle(engines[0], OfflineEvaluator(), concurrency=1)
-    monkeypatch.setattr(cycle_module, "_PROCESS_MIN_PAIRS", 1)
-    monkeypatch.setattr(cycle_module, "_PROCESS_CHUNK", 50)
+    monkeypatch.setattr(grading, "_PROCESS_MIN_PAIRS", 1)
+    monkeypatch.setattr(grading, "_PROCESS_CHUNK", 50)
     report = run_cycle(engines[1], OfflineEvaluator(), concurrency=2)
     assert report.pairs_graded == report.pairs_total > 500
     assert graded(engines[0]) == graded(engines[1])
