@@ -8,16 +8,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from icp.companies import (
-    company_signals,
-    get_company,
-    import_companies,
-    list_companies,
-    map_header,
-    parse_rows,
-    profile_from_mapped,
-)
+from icp.companies import company_signals, get_company, import_companies, list_companies
 from icp.errors import InputError
+from icp.importing import map_header, parse_rows, profile_from_mapped
 from icp.store.tables import Company
 
 DATA = Path(__file__).parent / "data"

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from icp.companies import import_rows, parse_rows
+from icp.companies import import_rows
+from icp.importing import parse_rows
 from icp.segments import create_segment
 from icp.store import open_engine
 from icp.tasks import MotionSpec, create_motion

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from icp.companies import import_rows, parse_rows
+from icp.companies import import_rows
+from icp.importing import parse_rows
 from icp.store import open_engine
 from tests.ui.conftest import APP, COMPANIES_CSV
 

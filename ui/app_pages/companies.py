@@ -5,17 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import Session
 
-from icp.companies import (
-    ImportReport,
-    ParsedRows,
-    company_signals,
-    count_companies,
-    get_company,
-    import_rows,
-    list_companies,
-    parse_rows,
-)
+from icp.companies import ImportReport, company_signals, count_companies, get_company, import_rows, list_companies
 from icp.errors import ICPError
+from icp.importing import ParsedRows, parse_rows
 from icp.queue import company_memberships
 from ui import resources, state, widgets
 
