@@ -24,6 +24,7 @@ from icp.checks import (
     RangeCheck,
     TechCheck,
     describe_check,
+    leaf_checks,
 )
 from icp.criteria import Criterion, compile_segment
 from icp.domain import CriterionKind
@@ -148,7 +149,7 @@ def _lint_criterion(criterion: Criterion) -> list[LintFinding]:
             )
         ]
     if criterion.check is not None:
-        return []
+        return _currency(criterion, criterion.check) + _north_america(criterion, criterion.check)
     count = _COUNT.search(text)
     if count is not None:
         return [
@@ -193,6 +194,41 @@ def _lint_criterion(criterion: Criterion) -> list[LintFinding]:
             "the description and tags, so expect many unknowns.",
             suggestion="If it can be said as a fact (industry, size, location, stage, founding year, technology), "
             "say it that way; otherwise leave it to the LLM evaluator.",
+        )
+    ]
+
+
+_OTHER_CURRENCY = re.compile(r"[€£¥]|\b(?:eur|euros?|gbp|pounds?|chf|sek|nok|dkk|jpy|inr|cad|aud)\b", re.I)
+
+
+def _currency(criterion: Criterion, check: Check) -> list[LintFinding]:
+    """Revenue bounds in another currency are compared as dollars: company revenue carries no currency."""
+    m = _OTHER_CURRENCY.search(criterion.text)
+    if m is None or not any(isinstance(c, RangeCheck) and c.field == "revenue" for c in leaf_checks(check)):
+        return []
+    return [
+        LintFinding(
+            criterion_id=criterion.id,
+            severity="info",
+            code="currency",
+            message=f"{criterion.id} '{criterion.text}': amounts in '{m.group()}' are compared as US dollars, because "
+            "company revenue is recorded without a currency.",
+            suggestion="If the exchange rate matters at this bound, write the amount in dollars.",
+        )
+    ]
+
+
+def _north_america(criterion: Criterion, check: Check) -> list[LintFinding]:
+    """ "North America" includes Mexico; sales teams often mean the US and Canada only."""
+    if not any(isinstance(c, GeoCheck) and "North America" in c.places for c in leaf_checks(check)):
+        return []
+    return [
+        LintFinding(
+            criterion_id=criterion.id,
+            severity="info",
+            code="region-scope",
+            message=f"{criterion.id}: 'North America' includes Mexico as well as the US and Canada.",
+            suggestion="If you mean the US and Canada only, write 'Headquartered in the US or Canada'.",
         )
     ]
 

@@ -123,3 +123,30 @@ def test_finding_is_frozen_and_strict() -> None:
         finding.code = "other"  # type: ignore[misc]
     with pytest.raises(ValidationError):
         LintFinding(criterion_id=None, severity="fatal", code="x", message="m", suggestion="s")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Revenue over €10M", True),
+        ("Over £5m ARR", True),
+        ("Annual revenue above 50 million EUR", True),
+        ("Over $10M ARR", False),
+        ("200+ employees in Europe", False),  # no amount: nothing to convert
+        ("Headquartered in the UK; 50+ employees", False),
+    ],
+)
+def test_revenue_in_another_currency_is_flagged_as_compared_in_dollars(text: str, flagged: bool) -> None:
+    findings = [f for f in lint_segment(text) if f.code == "currency"]
+    assert bool(findings) is flagged
+    if flagged:
+        assert findings[0].severity == "info" and "US dollars" in findings[0].message
+
+
+def test_north_america_is_explained_to_include_mexico() -> None:
+    findings = [
+        f for f in lint_segment("- Headquartered in North America\n- 200+ employees") if f.code == "region-scope"
+    ]
+    assert [(f.criterion_id, f.severity) for f in findings] == [("R1", "info")]
+    assert "Mexico" in findings[0].message and "US or Canada" in findings[0].suggestion
+    assert not [f for f in lint_segment("- Headquartered in the US or Canada") if f.code == "region-scope"]
