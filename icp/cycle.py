@@ -171,7 +171,9 @@ def _stored_grades(session: Session, version_ids: Sequence[int]) -> dict[str, tu
 
 
 @dataclass
-class _Pair:
+class PlannedPair:
+    """A (company, pinned segment version) pair with no usable grade yet."""
+
     company_id: int
     company_hash: str
     pinned: PinnedSegment
@@ -179,18 +181,25 @@ class _Pair:
 
 
 @dataclass
-class _Plan:
+class CyclePlan:
+    """What a cycle (or an LLM batch) finds to do: reuse stored grades, grade the rest."""
+
     pinned: list[PinnedSegment]
     compiled: dict[int, CompiledSegment]
     reuse: dict[tuple[int, int], int] = field(default_factory=dict)  # (company_id, version_id) -> grade id
-    to_grade: list[_Pair] = field(default_factory=list)
+    to_grade: list[PlannedPair] = field(default_factory=list)
     retry: set[str] = field(default_factory=set)  # input hashes of stored failed grades, to be replaced
+    waiting: int = 0  # pairs an open LLM batch is answering: neither reused nor graded now
     total: int = 0
 
 
-def _plan(session: Session, identity: EvaluatorIdentity) -> _Plan:
+def plan_cycle(session: Session, identity: EvaluatorIdentity) -> CyclePlan:
+    """Pin the segments and sort every pair into reused, waiting for a batch, or to grade."""
+    from icp.batch import waiting_pairs  # the batch module plans with this one
+
+    waiting = waiting_pairs(session)
     pinned = pin_segments(session)
-    plan = _Plan(pinned=pinned, compiled=_compiled(session, pinned))
+    plan = CyclePlan(pinned=pinned, compiled=_compiled(session, pinned))
     stored = _stored_grades(session, [p.version_id for p in pinned])
     # Only ids and content hashes here: profiles are loaded later, and only for pairs to grade.
     companies = session.execute(sa_select(col(Company.id), col(Company.content_hash)).order_by(col(Company.id)))
@@ -201,20 +210,22 @@ def _plan(session: Session, identity: EvaluatorIdentity) -> _Plan:
             found = stored.get(input_hash)
             if found is not None and found[1] == "ok":
                 plan.reuse[(company_id, p.version_id)] = found[0]
+            elif input_hash in waiting:
+                plan.waiting += 1  # paid for already: graded when the batch's answers are collected
             else:
-                plan.to_grade.append(_Pair(company_id, company_hash, p, input_hash))
+                plan.to_grade.append(PlannedPair(company_id, company_hash, p, input_hash))
                 if found is not None:
                     plan.retry.add(input_hash)
     return plan
 
 
-def _with_profiles(
-    session: Session, pairs: Iterable[_Pair], batch: int = 2000
-) -> Iterator[tuple[_Pair, CompanyProfile]]:
+def with_profiles(
+    session: Session, pairs: Iterable[PlannedPair], batch: int = 2000
+) -> Iterator[tuple[PlannedPair, CompanyProfile]]:
     """Attach each pair's company profile, loading profiles in batches (pairs come in company order)."""
-    chunk: list[_Pair] = []
+    chunk: list[PlannedPair] = []
 
-    def flush() -> Iterator[tuple[_Pair, CompanyProfile]]:
+    def flush() -> Iterator[tuple[PlannedPair, CompanyProfile]]:
         ids = {p.company_id for p in chunk}
         profiles = {row.id: profile_of(row) for row in session.exec(select(Company).where(col(Company.id).in_(ids)))}
         session.expunge_all()
@@ -255,7 +266,7 @@ def estimate_cycle(
     """
     identity = evaluator.identity
     with Session(engine) as session:
-        plan = _plan(session, identity)
+        plan = plan_cycle(session, identity)
         history = _historical_usage(session, identity)
     n = len(plan.to_grade)
     if history is not None:
@@ -265,7 +276,7 @@ def estimate_cycle(
         picks = plan.to_grade[:: max(1, n // sample)][:sample]
         with Session(engine) as session:
             usages = [
-                estimator(profile, plan.compiled[p.pinned.version_id]) for p, profile in _with_profiles(session, picks)
+                estimator(profile, plan.compiled[p.pinned.version_id]) for p, profile in with_profiles(session, picks)
             ]
         avg_in = sum(u[0] for u in usages) / len(usages)
         avg_out = sum(u[1] for u in usages) / len(usages)
@@ -305,7 +316,7 @@ def run_cycle(
     phash = policy_hash(policy)
     with Session(engine, expire_on_commit=False) as session:
         _close_abandoned_cycles(session)
-        plan = _plan(session, identity)
+        plan = plan_cycle(session, identity)
         cycle = Cycle.model_validate(
             {
                 "evaluator": identity.evaluator,
@@ -328,7 +339,7 @@ def run_cycle(
         budget = _Budget(budget_usd, history[2] if history else None, estimator, plan.compiled)
         pairs_by_hash = {p.input_hash: p for p in plan.to_grade}
         try:
-            work = budget.admit(_with_profiles(session, plan.to_grade))
+            work = budget.admit(with_profiles(session, plan.to_grade))
             graded = graded_columns(
                 evaluator,
                 work,
@@ -369,7 +380,12 @@ def run_cycle(
         _write_memberships(session, cycle.id, plan, identity, policy, phash, now or utcnow())
         tasks = generate_tasks(session, cycle.id, today=(now or utcnow()).date()) if generate else 0
         status = "partial" if progress.deferred else "completed"
-        note = f"budget reached: {progress.deferred} pairs deferred to the next cycle" if progress.deferred else ""
+        notes = []
+        if plan.waiting:
+            notes.append(f"{plan.waiting} pairs wait for an LLM batch (`icp batch collect` stores its answers)")
+        if progress.deferred > plan.waiting:
+            notes.append(f"budget reached: {progress.deferred - plan.waiting} pairs deferred to the next cycle")
+        note = "; ".join(notes)
         cycle.tasks_created = tasks
         _finish(session, cycle, progress, status=status, note=note)
         return CycleReport.model_validate(
@@ -395,7 +411,7 @@ class _Budget:
         self.observed: list[float] = []
         self.historical = historical_cost
 
-    def _estimate(self, pair: _Pair, profile: CompanyProfile) -> float:
+    def _estimate(self, pair: PlannedPair, profile: CompanyProfile) -> float:
         if self.observed:
             return sum(self.observed) / len(self.observed)
         if self.estimator is not None:
@@ -403,7 +419,7 @@ class _Budget:
         return self.historical or 0.0
 
     def admit(
-        self, pairs: Iterable[tuple[_Pair, CompanyProfile]]
+        self, pairs: Iterable[tuple[PlannedPair, CompanyProfile]]
     ) -> Iterator[tuple[str, CompanyProfile, CompiledSegment]]:
         for pair, profile in pairs:
             if self.budget is not None:
@@ -414,7 +430,7 @@ class _Budget:
                 self.reserved[pair.input_hash] = cost
             yield pair.input_hash, profile, self.compiled[pair.pinned.version_id]
 
-    def settle(self, pair: _Pair, cost_usd: float, attempts: int) -> None:
+    def settle(self, pair: PlannedPair, cost_usd: float, attempts: int) -> None:
         self.reserved.pop(pair.input_hash, None)
         self.spent += cost_usd
         if attempts > 0:
@@ -455,7 +471,7 @@ def _close_abandoned_cycles(session: Session) -> None:
 def _write_memberships(
     session: Session,
     cycle_id: int,
-    plan: _Plan,
+    plan: CyclePlan,
     identity: EvaluatorIdentity,
     policy: ScoringPolicy,
     phash: str,

@@ -45,3 +45,16 @@ def test_a_database_at_an_older_revision_is_upgraded_on_open(tmp_path: Path) -> 
     assert "eval_run" in inspect(engine).get_table_names()
     engine.dispose()
     assert schema_revision(open_engine(url)) == SCHEMA_REVISION  # opening a current database changes nothing
+
+
+def test_the_migrations_build_exactly_the_schema_the_tables_declare() -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import icp.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+
+    engine = open_engine("sqlite://")
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == [], "a table changed without a migration (or the reverse): " + repr(diff)[:2000]

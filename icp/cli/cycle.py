@@ -174,6 +174,8 @@ def print_cycle_report(report: CycleReport) -> None:
         f"{report.tokens_in + report.tokens_out:,} tokens, ${report.cost_usd:.4f}; "
         f"{report.tasks_created} tasks created."
     )
+    if report.note:
+        console.print(f"  [yellow]note[/yellow] {report.note}")
     for failure in report.failures[:10]:
         console.print(f"  [red]failed[/red] {failure}")
     if len(report.failures) > 10:

@@ -115,8 +115,9 @@ def response_format_for(segment: CompiledSegment, mode: Literal["json_schema", "
 class OutputProblem(Exception):
     """The model's answer could not be used; ``message`` is written to the model for the re-ask."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, content: str = "") -> None:
         self.message = message
+        self.content = content  # the unusable answer, echoed back to the model when re-asking
         super().__init__(message)
 
 

@@ -183,75 +183,54 @@ class LLMEvaluator:
         )
         return [message.to_openai() for message in rendered]
 
+    def request_body(self, company: CompanyProfile, segment: CompiledSegment) -> dict[str, Any]:
+        """The chat-completions request for one pair, as sent live and as written into a batch file."""
+        return {
+            "model": self.settings.model,
+            "messages": self.render_messages(company, segment),
+            "temperature": self.prompt.temperature,
+            "response_format": response_format_for(segment, self.settings.llm_mode),
+        }
+
     def grade(self, company: CompanyProfile, segment: CompiledSegment) -> Grade:
         """Grade ``company`` against every criterion of ``segment``; failures come back as failed grades."""
         started = time.perf_counter()
         account = _Attempts()
         if not segment.criteria:
             return Grade(summary="The segment has no criteria.", identity=self.identity, usage=account.usage(started))
-        criterion_ids = [c.id for c in segment.criteria]
-        base_messages = self.render_messages(company, segment)
-        response_format = response_format_for(segment, self.settings.llm_mode)
+        body = self.request_body(company, segment)
+        base_messages: list[dict[str, str]] = body["messages"]
         messages = list(base_messages)
-        content = ""
         problem: OutputProblem | None = None
+        content = ""
         output_attempts = self.settings.max_output_retries + 1
         for output_attempt in range(1, output_attempts + 1):
             try:
-                completion = self._complete(messages, response_format, account)
+                completion = self._complete(messages, body["response_format"], account)
             except ProviderError as exc:
                 return self._failed(str(exc), account, started)
-            choice = completion.choices[0] if completion.choices else None
-            if choice is None:
-                problem = OutputProblem("the answer had no choices; return the JSON object")
-                continue
-            refusal = getattr(choice.message, "refusal", None)
-            if refusal:
-                return self._failed(
-                    f"The model refused to grade this company: {refusal.strip()[:300]}", account, started
-                )
-            if choice.finish_reason == "length":
-                return self._failed(
-                    "The model's answer was cut off at its token limit (finish_reason=length), so it could not be "
-                    "used. Shorten the segment's criteria or use a model with a larger output limit.",
-                    account,
-                    started,
-                )
-            if choice.finish_reason == "content_filter":
-                return self._failed(
-                    "The provider's content filter blocked the answer (finish_reason=content_filter). "
-                    "Check the company's description for content the provider rejects.",
-                    account,
-                    started,
-                )
-            content = choice.message.content or ""
-            try:
-                answer = parse_grade_response(content, criterion_ids)
-            except OutputProblem as exc:
-                problem = exc
-                logger.info(
-                    "Unusable answer for %s (attempt %d of %d): %s",
-                    company.domain,
-                    output_attempt,
-                    output_attempts,
-                    exc.message,
-                )
-                messages = [
-                    *base_messages,
-                    {"role": "assistant", "content": content},
-                    {
-                        "role": "user",
-                        "content": f"Your answer could not be used: {exc.message}. "
-                        "Answer again with the corrected JSON object only.",
-                    },
-                ]
-                continue
-            return Grade(
-                results=self._results(answer, company, segment),
-                summary=answer.summary.strip(),
-                identity=self.identity,
-                usage=account.usage(started),
+            outcome = self._judge(completion, company, segment)
+            if isinstance(outcome, str):
+                return self._failed(outcome, account, started)
+            if isinstance(outcome, GradeResponse):
+                return self._graded(outcome, company, segment, account.usage(started))
+            problem, content = outcome, outcome.content
+            logger.info(
+                "Unusable answer for %s (attempt %d of %d): %s",
+                company.domain,
+                output_attempt,
+                output_attempts,
+                outcome.message,
             )
+            messages = [
+                *base_messages,
+                {"role": "assistant", "content": content},
+                {
+                    "role": "user",
+                    "content": f"Your answer could not be used: {outcome.message}. "
+                    "Answer again with the corrected JSON object only.",
+                },
+            ]
         error = LLMOutputError(
             f"The model's answer was unusable after {output_attempts} attempt(s): "
             f"{problem.message if problem else 'no answer'}.",
@@ -262,7 +241,64 @@ class LLMEvaluator:
         )
         return self._failed(str(error), account, started)
 
+    def grade_from_completion(
+        self,
+        completion: ChatCompletion,
+        company: CompanyProfile,
+        segment: CompiledSegment,
+        *,
+        price_factor: float = 1.0,
+    ) -> Grade:
+        """The grade one finished completion gives (a batch answer): no re-ask is possible, so an unusable
+        answer is a failed grade that the next cycle retries. ``price_factor`` scales the cost (batch
+        requests are billed at half price)."""
+        account = _Attempts()
+        account.attempts = 1
+        self._account(completion, account, estimate=None)
+        account.cost_usd *= price_factor
+        started = time.perf_counter()
+        outcome = self._judge(completion, company, segment)
+        if isinstance(outcome, GradeResponse):
+            return self._graded(outcome, company, segment, account.usage(started))
+        error = outcome if isinstance(outcome, str) else f"The model's answer was unusable: {outcome.message}."
+        return self._failed(error, account, started)
+
     # -- internals --
+
+    def _judge(
+        self, completion: ChatCompletion, company: CompanyProfile, segment: CompiledSegment
+    ) -> GradeResponse | OutputProblem | str:
+        """A usable answer, a problem worth re-asking about, or why the pair failed (refusal, cut-off, filter)."""
+        choice = completion.choices[0] if completion.choices else None
+        if choice is None:
+            return OutputProblem("the answer had no choices; return the JSON object")
+        refusal = getattr(choice.message, "refusal", None)
+        if refusal:
+            return f"The model refused to grade this company: {refusal.strip()[:300]}"
+        if choice.finish_reason == "length":
+            return (
+                "The model's answer was cut off at its token limit (finish_reason=length), so it could not be "
+                "used. Shorten the segment's criteria or use a model with a larger output limit."
+            )
+        if choice.finish_reason == "content_filter":
+            return (
+                "The provider's content filter blocked the answer (finish_reason=content_filter). "
+                "Check the company's description for content the provider rejects."
+            )
+        content = choice.message.content or ""
+        try:
+            return parse_grade_response(content, [c.id for c in segment.criteria])
+        except OutputProblem as exc:
+            exc.content = content
+            return exc
+
+    def _graded(self, answer: GradeResponse, company: CompanyProfile, segment: CompiledSegment, usage: Usage) -> Grade:
+        return Grade(
+            results=self._results(answer, company, segment),
+            summary=answer.summary.strip(),
+            identity=self.identity,
+            usage=usage,
+        )
 
     def _failed(self, error: str, account: _Attempts, started: float) -> Grade:
         logger.warning(
@@ -346,7 +382,7 @@ class LLMEvaluator:
                 request_id=getattr(exc, "request_id", None),
             ) from exc
 
-    def _account(self, completion: ChatCompletion, account: _Attempts, estimate: int) -> None:
+    def _account(self, completion: ChatCompletion, account: _Attempts, estimate: int | None) -> None:
         usage = completion.usage
         request_id = getattr(completion, "_request_id", None)
         if request_id:
@@ -362,7 +398,8 @@ class LLMEvaluator:
         account.cost_usd += cost_usd(
             self.settings, self.settings.model, usage.prompt_tokens, usage.completion_tokens, cached
         )
-        self.limiter.reconcile(estimate, usage.prompt_tokens + usage.completion_tokens)
+        if estimate is not None:  # a live request holds a reservation on the rate limiter
+            self.limiter.reconcile(estimate, usage.prompt_tokens + usage.completion_tokens)
 
 
 def cost_usd(settings: Settings, model: str, tokens_in: int, tokens_out: int, tokens_cached: int = 0) -> float:

@@ -365,3 +365,36 @@ class EvalResult(SQLModel, table=True):
     tokens_cached: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
+
+
+class LLMBatch(SQLModel, table=True):
+    """A batch of LLM grading requests sent through the provider's Batch API (half price, up to 24 h).
+
+    ``pairs`` maps each request's custom id (the pair's input hash) to ``[company_id, segment_version_id,
+    company_hash]``, so answers can be stored as grades that the next cycle reuses.
+    """
+
+    __tablename__ = "llm_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_batch_id: str = Field(unique=True, index=True)
+    status: str = Field(description="The provider's status: validating, in_progress, completed, expired...")
+    collected: bool = Field(default=False, index=True, description="Answers stored as grades; nothing left to do.")
+    evaluator: str
+    model: str | None = None
+    prompt_id: str | None = None
+    prompt_hash: str | None = None
+    input_file_id: str
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    pairs: dict[str, list[Any]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    requests_total: int = 0
+    requests_completed: int = 0
+    requests_failed: int = 0
+    grades_ok: int = 0
+    grades_failed: int = 0
+    unanswered: int = Field(default=0, description="Pairs the batch never answered (expired or cancelled).")
+    cost_usd: float = 0.0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    collected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -4,13 +4,23 @@ It speaks ``POST /v1/chat/completions`` and ``GET /v1/models`` well enough for t
 SDK, so tests exercise real serialisation, status-to-exception mapping, timeouts and retries instead of
 patched methods. Replies come from, in order:
 
-1. a queue of scripted :class:`Reply` objects (``fake.enqueue(...)``), one per request;
+1. a queue of scripted :class:`Reply` objects (``fake.enqueue(...)``), one per request (or batch line);
 2. fault injection at configured rates (:class:`FaultRates`), drawn from a seeded random generator;
 3. a responder callable that receives the parsed :class:`ChatRequest` and returns a :class:`Reply`,
    a content string or a JSON-able dict (default: ``unknown`` for every criterion id in the prompt).
 
 Every request is recorded with server-side timestamps (``fake.requests``), and an optional
 requests-per-minute limit answers 429 with ``Retry-After`` beyond it, like the real API.
+
+It also runs the Files and Batch API for ``/v1/chat/completions`` batches: ``POST /v1/files`` (multipart
+upload), ``GET /v1/files``, ``GET /v1/files/{id}``, ``GET /v1/files/{id}/content``,
+``DELETE /v1/files/{id}``, ``POST /v1/batches``, ``GET /v1/batches``, ``GET /v1/batches/{id}`` and
+``POST /v1/batches/{id}/cancel``. Every line of a batch is answered when the batch is created, by the
+same queue, faults and responder as chat requests but without latency or the rpm limit (batch lines are
+not in ``fake.requests``). The batch says ``validating`` at creation and ``in_progress`` for the first
+``batch_polls`` retrieves; the next retrieve finds it ``completed`` with its output and error files (or
+``expired`` with the first half of its output when ``expire_batches`` is set). See
+:mod:`icp.testing._batches` for the output and error line shapes.
 
 Example:
     >>> with FakeOpenAI() as fake:  # doctest: +SKIP
@@ -22,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -29,7 +40,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+from icp.testing._batches import BatchStore, Result, api_error, parse_multipart
 from icp.testing._exchange import (
     ChatRequest,
     FaultRates,
@@ -55,6 +68,9 @@ __all__ = [
 
 DEFAULT_MODELS: tuple[str, ...] = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4.1", "test-model")
 
+_FILE_ROUTE = re.compile(r"^/v1/files/([^/]+)(/content)?$")
+_BATCH_ROUTE = re.compile(r"^/v1/batches/([^/]+)(/cancel)?$")
+
 
 class FakeOpenAI:
     """A scriptable OpenAI-compatible HTTP server on ``127.0.0.1`` (an ephemeral port).
@@ -72,6 +88,9 @@ class FakeOpenAI:
         models: model ids that exist; others get a 404 ``model_not_found``.
         supports_json_schema: when False, ``response_format`` of type ``json_schema`` gets a 400 (as some
             local servers answer).
+        batch_polls: retrieves of a batch that answer ``in_progress`` before it finishes.
+        expire_batches: batches finish ``expired``, with only the first half of their output lines (the
+            rest never answered), instead of ``completed``.
     """
 
     def __init__(
@@ -87,6 +106,8 @@ class FakeOpenAI:
         api_key: str | None = None,
         models: Iterable[str] = DEFAULT_MODELS,
         supports_json_schema: bool = True,
+        batch_polls: int = 1,
+        expire_batches: bool = False,
     ) -> None:
         self.responder: Responder = responder or unknown_responder
         self.latency_s = latency_s
@@ -97,6 +118,9 @@ class FakeOpenAI:
         self.api_key = api_key
         self.models = tuple(models)
         self.supports_json_schema = supports_json_schema
+        self.batch_polls = batch_polls
+        self.expire_batches = expire_batches
+        self._batches = BatchStore()
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
@@ -160,7 +184,7 @@ class FakeOpenAI:
     # -- scripting and inspection -----------------------------------------------------------------
 
     def enqueue(self, *replies: Reply | str | dict[str, Any]) -> None:
-        """Script the next replies, one per incoming chat request, before falling back to faults/responder."""
+        """Script the next replies, one per chat request or batch line, before falling back to faults/responder."""
         with self._lock:
             for reply in replies:
                 self._queue.append(_to_reply(reply))
@@ -182,8 +206,18 @@ class FakeOpenAI:
         """The ``/chat/completions`` requests received so far."""
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
+    @property
+    def files(self) -> dict[str, bytes]:
+        """file id -> content: uploads and batch output/error files."""
+        return self._batches.files
+
+    @property
+    def batches(self) -> list[dict[str, Any]]:
+        """Every batch as the API shows it now (reading does not advance it), in creation order."""
+        return self._batches.batches
+
     def reset(self) -> None:
-        """Forget recorded requests and scripted replies (the rate-limit bucket is refilled)."""
+        """Forget recorded requests and scripted replies (the rate-limit bucket is refilled; files and batches stay)."""
         with self._lock:
             self._requests.clear()
             self._queue.clear()
@@ -267,7 +301,14 @@ class FakeOpenAI:
             record.kind = reply.kind
             return reply.status, dict(reply.headers) | self._rate_headers(), {"error": dict(reply.error or {})}, 0.0
 
-        request = ChatRequest(index=record.index, body=body)
+        status, headers, payload, delay, kind = self._answer_chat(ChatRequest(index=record.index, body=body))
+        record.kind = kind
+        return status, headers, payload, delay
+
+    def _answer_chat(
+        self, request: ChatRequest, completion_id: str | None = None
+    ) -> tuple[int, dict[str, str], Any, float, str]:
+        """Answer a chat request past the rate limit: (status, headers, JSON body, delay in seconds, kind)."""
         model = request.model
         if model not in self.models:
             error = Reply.error_reply(
@@ -276,18 +317,12 @@ class FakeOpenAI:
                 code="model_not_found",
                 kind="model_not_found",
             )
-            record.kind = error.kind
-            return 404, {}, {"error": dict(error.error or {})}, 0.0
+            return 404, {}, {"error": dict(error.error or {})}, 0.0, error.kind
         response_format = request.response_format or {}
         if response_format.get("type") == "json_schema" and not self.supports_json_schema:
             message = "Invalid value for 'response_format': json_schema is not supported by this server."
-            record.kind = "no_json_schema"
-            return (
-                400,
-                {},
-                {"error": {"message": message, "type": "invalid_request_error", "param": "response_format"}},
-                0.0,
-            )
+            error_body = {"error": {"message": message, "type": "invalid_request_error", "param": "response_format"}}
+            return 400, {}, error_body, 0.0, "no_json_schema"
 
         scripted = self._next_scripted()
         fault, jitter = (None, 0.0) if scripted is not None else self._draw_fault()
@@ -295,10 +330,18 @@ class FakeOpenAI:
         if reply.kind == "slow" and reply.content is None and reply.refusal is None and reply.finish_reason == "stop":
             reply = replace(_to_reply(self.responder(request)), delay_s=reply.delay_s, kind="slow")
         delay = reply.delay_s + self.latency_s + jitter
-        record.kind = reply.kind
+        headers = dict(reply.headers) | self._rate_headers()
         if reply.status != 200:
-            return reply.status, dict(reply.headers) | self._rate_headers(), {"error": dict(reply.error or {})}, delay
-        return 200, dict(reply.headers) | self._rate_headers(), self._completion(request, reply), delay
+            return reply.status, headers, {"error": dict(reply.error or {})}, delay, reply.kind
+        return 200, headers, self._completion(request, reply, completion_id), delay, reply.kind
+
+    def _answer_batch_line(self, body: dict[str, Any], n: int) -> tuple[int, Any]:
+        """Answer line ``n`` of a batch at once: no latency, no rate limit (the responder sees ``index=n``)."""
+        if "messages" not in body or "model" not in body:
+            return api_error(400, "Request body must be JSON with model and messages.")
+        request = ChatRequest(index=n, body=body)
+        status, _headers, payload, _delay, _kind = self._answer_chat(request, f"chatcmpl-fake-batch-{n}")
+        return status, payload
 
     def _fault_reply(self, fault: str | None, request: ChatRequest) -> Reply:
         faults = self.faults
@@ -324,7 +367,7 @@ class FakeOpenAI:
             return replace(answer, content=_break_schema(content), kind="invalid_schema")
         return answer
 
-    def _completion(self, request: ChatRequest, reply: Reply) -> dict[str, Any]:
+    def _completion(self, request: ChatRequest, reply: Reply, completion_id: str | None = None) -> dict[str, Any]:
         content = reply.content
         prompt_tokens = sum(_estimate_tokens(str(m.get("content") or "")) + 4 for m in request.messages)
         completion_tokens = _estimate_tokens(content or reply.refusal or "")
@@ -345,7 +388,7 @@ class FakeOpenAI:
         if reply.usage is not None:
             usage = dict(reply.usage)
         return {
-            "id": f"chatcmpl-fake-{request.index}",
+            "id": completion_id or f"chatcmpl-fake-{request.index}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": request.model,
@@ -398,23 +441,73 @@ class _Handler(BaseHTTPRequestHandler):
         record = self.fake._record("GET", self.path, self._headers_dict(), None)
         if not self._authorised(record):
             return
-        if self.path.rstrip("/") == "/v1/models":
+        url = urlsplit(self.path)
+        path, query = url.path.rstrip("/"), parse_qs(url.query)
+        store = self.fake._batches
+        file_route, batch_route = _FILE_ROUTE.match(path), _BATCH_ROUTE.match(path)
+        if path == "/v1/models":
             data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.fake.models]
             self._send(record, 200, {}, {"object": "list", "data": data})
+        elif path == "/v1/files":
+            self._answer(record, store.list_files(query.get("purpose", [None])[0]))
+        elif file_route and file_route.group(2):
+            stored = store.content(file_route.group(1))
+            if stored is None:
+                self._answer(record, store.file(file_route.group(1)))
+            else:
+                self._send_bytes(record, 200, {}, stored.data, "application/octet-stream")
+        elif file_route:
+            self._answer(record, store.file(file_route.group(1)))
+        elif path == "/v1/batches":
+            limit = query.get("limit", ["20"])[0]
+            after = query.get("after", [None])[0]
+            self._answer(record, store.list_batches(after=after, limit=int(limit) if limit.isdigit() else 20))
+        elif batch_route and not batch_route.group(2):
+            polls, expire = self.fake.batch_polls, self.fake.expire_batches
+            self._answer(record, store.retrieve(batch_route.group(1), polls=polls, expire=expire))
+        else:
+            self._send(record, 404, {}, {"error": {"message": f"Unknown route {self.path}", "type": "not_found"}})
+
+    def do_DELETE(self) -> None:
+        record = self.fake._record("DELETE", self.path, self._headers_dict(), None)
+        if not self._authorised(record):
+            return
+        file_route = _FILE_ROUTE.match(urlsplit(self.path).path.rstrip("/"))
+        if file_route and not file_route.group(2):
+            self._answer(record, self.fake._batches.delete_file(file_route.group(1)))
             return
         self._send(record, 404, {}, {"error": {"message": f"Unknown route {self.path}", "type": "not_found"}})
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
-            body = None
+        content_type = self.headers.get("Content-Type", "")
+        fields: dict[str, tuple[str | None, bytes]] = {}
+        body: Any = None
+        if content_type.startswith("multipart/form-data"):
+            fields = parse_multipart(content_type, raw)
+            purpose = fields.get("purpose", (None, b""))[1].decode("utf-8", errors="replace")
+            body = {"purpose": purpose, "filename": fields.get("file", (None, b""))[0]}
+        else:
+            try:
+                body = json.loads(raw) if raw else None
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                body = None
         record = self.fake._record("POST", self.path, self._headers_dict(), body)
         if not self._authorised(record):
             return
-        if self.path.rstrip("/") != "/v1/chat/completions":
+        path = urlsplit(self.path).path.rstrip("/")
+        batch_route = _BATCH_ROUTE.match(path)
+        if path == "/v1/files":
+            self._answer(record, self.fake._batches.upload(fields))
+            return
+        if path == "/v1/batches":
+            self._answer(record, self.fake._batches.create(body, self.fake._answer_batch_line))
+            return
+        if batch_route and batch_route.group(2):
+            self._answer(record, self.fake._batches.cancel(batch_route.group(1)))
+            return
+        if path != "/v1/chat/completions":
             self._send(record, 404, {}, {"error": {"message": f"Unknown route {self.path}", "type": "not_found"}})
             return
         if not isinstance(body, dict) or "messages" not in body or "model" not in body:
@@ -425,13 +518,26 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(record, status, headers, payload, kind=record.kind)
 
+    def _answer(self, record: RecordedRequest, result: Result) -> None:
+        self._send(record, result[0], {}, result[1])
+
     def _send(self, record: RecordedRequest, status: int, headers: dict[str, str], body: Any, kind: str = "") -> None:
-        data = json.dumps(body).encode("utf-8")
+        self._send_bytes(record, status, headers, json.dumps(body).encode("utf-8"), "application/json", kind)
+
+    def _send_bytes(
+        self,
+        record: RecordedRequest,
+        status: int,
+        headers: dict[str, str],
+        data: bytes,
+        content_type: str,
+        kind: str = "",
+    ) -> None:
         record.status = status
         record.kind = kind or record.kind or ("ok" if status == 200 else "error")
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("x-request-id", f"req_fake_{record.index}")
             for name, value in headers.items():
