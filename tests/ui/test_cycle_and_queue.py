@@ -145,3 +145,27 @@ def test_cycles_page_shows_members_over_time_and_tier_changes(graded: AppTest, s
     graded.selectbox(key=state.CY_CHART_SEGMENT).set_value(SEGMENT_NAME).run()
     assert not graded.exception
     assert "Tier changes since the previous cycle" in texts(graded)
+
+
+def test_cycles_page_lists_llm_batches_and_the_pairs_waiting_for_them(graded: AppTest, seeded: Engine) -> None:
+    from icp.store.tables import LLMBatch
+
+    with Session(seeded) as session:
+        session.add(
+            LLMBatch.model_validate(
+                {
+                    "provider_batch_id": "batch_abc",
+                    "status": "in_progress",
+                    "evaluator": "llm",
+                    "model": "gpt-4o-mini",
+                    "input_file_id": "file-1",
+                    "pairs": {"h1": [1, 1, "c"], "h2": [2, 1, "c"]},
+                    "requests_total": 2,
+                }
+            )
+        )
+        session.commit()
+    open_page(graded, "cycles")
+    batches = next(df.value for df in graded.dataframe if "provider id" in df.value.columns)
+    assert list(batches["provider id"]) == ["batch_abc"] and list(batches["pairs"]) == [2]
+    assert any("2 pairs wait for an open batch" in i.value for i in graded.info)

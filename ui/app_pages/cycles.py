@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from icp.batch import list_batches
 from icp.cycle import CycleProgress, CycleReport, estimate_cycle, run_cycle
 from icp.errors import ICPError
 from icp.evaluators.factory import EVALUATOR_NAMES
@@ -201,6 +202,39 @@ def _tier_changes(session: Session) -> None:
     )
 
 
+def _batches(session: Session) -> None:
+    """LLM batches sent through the provider's Batch API, when there are any (sent and collected from the CLI)."""
+    batches = list_batches(session)
+    if not batches:
+        return
+    st.subheader("LLM batches")
+    waiting = sum(b.pairs for b in batches if not b.collected)
+    if waiting:
+        st.info(
+            f"{waiting} pairs wait for an open batch; cycles leave them to it. "
+            "Run `icp batch collect` once it has finished, then the next cycle reuses its grades."
+        )
+    st.dataframe(
+        [
+            {
+                "batch": b.id,
+                "provider id": b.provider_batch_id,
+                "status": b.status,
+                "collected": b.collected,
+                "pairs": b.pairs,
+                "graded": b.grades_ok,
+                "failed": b.grades_failed,
+                "unanswered": b.unanswered,
+                "cost (USD)": round(b.cost_usd, 4),
+                "sent": b.created_at.strftime("%Y-%m-%d %H:%M"),
+            }
+            for b in batches
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
 st.title("Cycles")
 st.caption(
     "A cycle grades every company against every active segment (reusing grades whose inputs did not change), "
@@ -216,6 +250,7 @@ try:
         _report(last_report)
     with resources.session() as db:
         _history(db)
+        _batches(db)
         _members_chart(db)
         _tier_changes(db)
 except ICPError as exc:
