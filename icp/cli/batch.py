@@ -106,14 +106,24 @@ def status(ctx: typer.Context, fmt: OutputFormat = FORMAT) -> None:
 
 
 @app.command("collect")
-def collect(ctx: typer.Context, fmt: OutputFormat = FORMAT) -> None:
+def collect(
+    ctx: typer.Context,
+    wait: bool = typer.Option(
+        False, "--wait", help="Wait until every open batch has finished, showing progress, then collect."
+    ),
+    poll_seconds: float = typer.Option(60.0, "--poll-seconds", min=0.0, help="How often --wait asks the provider."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
     """Store the answers of every finished batch as grades; the next `icp cycle run --evaluator llm` uses them."""
     from icp.batch import collect_batches
 
     settings = app_context(ctx).settings
+    engine = app_context(ctx).engine
     evaluator, client = _llm(ctx)
     try:
-        collected = collect_batches(app_context(ctx).engine, evaluator, client, policy=settings.scoring_policy())
+        if wait:
+            _wait_for_batches(engine, evaluator, client, poll_seconds, quiet=fmt is not OutputFormat.table)
+        collected = collect_batches(engine, evaluator, client, policy=settings.scoring_policy())
     finally:
         client.close()
     emit(
@@ -126,6 +136,38 @@ def collect(ctx: typer.Context, fmt: OutputFormat = FORMAT) -> None:
     )
     if collected and fmt is OutputFormat.table:
         console.print("Next: `icp cycle run --evaluator llm` reuses these grades and writes the queue and tasks.")
+
+
+def _wait_for_batches(
+    engine: Any, evaluator: LLMEvaluator, client: OpenAI, poll_seconds: float, *, quiet: bool
+) -> None:
+    """Poll the open batches until none is still running, with a progress bar of answered requests."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from icp.batch import FINAL_STATUSES, refresh_batches
+
+    with Progress(
+        TextColumn("Waiting for batches"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+    ) as progress:
+        task = progress.add_task("", total=None)
+        while True:
+            batches = refresh_batches(engine, evaluator, client)
+            running = [b for b in batches if b.status not in FINAL_STATUSES]
+            done = sum(b.requests_completed + b.requests_failed for b in batches)
+            total = sum(b.pairs for b in batches)
+            statuses = ", ".join(sorted({b.status for b in batches})) or "none open"
+            progress.update(task, completed=done, total=total or None, description=statuses)
+            if not running:
+                return
+            time.sleep(poll_seconds)
 
 
 @app.command("cancel")

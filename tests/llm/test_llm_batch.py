@@ -119,3 +119,13 @@ def test_batch_commands_without_an_api_key_say_what_to_set(tmp_path: Path, fake_
         [icp, "--db", str(tmp_path / "x.db"), "batch", "submit"], capture_output=True, text=True, env=env, timeout=60
     )
     assert result.returncode == 1 and "ICP_OPENAI_API_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_collect_wait_polls_until_the_batch_has_finished(db: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.batch_polls = 3  # three answers of "in_progress" before it completes
+    total = icp_json("batch", "submit", db=db, fake=fake_openai)["pairs"]
+    collected = icp_json("batch", "collect", "--wait", "--poll-seconds", "0.05", db=db, fake=fake_openai)
+    assert [b["status"] for b in collected] == ["completed"]
+    assert collected[0]["grades_ok"] + collected[0]["grades_failed"] == total
+    retrieves = [r for r in fake_openai.requests if r.method == "GET" and r.path.startswith("/v1/batches/")]
+    assert len(retrieves) >= 4
