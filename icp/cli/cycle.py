@@ -24,6 +24,7 @@ app = typer.Typer(
 )
 
 FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help=FORMAT_OPTION_HELP)
+BATCH_HINT_PAIRS = 500  # from here on, a dry run of an LLM cycle mentions the Batch API
 EVALUATOR_HELP = (
     "offline (rules, free, no network), llm (OpenAI-compatible endpoint) or hybrid (rules first, LLM for the "
     "rest). Default: hybrid when ICP_OPENAI_API_KEY is set, else offline."
@@ -82,6 +83,11 @@ def run(
                 f"({estimate.estimated_tokens_in:,} tokens in, {estimate.estimated_tokens_out:,} out; "
                 f"{estimate.basis})."
             )
+            if estimate.evaluator == "llm" and estimate.pairs_to_grade >= BATCH_HINT_PAIRS:
+                console.print(
+                    f"Tip: `icp batch submit` grades these pairs through the Batch API for about "
+                    f"${estimate.estimated_cost_usd / 2:.4f} (half price, answers within 24 hours)."
+                )
         else:
             emit(
                 [estimate.model_dump(mode="json", exclude={"pinned"})],

@@ -129,3 +129,9 @@ def test_collect_wait_polls_until_the_batch_has_finished(db: Path, fake_openai: 
     assert collected[0]["grades_ok"] + collected[0]["grades_failed"] == total
     retrieves = [r for r in fake_openai.requests if r.method == "GET" and r.path.startswith("/v1/batches/")]
     assert len(retrieves) >= 4
+
+
+def test_a_large_llm_dry_run_points_to_the_batch_api(db: Path, fake_openai: FakeOpenAI) -> None:
+    out = run_icp("cycle", "run", "--evaluator", "llm", "--dry-run", db=db, fake=fake_openai).stdout
+    assert "icp batch submit" in out and "half price" in out
+    assert fake_openai.chat_requests == []
