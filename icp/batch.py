@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 
 from icp.companies import profile_of
 from icp.criteria import CompiledSegment, compile_segment
-from icp.cycle import plan_cycle, policy_hash, with_profiles
+from icp.cycle import plan_cycle, policy_hash, sampled_usage, with_profiles
 from icp.domain import Grade
 from icp.errors import ConfigError, ProviderError
 from icp.grading import GradeWriter, grade_columns
@@ -125,12 +125,8 @@ def submit_batch(
         pairs = [p for p in plan.to_grade if plan.compiled[p.pinned.version_id].criteria][:max_pairs]
         estimate = 0.0
         if pairs:
-            sample = pairs[:: max(1, len(pairs) // 50)][:50]
-            costs = [
-                evaluator.estimate_usage(profile, plan.compiled[p.pinned.version_id])[2]
-                for p, profile in with_profiles(session, sample)
-            ]
-            estimate = sum(costs) / len(costs) * len(pairs) * BATCH_PRICE_FACTOR
+            per_pair = sampled_usage(session, plan, pairs, evaluator.estimate_usage, sample=50)[2]
+            estimate = per_pair * len(pairs) * BATCH_PRICE_FACTOR
         summary = BatchPlan(
             model=evaluator.settings.model,
             prompt_id=identity.prompt_id,

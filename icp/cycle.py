@@ -256,6 +256,26 @@ def _historical_usage(session: Session, identity: EvaluatorIdentity) -> tuple[fl
     return float(avg_in or 0), float(avg_out or 0), float(avg_cost or 0), int(count)
 
 
+def sampled_usage(
+    session: Session,
+    plan: CyclePlan,
+    pairs: Sequence[PlannedPair],
+    estimator: UsageEstimator,
+    sample: int,
+) -> tuple[float, float, float, int]:
+    """Average ``(tokens_in, tokens_out, cost_usd)`` per pair by ``estimator`` over an even sample of ``pairs``,
+    and the sample's size. ``pairs`` must not be empty."""
+    picks = pairs[:: max(1, len(pairs) // sample)][:sample]
+    usages = [estimator(profile, plan.compiled[p.pinned.version_id]) for p, profile in with_profiles(session, picks)]
+    count = len(usages)
+    return (
+        sum(u[0] for u in usages) / count,
+        sum(u[1] for u in usages) / count,
+        sum(u[2] for u in usages) / count,
+        count,
+    )
+
+
 def estimate_cycle(
     engine: Engine, evaluator: Evaluator, *, estimator: UsageEstimator | None = None, sample: int = 20
 ) -> CycleEstimate:
@@ -273,15 +293,9 @@ def estimate_cycle(
         avg_in, avg_out, avg_cost, count = history
         basis = f"average of {count} past grades by {identity.evaluator}/{identity.model}"
     elif estimator is not None and n:
-        picks = plan.to_grade[:: max(1, n // sample)][:sample]
         with Session(engine) as session:
-            usages = [
-                estimator(profile, plan.compiled[p.pinned.version_id]) for p, profile in with_profiles(session, picks)
-            ]
-        avg_in = sum(u[0] for u in usages) / len(usages)
-        avg_out = sum(u[1] for u in usages) / len(usages)
-        avg_cost = sum(u[2] for u in usages) / len(usages)
-        basis = f"prompt size of {len(usages)} sampled pairs and the price table"
+            avg_in, avg_out, avg_cost, sampled = sampled_usage(session, plan, plan.to_grade, estimator, sample)
+        basis = f"prompt size of {sampled} sampled pairs and the price table"
     else:
         avg_in = avg_out = avg_cost = 0.0
         basis = "offline grading is free" if identity.evaluator == "offline" else "no history and no estimator"
