@@ -135,3 +135,26 @@ def test_a_large_llm_dry_run_points_to_the_batch_api(db: Path, fake_openai: Fake
     out = run_icp("cycle", "run", "--evaluator", "llm", "--dry-run", db=db, fake=fake_openai).stdout
     assert "icp batch submit" in out and "half price" in out
     assert fake_openai.chat_requests == []
+
+
+def test_a_cancelled_batch_keeps_what_it_answered_and_leaves_the_rest_to_the_next_cycle(
+    db: Path, fake_openai: FakeOpenAI
+) -> None:
+    total = icp_json("batch", "submit", db=db, fake=fake_openai)["pairs"]
+    waiting = run_icp("cycle", "run", "--evaluator", "llm", db=db, fake=fake_openai).stdout
+    assert "wait for an LLM batch" in waiting  # the table report says why nothing was graded
+    out = run_icp("batch", "cancel", "1", db=db, fake=fake_openai).stdout
+    assert "Batch #1 is cancelled" in out
+    batch = icp_json("batch", "collect", db=db, fake=fake_openai)[0]
+    assert batch["status"] == "cancelled"
+    assert batch["grades_ok"] + batch["grades_failed"] == total // 2 and batch["unanswered"] == total - total // 2
+    assert run_icp("batch", "cancel", "99", db=db, fake=fake_openai, check=False).returncode == 1
+
+
+def test_the_cli_loads_the_openai_sdk_only_for_commands_that_call_a_model() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, icp.cli; print('openai' in sys.modules, 'alembic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
