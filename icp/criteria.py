@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from icp.checks import Check, parse_check
-from icp.domain import CriterionKind
+from icp.checks import Check, check_fields, parse_check
+from icp.domain import GRADED_FIELDS, CriterionKind
 from icp.hashing import content_hash
 
 
@@ -110,3 +110,22 @@ def _compile(name: str, requirements: str, nice_to_haves: str) -> CompiledSegmen
         for index, clause in enumerate(split_criteria(text), start=1):
             criteria.append(Criterion(id=f"{prefix}{index}", kind=kind, text=clause, check=parse_check(clause)))
     return CompiledSegment(name=name, criteria=tuple(criteria))
+
+
+_FIELD_LABELS = {"funding_stage": "funding stage", "founded_year": "founding year", "technologies": "tech stack"}
+
+
+def answering_fields(criterion: Criterion) -> tuple[str, ...]:
+    """The company fields that would settle a criterion, most decisive first (what to research or fill in)."""
+    if criterion.check is None:
+        return ("description", "tags")
+    fields = check_fields(criterion.check)
+    ordered = [f for f in GRADED_FIELDS if f in fields and f != "description"]
+    return (*ordered, "description") if "description" in fields else tuple(ordered)
+
+
+def research_hint(criterion: Criterion) -> str:
+    """``"R1 Fintech company — confirm from industry, tags or description"``: what an SDR must find out."""
+    labels = [_FIELD_LABELS.get(f, f) for f in answering_fields(criterion)]
+    where = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+    return f"{criterion.id} {criterion.text} — no {where} settles it; confirm it"

@@ -22,24 +22,23 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from icp.companies import profile_of
 from icp.criteria import CompiledSegment, compile_segment
-from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Signal
+from icp.domain import CompanyProfile, EvaluatorIdentity
 from icp.evaluators.base import Evaluator, grade_input_hash
 from icp.grading import GradeWriter, graded_columns
 from icp.hashing import content_hash
-from icp.scoring import DEFAULT_POLICY, ScoringPolicy, base_score, signal_contributions, tier_for
-from icp.store.tables import Company, Cycle, Membership, Segment, SegmentVersion, utcnow
+from icp.memberships import write_memberships
+from icp.scoring import DEFAULT_POLICY, ScoringPolicy
+from icp.store.tables import Company, Cycle, Segment, SegmentVersion, utcnow
 from icp.store.tables import Grade as GradeRow
-from icp.store.tables import Signal as SignalRow
 from icp.tasks import generate_tasks
 
 logger = logging.getLogger(__name__)
@@ -391,7 +390,16 @@ def run_cycle(
             _finish(session, cycle, progress, status="interrupted", note="stopped before the end; run again to resume")
             raise
         progress.deferred = plan.total - progress.done
-        _write_memberships(session, cycle.id, plan, identity, policy, phash, now or utcnow())
+        write_memberships(
+            session,
+            cycle.id,
+            plan.pinned,
+            plan.reuse.values(),
+            [p.input_hash for p in plan.to_grade],
+            policy,
+            phash,
+            now or utcnow(),
+        )
         tasks = generate_tasks(session, cycle.id, today=(now or utcnow()).date()) if generate else 0
         status = "partial" if progress.deferred else "completed"
         notes = []
@@ -480,119 +488,3 @@ def _close_abandoned_cycles(session: Session) -> None:
         .values(status="interrupted", note="process ended before the cycle finished", finished_at=utcnow())
     )
     session.commit()
-
-
-def _write_memberships(
-    session: Session,
-    cycle_id: int,
-    plan: CyclePlan,
-    identity: EvaluatorIdentity,
-    policy: ScoringPolicy,
-    phash: str,
-    now: datetime,
-) -> None:
-    """Snapshot tier and score of every successfully graded pair in this cycle."""
-    version_ids = [p.version_id for p in plan.pinned]
-    if not version_ids:
-        return
-    pinned_by_version = {p.version_id: p for p in plan.pinned}
-    signals: dict[int, list[Signal]] = {}
-    for row in session.exec(select(SignalRow)):
-        signals.setdefault(row.company_id, []).append(
-            Signal(type=row.type, topic=row.topic, strength=row.strength, observed_at=row.observed_at)
-        )
-    signal_points = {
-        cid: sum(c.points for c in signal_contributions(items, now, policy)) for cid, items in signals.items()
-    }
-    policies = {p.version_id: policy.with_thresholds(p.t1_threshold, p.t2_threshold) for p in plan.pinned}
-
-    stmt = sa_select(
-        col(GradeRow.id),
-        col(GradeRow.company_id),
-        col(GradeRow.segment_version_id),
-        col(GradeRow.base_score),
-        col(GradeRow.disqualified),
-        col(GradeRow.policy_hash),
-        col(GradeRow.input_hash),
-    ).where(
-        col(GradeRow.segment_version_id).in_(version_ids),
-        col(GradeRow.status) == "ok",
-        # Members only: non-members are most pairs, and their standing is their grade (see icp.queue).
-        # Grades scored under another policy are read too, to be re-scored.
-        or_(
-            col(GradeRow.disqualified).is_(False),
-            col(GradeRow.policy_hash).is_(None),
-            col(GradeRow.policy_hash) != phash,
-        ),
-    )
-    reuse_ids = set(plan.reuse.values())
-    graded_hashes = {p.input_hash for p in plan.to_grade}
-    rows: list[dict[str, Any]] = []
-    rescore: list[int] = []
-    for grade_id, company_id, version_id, base, disqualified, gphash, input_hash in session.execute(stmt):
-        if grade_id not in reuse_ids and input_hash not in graded_hashes:
-            continue  # graded by another evaluator, or for an older content of the company
-        assert grade_id is not None
-        if gphash != phash or base is None:
-            rescore.append(grade_id)
-            continue
-        if disqualified:
-            continue
-        rows.append(
-            _membership(
-                cycle_id,
-                pinned_by_version[version_id],
-                company_id,
-                grade_id,
-                base,
-                signal_points.get(company_id, 0.0),
-                policies[version_id],
-            )
-        )
-    for grade in session.exec(select(GradeRow).where(col(GradeRow.id).in_(rescore))) if rescore else ():
-        results = [CriterionResult.model_validate(r) for r in grade.results]
-        grade.base_score, grade.disqualified = base_score(results, policy)
-        grade.policy_hash = phash
-        session.add(grade)
-        assert grade.id is not None
-        if grade.disqualified:
-            continue
-        rows.append(
-            _membership(
-                cycle_id,
-                pinned_by_version[grade.segment_version_id],
-                grade.company_id,
-                grade.id,
-                grade.base_score,
-                signal_points.get(grade.company_id, 0.0),
-                policies[grade.segment_version_id],
-            )
-        )
-    for start in range(0, len(rows), 5000):
-        session.execute(Membership.__table__.insert(), rows[start : start + 5000])  # type: ignore[attr-defined]
-    session.commit()
-
-
-def _membership(
-    cycle_id: int,
-    pinned: PinnedSegment,
-    company_id: int,
-    grade_id: int,
-    base: float,
-    signal_points: float,
-    policy: ScoringPolicy,
-) -> dict[str, Any]:
-    """A member's row: its base score plus decayed signals, tiered by the segment's thresholds."""
-    score = round(min(100.0, base + signal_points), 2)
-    tier = tier_for(score, policy)
-    return {
-        "cycle_id": cycle_id,
-        "segment_id": pinned.segment_id,
-        "segment_version_id": pinned.version_id,
-        "company_id": company_id,
-        "grade_id": grade_id,
-        "tier": tier.value,
-        "tier_rank": tier.rank,
-        "score": score,
-        "rank_key": tier.rank * 1000 + (100 - score),
-    }

@@ -56,8 +56,28 @@ class Tier(StrEnum):
 
 _TIER_RANK = {Tier.T1: 0, Tier.T2: 1, Tier.T3: 2, Tier.DISQUALIFIED: 3}
 
+
+class FitStatus(StrEnum):
+    """How far the requirements are proven, whatever the score.
+
+    ``qualified``: every requirement met. ``unverified``: none failed, but at least one is unknown — the
+    account may fit, and someone must confirm what the data does not say. ``disqualified``: one failed.
+    """
+
+    QUALIFIED = "qualified"
+    UNVERIFIED = "unverified"
+    DISQUALIFIED = "disqualified"
+
+    @property
+    def rank(self) -> int:
+        """Sort key within a tier: qualified before unverified."""
+        return _STATUS_RANK[self]
+
+
+_STATUS_RANK = {FitStatus.QUALIFIED: 0, FitStatus.UNVERIFIED: 1, FitStatus.DISQUALIFIED: 2}
+
 GradeStatus = Literal["ok", "failed"]
-VerdictSource = Literal["check", "keyword", "llm", "none"]
+VerdictSource = Literal["check", "keyword", "llm", "person", "none"]
 
 # The company fields an evaluator may read. Their canonical JSON is the company's content hash,
 # so any change to one of them (and only to them) causes a re-grade.
@@ -160,7 +180,9 @@ class CriterionResult(BaseModel):
         default="", description="A quote or 'field: value' from the company's data; empty if unknown."
     )
     confidence: float = Field(default=1.0, ge=0, le=1)
-    source: VerdictSource = Field(default="none", description="What decided: a structured check, keywords or the LLM.")
+    source: VerdictSource = Field(
+        default="none", description="What decided: a structured check, keywords, the LLM, or a person who confirmed it."
+    )
     note: str = Field(default="", description="Why the verdict is what it is, e.g. a demotion for ungrounded evidence.")
 
 

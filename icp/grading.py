@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 
 from icp.concurrency import map_unordered
 from icp.criteria import CompiledSegment
-from icp.domain import CompanyProfile, CriterionResult, Grade
+from icp.domain import CompanyProfile, CriterionResult, FitStatus, Grade
 from icp.evaluators.base import Evaluator, grade_pairs
 from icp.scoring import ScoringPolicy, base_score
 from icp.store.tables import Grade as GradeRow
@@ -53,11 +53,17 @@ def grade_columns(grade: Grade, policy: ScoringPolicy, phash: str) -> dict[str, 
         "attempts": grade.usage.attempts,
         "base_score": None,
         "disqualified": False,
+        "fit_status": None,
         "policy_hash": None,
     }
     if grade.status == "ok":
-        score, disqualified = base_score(grade.results, policy)
-        values.update(base_score=score, disqualified=disqualified, policy_hash=phash)
+        score, status = base_score(grade.results, policy)
+        values.update(
+            base_score=score,
+            disqualified=status is FitStatus.DISQUALIFIED,
+            fit_status=status.value,
+            policy_hash=phash,
+        )
     return values
 
 

@@ -17,11 +17,13 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from icp.companies import company_signals
-from icp.domain import CriterionResult, Tier
+from icp.confirmations import apply_confirmations, confirmations_for
+from icp.criteria import compile_segment, research_hint
+from icp.domain import CriterionResult, FitStatus, Tier
 from icp.domain import Grade as Grade_
 from icp.errors import NotFoundError
 from icp.evaluators.base import Evaluator
-from icp.scoring import DEFAULT_POLICY, ScoreBreakdown, ScoringPolicy, score_grade
+from icp.scoring import DEFAULT_POLICY, ScoreBreakdown, ScoringPolicy, score_grade, unverified_requirements
 from icp.store import rows_by_id
 from icp.store.tables import Company, Cycle, Grade, Membership, Motion, MotionSegment, Segment, SegmentVersion, utcnow
 
@@ -50,8 +52,10 @@ class QueueEntry(BaseModel):
     segment: str
     segment_version: int
     tier: str
+    status: str
     fit_score: float
     summary: str
+    needs_research: list[str]
     criteria: list[CriterionView]
     company_id: int
     segment_id: int
@@ -87,10 +91,32 @@ def _segment_ids_for(session: Session, segment: str | None, motion: str | None) 
     return ids
 
 
-def _criteria(results: Sequence[dict[str, object]]) -> list[CriterionView]:
+def effective_results(session: Session, grades: Sequence[Grade]) -> dict[int, tuple[list[CriterionResult], bool]]:
+    """Each grade's results as an SDR should read them (a person's confirmed verdicts in place), by grade id.
+
+    The flag says whether a confirmation changed any verdict.
+    """
+    confirmed = confirmations_for(session, (g.company_id for g in grades))
+    out: dict[int, tuple[list[CriterionResult], bool]] = {}
+    for grade in grades:
+        assert grade.id is not None
+        stored = [CriterionResult.model_validate(r) for r in grade.results]
+        out[grade.id] = apply_confirmations(stored, confirmed.get(grade.company_id, {}))
+    return out
+
+
+def needs_research(version: SegmentVersion, results: Sequence[CriterionResult]) -> list[str]:
+    """What to confirm before an unverified account is qualified: each unknown requirement and where to look."""
+    unknown = {r.id for r in unverified_requirements(results)}
+    if not unknown:
+        return []
+    compiled = compile_segment(version.name, version.requirements, version.nice_to_haves)
+    return [research_hint(c) for c in compiled.criteria if c.id in unknown]
+
+
+def _criteria(results: Sequence[CriterionResult]) -> list[CriterionView]:
     views = []
-    for r in results:
-        result = CriterionResult.model_validate(r)
+    for result in results:
         views.append(
             CriterionView(
                 id=result.id,
@@ -114,6 +140,7 @@ class Standing(BaseModel):
     company_id: int
     grade_id: int
     tier: str
+    status: str
     score: float
 
 
@@ -175,6 +202,7 @@ def non_member_standings(
             company_id=company_id,
             grade_id=grade_id,
             tier=Tier.DISQUALIFIED.value,
+            status=FitStatus.DISQUALIFIED.value,
             score=base or 0.0,
         )
         for grade_id, company_id, version_id, base in session.execute(stmt)
@@ -188,10 +216,11 @@ def member_standings(
     segment_ids: Sequence[int] | None = None,
     company_ids: Sequence[int] | None = None,
     tier: str | None = None,
+    status: str | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Standing]:
-    """Members of a cycle, in queue order (tier, then score)."""
+    """Members of a cycle, in queue order (tier, then qualified before unverified, then score)."""
     stmt = select(Membership).where(Membership.cycle_id == cycle_id)
     if segment_ids is not None:
         stmt = stmt.where(col(Membership.segment_id).in_(segment_ids))
@@ -199,6 +228,8 @@ def member_standings(
         stmt = stmt.where(col(Membership.company_id).in_(company_ids))
     if tier:
         stmt = stmt.where(Membership.tier == tier)
+    if status:
+        stmt = stmt.where(Membership.status == status)
     # Ties broken down to the segment, so every database returns the same order (and pages never overlap).
     stmt = stmt.order_by(col(Membership.rank_key), col(Membership.company_id), col(Membership.segment_id)).offset(
         offset
@@ -212,6 +243,7 @@ def member_standings(
             company_id=m.company_id,
             grade_id=m.grade_id,
             tier=m.tier,
+            status=m.status,
             score=m.score,
         )
         for m in session.exec(stmt)
@@ -224,19 +256,23 @@ def ranked_queue(
     segment: str | None = None,
     motion: str | None = None,
     tier: str | None = None,
+    status: str | None = None,
     limit: int | None = 50,
     offset: int = 0,
     cycle_id: int | None = None,
 ) -> list[QueueEntry]:
-    """Accounts ranked by tier, then fit score, from the latest finished cycle (or ``cycle_id``).
+    """Accounts ranked by tier, then status (qualified first), then fit score, from the latest finished cycle.
 
-    Members only, unless ``tier`` is ``"disqualified"``: then the non-members, best score first.
+    Members only, unless ``tier`` or ``status`` is ``"disqualified"``: then the non-members, best score first.
+    ``status`` keeps only ``"qualified"`` or only ``"unverified"`` members.
     """
     cycle_id = cycle_id or latest_cycle_id(session)
     if cycle_id is None:
         return []
     segment_ids = _segment_ids_for(session, segment, motion)
-    if tier == Tier.DISQUALIFIED.value:
+    if status is not None:
+        status = FitStatus(status).value
+    if tier == Tier.DISQUALIFIED.value or status == FitStatus.DISQUALIFIED.value:
         memberships = non_member_standings(session, cycle_id, segment_ids=segment_ids, limit=limit, offset=offset)
     else:
         memberships = member_standings(
@@ -244,6 +280,7 @@ def ranked_queue(
             cycle_id,
             segment_ids=segment_ids,
             tier=Tier(tier).value if tier else None,
+            status=status,
             limit=limit,
             offset=offset,
         )
@@ -252,9 +289,11 @@ def ranked_queue(
     companies = rows_by_id(session, Company, (m.company_id for m in memberships))
     grades = rows_by_id(session, Grade, (m.grade_id for m in memberships))
     versions = rows_by_id(session, SegmentVersion, (m.segment_version_id for m in memberships))
+    results = effective_results(session, list(grades.values()))
     entries = []
     for index, m in enumerate(memberships, start=offset + 1):
         company, grade, version = companies[m.company_id], grades[m.grade_id], versions[m.segment_version_id]
+        criteria = results[m.grade_id][0]
         entries.append(
             QueueEntry(
                 rank=index,
@@ -263,9 +302,11 @@ def ranked_queue(
                 segment=version.name,
                 segment_version=version.version,
                 tier=m.tier,
+                status=m.status,
                 fit_score=m.score,
                 summary=grade.summary,
-                criteria=_criteria(grade.results),
+                needs_research=needs_research(version, criteria) if m.status == FitStatus.UNVERIFIED else [],
+                criteria=_criteria(criteria),
                 company_id=m.company_id,
                 segment_id=m.segment_id,
                 grade_id=m.grade_id,
@@ -304,7 +345,7 @@ def score_breakdown(
     grade = session.get(Grade, grade_id)
     if grade is None:
         raise NotFoundError(f"No grade with id {grade_id}.")
-    results = [CriterionResult.model_validate(r) for r in grade.results]
+    results = effective_results(session, [grade])[grade_id][0]
     return score_grade(results, signals=company_signals(session, grade.company_id), now=now or utcnow(), policy=policy)
 
 
@@ -384,6 +425,7 @@ class CompanyMembership(BaseModel):
     segment_id: int
     segment_version: int
     tier: str
+    status: str
     fit_score: float
     summary: str
     grade_id: int
@@ -410,6 +452,7 @@ def company_memberships(session: Session, company_id: int, *, cycle_id: int | No
             segment_id=m.segment_id,
             segment_version=versions[m.segment_version_id].version,
             tier=m.tier,
+            status=m.status,
             fit_score=m.score,
             summary=grades[m.grade_id].summary,
             grade_id=m.grade_id,

@@ -14,16 +14,21 @@ and re-applied to stored grades without a single new evaluation):
 4. **Signals** add up to ``signal_max_points`` (10): each signal is worth
    ``signal_points × strength × 0.5 ** (age_days / half_life_days)``.
 5. The total is capped at 100. Tiers: T1 ≥ ``t1`` (80), T2 ≥ ``t2`` (60), else T3 — for members only.
+6. **Status.** Every requirement met: ``qualified``. None failed but some unknown: ``unverified`` — a
+   provisional score whose tier is at most ``unverified_max_tier`` (T2), because a T1 account must be
+   known to meet the segment; the unknown requirements are what to research. One failed: ``disqualified``.
+   Within a tier, qualified accounts rank before unverified ones (:func:`rank_key`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from icp.domain import CriterionKind, CriterionResult, Signal, Tier, Verdict
+from icp.domain import CriterionKind, CriterionResult, FitStatus, Signal, Tier, Verdict
 
 
 class ScoringPolicy(BaseModel):
@@ -40,11 +45,16 @@ class ScoringPolicy(BaseModel):
     signal_half_life_days: float = Field(default=14.0, gt=0)
     t1: float = Field(default=80.0, ge=0, le=100)
     t2: float = Field(default=60.0, ge=0, le=100)
+    unverified_max_tier: Tier = Field(
+        default=Tier.T2, description="Best tier an account with an unknown requirement can reach (T1 allows any)."
+    )
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> ScoringPolicy:
         if self.t2 > self.t1:
             raise ValueError(f"the T1 threshold ({self.t1}) must be at least the T2 threshold ({self.t2})")
+        if not self.unverified_max_tier.is_member:
+            raise ValueError("unverified_max_tier must be T1, T2 or T3; unverified accounts are members")
         return self
 
     def with_thresholds(self, t1: float | None, t2: float | None) -> ScoringPolicy:
@@ -77,6 +87,11 @@ class ScoreBreakdown(BaseModel):
 
     score: float = Field(ge=0, le=100)
     tier: Tier
+    status: FitStatus
+    unverified: tuple[str, ...] = Field(default=(), description="Ids of the requirements nobody could verify.")
+    tier_capped_from: Tier | None = Field(
+        default=None, description="The tier the score alone would earn, when the status capped it."
+    )
     requirement_points: float
     nice_to_have_points: float
     signal_points: float
@@ -125,8 +140,31 @@ def signal_contributions(
     return parts
 
 
-def base_score(results: Sequence[CriterionResult], policy: ScoringPolicy = DEFAULT_POLICY) -> tuple[float, bool]:
-    """``(score without signals, disqualified)`` — the same numbers as :func:`score_grade`, from counts only.
+class BaseScore(NamedTuple):
+    """A grade's score before signals, and its status."""
+
+    score: float
+    status: FitStatus
+
+
+def fit_status(results: Iterable[CriterionResult]) -> FitStatus:
+    """Qualified, unverified or disqualified, from the requirements' verdicts alone."""
+    unknown = False
+    for r in results:
+        if r.kind is CriterionKind.REQUIREMENT:
+            if r.verdict is Verdict.NOT_MET:
+                return FitStatus.DISQUALIFIED
+            unknown = unknown or r.verdict is Verdict.UNKNOWN
+    return FitStatus.UNVERIFIED if unknown else FitStatus.QUALIFIED
+
+
+def unverified_requirements(results: Iterable[CriterionResult]) -> list[CriterionResult]:
+    """The requirements nobody could verify: what an SDR must research before the account is qualified."""
+    return [r for r in results if r.kind is CriterionKind.REQUIREMENT and r.verdict is Verdict.UNKNOWN]
+
+
+def base_score(results: Sequence[CriterionResult], policy: ScoringPolicy = DEFAULT_POLICY) -> BaseScore:
+    """Score without signals and status — the same numbers as :func:`score_grade`, from counts only.
 
     Cycles call this for every new grade, so it builds no breakdown objects.
     """
@@ -144,21 +182,37 @@ def base_score(results: Sequence[CriterionResult], policy: ScoringPolicy = DEFAU
             n_nice += 1
             met_nice += r.verdict is Verdict.MET
     if failed:
-        return round(policy.disqualified_cap * met_req / n_req, 2), True
+        return BaseScore(round(policy.disqualified_cap * met_req / n_req, 2), FitStatus.DISQUALIFIED)
     req_total = policy.requirement_points if n_nice else policy.requirement_points + policy.nice_to_have_points
     per_req = req_total / n_req if n_req else 0.0
     req_points = (met_req + unknown_req * policy.unknown_credit) * per_req if n_req else req_total
     nice_points = policy.nice_to_have_points * met_nice / n_nice if n_nice else 0.0
-    return round(min(100.0, req_points + nice_points), 2), False
+    status = FitStatus.UNVERIFIED if unknown_req else FitStatus.QUALIFIED
+    return BaseScore(round(min(100.0, req_points + nice_points), 2), status)
 
 
-def tier_for(score: float, policy: ScoringPolicy = DEFAULT_POLICY) -> Tier:
-    """The member tier for a score."""
+def score_tier(score: float, policy: ScoringPolicy = DEFAULT_POLICY) -> Tier:
+    """The tier a member's score earns, before its status is considered."""
     if score >= policy.t1:
         return Tier.T1
     if score >= policy.t2:
         return Tier.T2
     return Tier.T3
+
+
+def tier_for(score: float, policy: ScoringPolicy = DEFAULT_POLICY, status: FitStatus = FitStatus.QUALIFIED) -> Tier:
+    """The tier of a member: what its score earns, capped at ``unverified_max_tier`` while unverified."""
+    if status is FitStatus.DISQUALIFIED:
+        return Tier.DISQUALIFIED
+    tier = score_tier(score, policy)
+    if status is FitStatus.UNVERIFIED and tier.rank < policy.unverified_max_tier.rank:
+        return policy.unverified_max_tier
+    return tier
+
+
+def rank_key(tier: Tier, status: FitStatus, score: float) -> float:
+    """Ascending order is the queue's order: tier, then qualified before unverified, then score."""
+    return tier.rank * 1000 + status.rank * 200 + (100 - score)
 
 
 def score_grade(
@@ -184,7 +238,7 @@ def score_grade(
         elif r.verdict is Verdict.UNKNOWN:
             earned = per_req * policy.unknown_credit
             unknown_penalty += per_req - earned
-            note = "unknown: partial credit"
+            note = "unknown: partial credit until someone confirms it"
         else:
             earned, note = 0.0, "not met: disqualifies"
         req_points += earned
@@ -206,16 +260,23 @@ def score_grade(
     known = sum(1 for r in results if r.verdict is not Verdict.UNKNOWN)
     confidence = known / len(results) if results else 0.0
     failed = tuple(r.id for r in requirements if r.verdict is Verdict.NOT_MET)
+    status = fit_status(requirements)
+    capped_from: Tier | None = None
     if failed:
         met_share = sum(1 for r in requirements if r.verdict is Verdict.MET) / len(requirements)
         score = round(policy.disqualified_cap * met_share, 2)
         tier = Tier.DISQUALIFIED
     else:
         score = round(min(100.0, req_points + nice_points + signal_points), 2)
-        tier = tier_for(score, policy)
+        tier = tier_for(score, policy, status)
+        by_score = score_tier(score, policy)
+        capped_from = by_score if by_score is not tier else None
     return ScoreBreakdown(
         score=score,
         tier=tier,
+        status=status,
+        unverified=tuple(r.id for r in unverified_requirements(requirements)),
+        tier_capped_from=capped_from,
         requirement_points=round(req_points, 2),
         nice_to_have_points=round(nice_points, 2),
         signal_points=round(signal_points, 2),

@@ -6,6 +6,9 @@ its segments, best first (tier, then score), up to its capacity of open tasks:
 
 - a company is worked under its **primary segment** — the highest-priority segment it is a member
   of, then the higher score — so one account is never prospected by two motions at once;
+- a **qualified** member gets an outreach task with its tier's play; an **unverified** one (a requirement
+  nobody could verify) gets a **research** task that names what to confirm and where to look — after the
+  outreach tasks of its tier, within the same capacity;
 - a company that already holds an open task in a motion gets no second one;
 - a task copies the company, segment name and version, tier, score and reasons, so editing or
   deleting the segment later never changes work already handed out.
@@ -23,8 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from icp.domain import CriterionResult, Tier
+from icp.domain import FitStatus, Tier
 from icp.errors import ConflictError, InputError, NotFoundError
+from icp.queue import effective_results, needs_research
 from icp.scoring import top_reasons
 from icp.store import rows_by_id
 from icp.store.tables import (
@@ -194,6 +198,8 @@ class TaskInfo(BaseModel):
     segment_name: str
     segment_version: int
     tier: str
+    fit_status: str
+    kind: str
     score: float
     play: str
     channel: str
@@ -282,13 +288,23 @@ def _write_tasks(session: Session, motion: Motion, cycle_id: int, chosen: Sequen
     companies = rows_by_id(session, Company, (m.company_id for m in chosen))
     grades = rows_by_id(session, Grade, (m.grade_id for m in chosen))
     versions = rows_by_id(session, SegmentVersion, (m.segment_version_id for m in chosen))
+    effective = effective_results(session, list(grades.values()))
     plays: Mapping[str, Any] = motion.plays
     for rank, membership in enumerate(chosen, start=1):
         company = companies[membership.company_id]
         version = versions[membership.segment_version_id]
-        grade = grades[membership.grade_id]
+        results = effective[membership.grade_id][0]
         play = Play.model_validate(plays.get(membership.tier) or DEFAULT_PLAYS[membership.tier].model_dump())
-        results = [CriterionResult.model_validate(r) for r in grade.results]
+        kind, reasons = "outreach", top_reasons(results)
+        if membership.status == FitStatus.UNVERIFIED:
+            research = needs_research(version, results)
+            kind, reasons = "research", research + reasons
+            ids = ", ".join(r.split(" ", 1)[0] for r in research)
+            play = Play(
+                channel="research",
+                sla_days=play.sla_days,
+                play=f"Confirm {ids} before outreach, then record the verdict (icp verdicts confirm).",
+            )
         session.add(
             ProspectingTask.model_validate(
                 {
@@ -302,11 +318,13 @@ def _write_tasks(session: Session, motion: Motion, cycle_id: int, chosen: Sequen
                     "segment_name": version.name,
                     "segment_version": version.version,
                     "tier": membership.tier,
+                    "fit_status": membership.status,
+                    "kind": kind,
                     "score": membership.score,
                     "rank": rank,
                     "play": play.play,
                     "channel": play.channel,
-                    "reasons": top_reasons(results),
+                    "reasons": reasons,
                     "due_date": today + timedelta(days=play.sla_days),
                 }
             )

@@ -16,8 +16,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from icp.cycle import CycleCounts
-from icp.domain import Tier
-from icp.queue import FINISHED, Standing, latest_cycle_id, member_standings, non_member_standings
+from icp.domain import CriterionResult, Tier
+from icp.queue import (
+    FINISHED,
+    Standing,
+    effective_results,
+    latest_cycle_id,
+    member_standings,
+    non_member_standings,
+)
 from icp.store import rows_by_id, segment_names
 from icp.store.tables import Company, Cycle, Grade, Membership, utcnow
 
@@ -36,13 +43,15 @@ def cycle_history(session: Session, limit: int = 20) -> list[CycleInfo]:
 
 
 class TierChange(BaseModel):
-    """A company whose tier in a segment moved between two cycles, and why."""
+    """A company whose tier or status in a segment moved between two cycles, and why."""
 
     segment: str
     company_name: str
     domain: str
     from_tier: str
     to_tier: str
+    from_status: str
+    to_status: str
     from_score: float | None
     to_score: float | None
     reasons: list[str] = Field(
@@ -59,23 +68,28 @@ def _previous_finished(session: Session, cycle_id: int) -> int | None:
     ).first()
 
 
-def _flips(before: Sequence[dict[str, object]], after: Sequence[dict[str, object]]) -> list[str]:
-    old = {str(r["id"]): r for r in before}
-    new = {str(r["id"]): r for r in after}
+def _flips(before: Sequence[CriterionResult], after: Sequence[CriterionResult]) -> list[str]:
+    old = {r.id: r for r in before}
+    new = {r.id: r for r in after}
     reasons = []
     for cid, r in new.items():
         prior = old.get(cid)
         if prior is None:
-            reasons.append(f"{cid} {r['text']}: new criterion ({r['verdict']})")
-        elif prior["verdict"] != r["verdict"]:
-            detail = f" — {r['evidence']}" if r.get("evidence") else ""
-            reasons.append(f"{cid} {r['text']}: {prior['verdict']} → {r['verdict']}{detail}")
-    reasons.extend(f"{cid} {r['text']}: removed" for cid, r in old.items() if cid not in new)
+            reasons.append(f"{cid} {r.text}: new criterion ({r.verdict.value})")
+        elif prior.verdict is not r.verdict:
+            detail = f" — {r.evidence}" if r.evidence else ""
+            by = " (confirmed by a person)" if r.source == "person" else ""
+            reasons.append(f"{cid} {r.text}: {prior.verdict.value} → {r.verdict.value}{by}{detail}")
+    reasons.extend(f"{cid} {r.text}: removed" for cid, r in old.items() if cid not in new)
     return reasons
 
 
+def _position(standing: Standing | None) -> tuple[str, str] | None:
+    return None if standing is None else (standing.tier, standing.status)
+
+
 def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 500) -> list[TierChange]:
-    """Tier changes between a finished cycle (default: the latest) and the finished cycle before it."""
+    """Tier and status changes between a finished cycle (default: the latest) and the finished cycle before it."""
     current = cycle_id or latest_cycle_id(session)
     if current is None:
         return []
@@ -99,18 +113,18 @@ def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 
         (
             (key, before.get(key), after.get(key))
             for key in set(before) | set(after)
-            if (before[key].tier if key in before else None) != (after[key].tier if key in after else None)
+            if _position(before.get(key)) != _position(after.get(key))
         ),
         key=lambda item: (Tier(item[2].tier).rank if item[2] else 9, -(item[2].score if item[2] else 0), item[0]),
     )[:limit]
     grade_ids = {m.grade_id for _, b, a in changed for m in (b, a) if m is not None}
-    grades = rows_by_id(session, Grade, grade_ids)
+    results = effective_results(session, list(rows_by_id(session, Grade, grade_ids).values()))
     companies = rows_by_id(session, Company, (key[1] for key, _, _ in changed))
     names = segment_names(session)
     out = []
     for (segment_id, company_id), b, a in changed:
         if b is not None and a is not None:
-            reasons = _flips(grades[b.grade_id].results, grades[a.grade_id].results)
+            reasons = _flips(results[b.grade_id][0], results[a.grade_id][0])
             if not reasons:
                 reasons = [f"score moved from {b.score:g} to {a.score:g} (signals or scoring policy)"]
         elif a is None:
@@ -125,6 +139,8 @@ def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 
                 domain=company.domain,
                 from_tier=b.tier if b else "—",
                 to_tier=a.tier if a else "—",
+                from_status=b.status if b else "—",
+                to_status=a.status if a else "—",
                 from_score=b.score if b else None,
                 to_score=a.score if a else None,
                 reasons=reasons,

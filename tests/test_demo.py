@@ -83,7 +83,8 @@ def test_the_ranked_queue_has_one_order_with_ties_broken_by_company_then_segment
         queue = ranked_queue(session, limit=None)
         pages = [e for offset in range(0, len(queue), 7) for e in ranked_queue(session, limit=7, offset=offset)]
     tiers = ["T1", "T2", "T3"]
-    keys = [(tiers.index(e.tier), -e.fit_score, e.company_id, e.segment_id) for e in queue]
+    statuses = ["qualified", "unverified"]
+    keys = [(tiers.index(e.tier), statuses.index(e.status), -e.fit_score, e.company_id, e.segment_id) for e in queue]
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
     assert any(a[:3] == b[:3] for a, b in zip(keys, keys[1:], strict=False))  # the samples do have such ties
     assert [(e.company_id, e.segment_id) for e in pages] == [(e.company_id, e.segment_id) for e in queue]

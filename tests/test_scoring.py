@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icp.domain import CriterionKind, CriterionResult, Signal, Tier, Verdict
+from icp.domain import CriterionKind, CriterionResult, FitStatus, Signal, Tier, Verdict
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy, base_score, score_grade, signal_weight, tier_for, top_reasons
 
 M, N, U = Verdict.MET, Verdict.NOT_MET, Verdict.UNKNOWN
@@ -58,7 +58,7 @@ def test_breakdown_says_where_every_point_came_from() -> None:
     assert b.score == pytest.approx(71.25)
     by_id = {c.id: c for c in b.contributions}
     assert by_id["R4"].points == pytest.approx(8.75) and by_id["R4"].max_points == pytest.approx(17.5)
-    assert by_id["R4"].note == "unknown: partial credit"
+    assert by_id["R4"].note == "unknown: partial credit until someone confirms it"
     assert by_id["N2"].points == 0 and by_id["N1"].points == pytest.approx(10)
     assert b.confidence == pytest.approx(5 / 7, abs=1e-3)
 
@@ -130,4 +130,5 @@ def test_base_score_matches_score_grade(requirements: list[Verdict], nice: list[
         CriterionResult(id=f"N{i}", kind=CriterionKind.NICE_TO_HAVE, text="n", verdict=v) for i, v in enumerate(nice, 1)
     ]
     breakdown = score_grade(rs)
-    assert base_score(rs) == (breakdown.score, breakdown.tier is Tier.DISQUALIFIED)
+    assert base_score(rs) == (breakdown.score, breakdown.status)
+    assert (breakdown.status is FitStatus.DISQUALIFIED) == (breakdown.tier is Tier.DISQUALIFIED)

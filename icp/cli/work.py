@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from icp.cli._context import app_context
 from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
-from icp.domain import Tier
+from icp.domain import FitStatus, Tier
 from icp.queue import QueueEntry, ranked_queue
 from icp.tasks import MotionSpec, Play, complete_task, create_motion, list_motions, list_tasks
 from icp.trends import tier_changes
@@ -41,6 +41,7 @@ def _queue_row(entry: QueueEntry) -> dict[str, object]:
     return {
         "rank": entry.rank,
         "tier": entry.tier,
+        "status": entry.status,
         "score": entry.fit_score,
         "company": entry.company_name,
         "domain": entry.domain,
@@ -55,25 +56,42 @@ def queue(
     segment: str | None = typer.Option(None, "--segment", "-s", help="Only this segment."),
     motion: str | None = typer.Option(None, "--motion", "-m", help="Only the segments this motion targets."),
     tier: Tier | None = typer.Option(None, "--tier", "-t", help="Only this tier (T1, T2, T3 or disqualified)."),
+    status: FitStatus | None = typer.Option(
+        None,
+        "--status",
+        help="Only qualified accounts (every requirement met) or unverified ones (a requirement nobody could verify).",
+    ),
     limit: int = typer.Option(25, "--limit", "-n", help="At most this many accounts (0 = all)."),
     explain: bool = typer.Option(False, "--explain", "-x", help="Show every criterion with its verdict and evidence."),
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """The ranked account queue from the latest cycle: tier, fit score, and why.
+    """The ranked account queue from the latest cycle: tier, status, fit score, and why.
 
+    An unverified account (a requirement nobody could verify) is never T1; it lists what to research.
     JSON output is a list of accounts with: rank, company_name, domain, segment, segment_version, tier,
-    fit_score, summary, and criteria (id, kind, text, verdict, evidence, confidence, source, note).
+    status, fit_score, summary, needs_research, and criteria (id, kind, text, verdict, evidence,
+    confidence, source, note).
     """
     with Session(app_context(ctx).engine) as session:
         entries = ranked_queue(
-            session, segment=segment, motion=motion, tier=tier.value if tier else None, limit=limit or None
+            session,
+            segment=segment,
+            motion=motion,
+            tier=tier.value if tier else None,
+            status=status.value if status else None,
+            limit=limit or None,
         )
     if fmt is OutputFormat.json:
         emit([], fmt, json_payload=[e.model_dump(mode="json") for e in entries])
         return
     if fmt is OutputFormat.csv:
         rows = [
-            {**_queue_row(e), "summary": e.summary, **{f"{c.id}": f"{c.verdict}: {c.evidence}" for c in e.criteria}}
+            {
+                **_queue_row(e),
+                "summary": e.summary,
+                "needs_research": "; ".join(e.needs_research),
+                **{f"{c.id}": f"{c.verdict}: {c.evidence}" for c in e.criteria},
+            }
             for e in entries
         ]
         columns = list(dict.fromkeys(k for row in rows for k in row))
@@ -86,12 +104,16 @@ def queue(
     if explain:
         for e in entries:
             console.print(
-                f"\n[bold]#{e.rank} {e.company_name}[/bold] ({e.domain}) — {e.tier}, {e.fit_score:g} in {e.segment}"
+                f"\n[bold]#{e.rank} {e.company_name}[/bold] ({e.domain}) — {e.tier} {e.status}, "
+                f"{e.fit_score:g} in {e.segment}",
             )
             console.print(f"  {e.summary}")
             for c in e.criteria:
                 evidence = f" — {c.evidence}" if c.evidence else ""
-                console.print(f"  {VERDICT_MARK[c.verdict]} {c.id} {c.text}{evidence}")
+                by = " (confirmed by a person)" if c.source == "person" else ""
+                console.print(f"  {VERDICT_MARK[c.verdict]} {c.id} {c.text}{evidence}{by}")
+            for item in e.needs_research:
+                console.print(f"  needs research: {item}")
 
 
 def changes(
@@ -106,9 +128,20 @@ def changes(
     emit(
         rows,
         fmt,
-        columns=["segment", "company_name", "domain", "from_tier", "to_tier", "from_score", "to_score", "reasons"],
+        columns=[
+            "segment",
+            "company_name",
+            "domain",
+            "from_tier",
+            "to_tier",
+            "from_status",
+            "to_status",
+            "from_score",
+            "to_score",
+            "reasons",
+        ],
         title="Tier changes",
-        empty_message="No tier changes between the last two cycles.",
+        empty_message="No tier or status changes between the last two cycles.",
     )
 
 
@@ -178,11 +211,13 @@ def tasks_list(
             "motion": t.motion_name,
             "#": t.rank,
             "tier": t.tier,
+            "status": t.fit_status,
             "score": t.score,
             "company": f"{t.company_name} ({t.company_domain})",
+            "task": t.kind,
             "play": t.channel,
             "due": t.due_date.isoformat(),
-            **({"status": t.status} if status != "open" else {}),
+            **({"state": t.status} if status != "open" else {}),
         }
         for t in tasks
     ]
@@ -194,6 +229,8 @@ def tasks_list(
             "motion_name",
             "rank",
             "tier",
+            "fit_status",
+            "kind",
             "score",
             "company_name",
             "company_domain",

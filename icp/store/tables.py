@@ -208,6 +208,9 @@ class Grade(SQLModel, table=True):
     attempts: int = 0
     base_score: float | None = Field(default=None, description="Score before signals, under policy_hash.")
     disqualified: bool = False
+    fit_status: str | None = Field(
+        default=None, description="qualified, unverified or disqualified, under policy_hash."
+    )
     policy_hash: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -256,8 +259,10 @@ class Membership(SQLModel, table=True):
     grade_id: int = Field(foreign_key="grade.id")
     tier: str
     tier_rank: int = Field(description="0 for T1 .. 3 for disqualified.")
+    status: str = Field(default="qualified", description="qualified or unverified (members only are stored).")
     score: float
-    rank_key: float = Field(description="tier_rank * 1000 + (100 - score): ascending order is the queue order.")
+    rank_key: float = Field(description="Tier, then status, then score (icp.scoring.rank_key): ascending is the queue.")
+    confirmed: bool = Field(default=False, description="A person's confirmed verdict changed this standing.")
 
 
 class ProspectingTask(SQLModel, table=True):
@@ -277,6 +282,8 @@ class ProspectingTask(SQLModel, table=True):
     segment_name: str
     segment_version: int
     tier: str
+    fit_status: str = Field(default="qualified", description="The account's status when the task was made.")
+    kind: str = Field(default="outreach", description="'outreach', or 'research': confirm what the data does not say.")
     score: float
     rank: int
     play: str = ""
@@ -302,6 +309,30 @@ class Feedback(SQLModel, table=True):
     correct_verdict: str | None = None
     note: str = ""
     author: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ConfirmedVerdict(SQLModel, table=True):
+    """A person's verdict on one criterion for one company; it overrides the evaluator's.
+
+    Keyed by the criterion's text (normalised), so it holds in every segment that asks the same thing. It
+    applies while the company's data is what the person saw (``company_hash``); once the data changes the
+    company is re-graded and the confirmation is shown as stale.
+    """
+
+    __tablename__ = "confirmed_verdict"
+    __table_args__ = (Index("ix_confirmed_verdict_company", "company_id", "criterion_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", ondelete="CASCADE")
+    criterion_key: str = Field(description="The criterion text, case-folded with whitespace collapsed.")
+    criterion_text: str
+    verdict: str = Field(description="met, not_met or unknown.")
+    evidence: str = ""
+    note: str = ""
+    author: str
+    company_hash: str = Field(description="The company's content hash when it was confirmed.")
+    grade_id: int | None = Field(default=None, description="The grade the person was looking at, if any.")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
