@@ -19,8 +19,9 @@ from icp.companies import get_company
 from icp.criteria import compile_segment
 from icp.domain import CriterionResult, Verdict
 from icp.errors import InputError, NotFoundError
+from icp.feedback import CriterionCorrection, record_feedback
 from icp.segments import get_segment
-from icp.store.tables import Company, ConfirmedVerdict
+from icp.store.tables import Company, ConfirmedVerdict, Grade
 
 
 def criterion_key(text: str) -> str:
@@ -97,7 +98,30 @@ def confirm_verdict(
     )
     session.add(row)
     session.commit()
+    _record_as_feedback(session, row)
     return _info(row, company)
+
+
+def _record_as_feedback(session: Session, row: ConfirmedVerdict) -> None:
+    """A confirmation is also feedback on the newest grade that asked the criterion, so it can become an eval case."""
+    grades = session.exec(
+        select(Grade)
+        .where(Grade.company_id == row.company_id, Grade.status == "ok")
+        .order_by(col(Grade.id).desc())
+        .limit(200)
+    )
+    for grade in grades:
+        for result in grade.results:
+            if criterion_key(str(result["text"])) != row.criterion_key:
+                continue
+            assert grade.id is not None
+            note = f"confirmed {row.criterion_text!r} = {row.verdict}" + (f": {row.note}" if row.note else "")
+            if result["verdict"] == row.verdict:
+                record_feedback(session, grade.id, "agree", note=note, author=row.author)
+            else:
+                correction = CriterionCorrection(criterion_id=str(result["id"]), correct_verdict=Verdict(row.verdict))
+                record_feedback(session, grade.id, "wrong", corrections=[correction], note=note, author=row.author)
+            return
 
 
 def _info(row: ConfirmedVerdict, company: Company) -> ConfirmationInfo:
