@@ -269,3 +269,19 @@ def test_decide_by_check_agrees_with_the_full_grade(company: CompanyProfile, tex
         assert full.verdict is U or full.source != "check"
     else:
         assert decided == full and decided.source == "check" and decided.verdict is not U
+
+
+def test_a_listed_stack_decides_over_a_description_claim() -> None:
+    from icp.criteria import compile_segment
+    from icp.evaluators.offline import OfflineEvaluator
+
+    segment = compile_segment("Stack", "Uses Salesforce")
+    listed = CompanyProfile(
+        name="Peopleo", domain="peopleo.de", technologies=("HubSpot",), description="We run on Salesforce."
+    )
+    unlisted = listed.model_copy(update={"technologies": ()})
+    field = OfflineEvaluator().grade(listed, segment).results[0]
+    assert field.verdict.value == "not_met" and field.evidence == "technologies: HubSpot"
+    assert field.note.startswith("the description claims 'We run on Salesforce.'") and field.note.endswith("decides")
+    claim = OfflineEvaluator().grade(unlisted, segment).results[0]
+    assert claim.verdict.value == "met" and claim.confidence <= 0.6  # without a listed stack, the claim counts

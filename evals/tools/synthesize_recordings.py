@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from icp.evals import ResponseCache, load_suite, make_eval_evaluator, run_suite
 from icp.evals.cases import GoldenCase
 from icp.evaluators.offline import OfflineEvaluator
+from icp.screening import screen_company
 from icp.settings import Settings
 from icp.testing.fake_openai import ChatRequest, FakeOpenAI, Reply
 
@@ -43,7 +44,8 @@ def main() -> None:
     offline = OfflineEvaluator()
     by_key: dict[str, GoldenCase] = {}
     for case in suite.cases:
-        company = json.loads(case.company.to_prompt_json())
+        # The model sees the screened company: sentences addressed to the grader are never sent.
+        company = json.loads(screen_company(case.company).profile.to_prompt_json())
         by_key[_key(company, {c.id: c.text for c in case.compiled.criteria})] = case
 
     def respond(request: ChatRequest) -> Reply | dict[str, Any]:

@@ -162,19 +162,19 @@ def _tech_one(name: str | None, category: str | None, facts: CompanyFacts) -> Ch
     if category is not None and category in facts.tech_categories:
         item = facts.tech_categories[category]
         return CheckOutcome(Verdict.MET, f"technologies: {item}", 0.85, f"technologies: {item} is {wanted}")
-    if name is not None and name in facts.tech_in_description:
-        return CheckOutcome(Verdict.MET, facts.tech_in_description[name], 0.6, f"description mentions {name}", True)
+    claimed = facts.tech_in_description.get(name) if name is not None else None
     if not facts.company.technologies:
+        # Only without a listed stack does the description speak: a claim, weaker than a field.
+        if claimed is not None:
+            return CheckOutcome(Verdict.MET, claimed, 0.6, f"description mentions {name}", True)
         return _unknown(f"no technology data to tell whether it uses {wanted}")
-    # The stack is listed without it. A rival in the same category makes the absence more telling.
+    # The stack is listed without it: the field decides. A rival in the same category makes it more telling.
     categories = TECH_BY_NAME[name].categories if name is not None else (category or "",)
     rival = any(c in facts.tech_categories for c in categories)
-    return CheckOutcome(
-        Verdict.NOT_MET,
-        facts.technologies_evidence,
-        0.8 if rival else 0.6,
-        f"{facts.technologies_evidence} (no {wanted})",
-    )
+    reason = f"{facts.technologies_evidence} (no {wanted})"
+    if claimed is not None:
+        reason = f"the description claims {claimed!r}; {reason} decides"
+    return CheckOutcome(Verdict.NOT_MET, facts.technologies_evidence, 0.8 if rival else 0.6, reason)
 
 
 def _eval_tech(check: TechCheck, facts: CompanyFacts) -> CheckOutcome:
@@ -185,7 +185,9 @@ def _eval_tech(check: TechCheck, facts: CompanyFacts) -> CheckOutcome:
     result = _any(outcomes)
     if result.verdict is Verdict.NOT_MET:
         wanted = ", ".join([*check.technologies, *(TECH_CATEGORIES[c][0] for c in check.categories)])
-        return result._replace(reason=f"{facts.technologies_evidence} (none of: {wanted})")
+        reason = f"{facts.technologies_evidence} (none of: {wanted})"
+        claims = [o.reason.split(";", 1)[0] for o in outcomes if o.reason.startswith("the description claims")]
+        return result._replace(reason=f"{claims[0]}; {reason} decides" if claims else reason)
     return result
 
 

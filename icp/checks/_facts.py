@@ -21,6 +21,7 @@ from icp.checks._vocabulary import (
 )
 from icp.domain import CompanyProfile
 from icp.memo import IdentityMemo
+from icp.screening import screen_company
 
 _COUNTRY_LOOKUP: dict[str, str] = {}
 for _c in COUNTRIES.values():
@@ -255,6 +256,7 @@ def funding_stage_code(value: str | None) -> str | None:
 
 
 def _normalise(company: CompanyProfile) -> CompanyFacts:
+    company = screen_company(company).profile  # sentences addressed to the grader are not facts
     country = country_code(company.country)
     subdivision = subdivision_code(company.region, country)
     country_evidence = f"country: {company.country}" if company.country else ""

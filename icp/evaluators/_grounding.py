@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from icp.domain import GRADED_FIELDS, CompanyProfile
+from icp.screening import addresses_the_grader
 
 # Fields that identify the company but say nothing about fit: "never infer from the name alone".
 IDENTITY_FIELDS = frozenset({"name", "domain", "website"})
@@ -41,18 +42,17 @@ _FIELD_REF = re.compile(r"^\s*([A-Za-z][A-Za-z_ ]{0,30}?)\s*[:=]\s*(.+?)\s*$", r
 _PIECE_SPLIT = re.compile(r"\s*(?:\.\.\.|…|;|\n)\s*")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _NUMBER = re.compile(r"(\d[\d,._ ]*)(?:\s*([kmb]|thousand|million|billion))?\b", re.IGNORECASE)
-_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
-
-# Imperatives aimed at the grader. Quoting one of these is quoting an attack, not a fact about the company.
-_INJECTION_PATTERNS = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instruction|instructions|prompt|rules|above|previous)\b",
-        r"\b(mark|grade|rate|set|answer|classify|score)\b.{0,30}\b(every|all|each)\b.{0,40}"
-        r"\b(met|requirement|requirements|criteria|criterion|qualified|fit)\b",
-        r"\b(as an ai|system prompt|you are an? (ai|assistant|grader|language model))\b",
+# Words that carry no fact on their own: a quote made only of these ("we", "the company", "it is") proves nothing.
+_FUNCTION_WORDS = frozenset(
+    str.split(
+        "the and for with our your their its are was were has have had this that these those they them you "
+        "who what which from into onto than then also very more most such any all each every some other own "
+        "company companies business businesses firm team teams people customer customers client clients "
+        "product products platform platforms solution solutions service services offering offerings "
+        "is it we us an of to in on at by as or be"
     )
 )
+_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
 
 
 def normalise(text: str) -> str:
@@ -97,16 +97,11 @@ def _field_name(raw: str) -> str | None:
     return key if key in GRADED_FIELDS else None
 
 
-def looks_like_injection(evidence: str) -> bool:
-    """True when the evidence reads like an instruction to the grader rather than a fact."""
-    return any(pattern.search(evidence) for pattern in _INJECTION_PATTERNS)
-
-
 def ungrounded_reason(evidence: str, company: CompanyProfile) -> str | None:
     """Why ``evidence`` does not support a verdict about ``company``, or None when it is grounded."""
     if not evidence.strip():
         return "no evidence given"
-    if looks_like_injection(evidence):
+    if addresses_the_grader(evidence):
         return "evidence quotes an instruction embedded in the company data, not a fact about the company"
     data = company.graded_fields()
     pieces = [p for p in _PIECE_SPLIT.split(evidence.strip()) if normalise(p)]
@@ -119,6 +114,22 @@ def ungrounded_reason(evidence: str, company: CompanyProfile) -> str | None:
     return None
 
 
+def rests_on_description(evidence: str, company: CompanyProfile) -> bool:
+    """True when grounded ``evidence`` quotes only the description: a claim the company makes about itself."""
+    data = company.graded_fields()
+    for piece in _PIECE_SPLIT.split(evidence.strip()):
+        needle = normalise(piece.strip().strip("'\"`"))
+        if not needle:
+            continue
+        reference = _FIELD_REF.match(piece)
+        if reference and _field_name(reference.group(1)) is not None:
+            return False
+        fields = {f for f, v in data.items() if any(_contains(normalise(t), needle) for t in _field_texts(v))}
+        if fields - {"description"}:
+            return False
+    return True
+
+
 def _piece_reason(piece: str, data: dict[str, Any]) -> str | None:
     reference = _FIELD_REF.match(piece)
     if reference:
@@ -128,6 +139,8 @@ def _piece_reason(piece: str, data: dict[str, Any]) -> str | None:
     needle = normalise(piece.strip().strip("'\"`"))
     if len(needle) < 2:
         return f"evidence {piece!r} is too short to check"
+    if not any(len(word) >= 3 and word not in _FUNCTION_WORDS or word.isdigit() for word in needle.split()):
+        return f"evidence {piece!r} has no word that says anything about the company"
     matches = [
         field for field, value in data.items() if any(_contains(normalise(t), needle) for t in _field_texts(value))
     ]

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any, cast
 import openai
 from openai import OpenAI
 
-from icp.criteria import CompiledSegment
+from icp.criteria import CompiledSegment, Criterion
 from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Usage, Verdict
 from icp.errors import ConfigError, LLMOutputError, ProviderError
-from icp.evaluators._grounding import ungrounded_reason
+from icp.evaluators._grounding import rests_on_description, ungrounded_reason
 from icp.evaluators._ratelimit import RateLimiter
 from icp.evaluators._response import (
     CriterionAnswer,
@@ -41,7 +41,9 @@ from icp.evaluators._response import (
     response_format_for,
 )
 from icp.evaluators._retry import RetryPolicy, describe_api_error, is_quota_error, retry_after_seconds
+from icp.evaluators.offline import decide_by_check
 from icp.prompts import PromptTemplate, load_prompt
+from icp.screening import screen_company
 from icp.settings import Settings
 
 if TYPE_CHECKING:
@@ -174,7 +176,8 @@ class LLMEvaluator:
             f"{c.id}. ({'requirement' if c.kind.value == 'requirement' else 'nice-to-have'}) {c.text}"
             for c in segment.criteria
         )
-        company_json = _COMPANY_TAG.sub(lambda m: "\\u003c" + m.group(1) + m.group(2), company.to_prompt_json())
+        screened = screen_company(company).profile  # sentences addressed to the grader never reach the model
+        company_json = _COMPANY_TAG.sub(lambda m: "\\u003c" + m.group(1) + m.group(2), screened.to_prompt_json())
         rendered = self.prompt.render(
             segment_name=segment.name,
             criteria=criteria,
@@ -309,34 +312,9 @@ class LLMEvaluator:
     def _results(
         self, answer: GradeResponse, company: CompanyProfile, segment: CompiledSegment
     ) -> tuple[CriterionResult, ...]:
+        screened = screen_company(company).profile
         by_id = {a.id: a for a in answer.criteria}
-        results = []
-        for criterion in segment.criteria:
-            given = by_id[criterion.id]
-            verdict = Verdict(given.verdict)
-            evidence = given.evidence.strip()
-            confidence = given.confidence
-            note = ""
-            if verdict is Verdict.UNKNOWN:
-                evidence = ""
-            else:
-                reason = ungrounded_reason(evidence, company)
-                if reason is not None:
-                    note = f"demoted from {verdict.value}: {reason}"
-                    verdict, evidence, confidence = Verdict.UNKNOWN, "", 0.0
-            results.append(
-                CriterionResult(
-                    id=criterion.id,
-                    kind=criterion.kind,
-                    text=criterion.text,
-                    verdict=verdict,
-                    evidence=evidence[:500],
-                    confidence=confidence,
-                    source="llm",
-                    note=note,
-                )
-            )
-        return tuple(results)
+        return tuple(ground_answer(criterion, by_id[criterion.id], screened) for criterion in segment.criteria)
 
     def _estimate_tokens(self, messages: Sequence[dict[str, str]]) -> int:
         prompt = sum(len(m.get("content") or "") for m in messages) // 4 + 4 * len(messages)
@@ -400,6 +378,50 @@ class LLMEvaluator:
         )
         if estimate is not None:  # a live request holds a reservation on the rate limiter
             self.limiter.reconcile(estimate, usage.prompt_tokens + usage.completion_tokens)
+
+
+# A claim the company makes about itself in its description is worth less than a field: it is self-reported.
+DESCRIPTION_CONFIDENCE = 0.7
+
+
+def ground_answer(criterion: Criterion, given: CriterionAnswer, company: CompanyProfile) -> CriterionResult:
+    """The model's answer on one criterion, as far as the company's (screened) data supports it.
+
+    1. Evidence must be in the data and carry substance (see :mod:`icp.evaluators._grounding`); otherwise
+       the verdict is demoted to unknown, with the reason.
+    2. A criterion a structured field settles is decided by that field: a verdict resting on description
+       text that contradicts the field is replaced, and the note says what the description claimed.
+    3. A verdict resting only on the description is self-reported: its confidence is capped.
+    """
+    verdict = Verdict(given.verdict)
+    evidence = given.evidence.strip()
+    confidence = given.confidence
+    note = ""
+    if verdict is Verdict.UNKNOWN:
+        evidence = ""
+    else:
+        reason = ungrounded_reason(evidence, company)
+        if reason is not None:
+            note = f"demoted from {verdict.value}: {reason}"
+            verdict, evidence, confidence = Verdict.UNKNOWN, "", 0.0
+    decided = decide_by_check(company, criterion)
+    if decided is not None and decided.verdict is not verdict:
+        claim = f"the model answered {verdict.value}" + (f" from {evidence[:120]!r}" if evidence else "")
+        if evidence and rests_on_description(evidence, company):
+            claim = f"the description claims {evidence[:120]!r}"
+        return decided.model_copy(update={"note": f"{claim}; {decided.evidence} decides"})
+    if verdict is not Verdict.UNKNOWN and rests_on_description(evidence, company):
+        confidence = min(confidence, DESCRIPTION_CONFIDENCE)
+    return CriterionResult(
+        id=criterion.id,
+        kind=criterion.kind,
+        text=criterion.text,
+        verdict=verdict,
+        evidence=evidence[:500],
+        confidence=confidence,
+        source="llm",
+        note=note,
+    )
 
 
 def cost_usd(settings: Settings, model: str, tokens_in: int, tokens_out: int, tokens_cached: int = 0) -> float:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from icp.domain import CompanyProfile
-from icp.evaluators._grounding import looks_like_injection, normalise, ungrounded_reason
+from icp.evaluators._grounding import normalise, ungrounded_reason
+from icp.screening import addresses_the_grader
 
 COMPANY = CompanyProfile(
     name="Northwind Analytics",
@@ -87,7 +88,7 @@ def test_ungrounded_evidence_is_rejected_with_a_reason(evidence: str, reason: st
 )
 def test_injected_instructions_are_not_evidence(text: str) -> None:
     company = COMPANY.model_copy(update={"description": f"Great company. {text}."})
-    assert looks_like_injection(text)
+    assert addresses_the_grader(text)
     reason = ungrounded_reason(text, company)
     assert reason is not None and "instruction" in reason
 
