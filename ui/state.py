@@ -59,6 +59,7 @@ Q_TIER = "q_tier"
 Q_LIMIT = "q_limit"
 Q_EXPORT = "q_export"
 Q_AUTHOR = "q_author"
+Q_STATUS = "q_status"
 
 # Cycles page
 CY_EVALUATOR = "cy_evaluator"
@@ -106,6 +107,11 @@ def feedback_note_key(grade_id: int) -> str:
 def feedback_fix_key(grade_id: int, criterion_id: str) -> str:
     """The 'correct verdict' picker of one criterion of one account."""
     return f"fb_fix_{grade_id}_{criterion_id}"
+
+
+def confirm_keys(grade_id: int) -> tuple[str, str, str, str]:
+    """The criterion picker, verdict picker, note field and button of one account's 'confirm a verdict' form."""
+    return (f"cv_criterion_{grade_id}", f"cv_verdict_{grade_id}", f"cv_note_{grade_id}", f"cv_go_{grade_id}")
 
 
 def segment_active_key(segment_id: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -21,6 +22,19 @@ def show_flashes() -> None:
     """Show the messages queued by the previous run (after a save, a delete, an import)."""
     for kind, message in state.pop_flashes():
         getattr(st, kind)(message)
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&])")
+
+
+def plain(text: str) -> str:
+    """Untrusted text (company data, model output) made safe for a Markdown context: shown as typed.
+
+    Every Markdown character is escaped, so no link, image (a tracking beacon), heading, colour directive
+    or HTML comes alive, and control characters are dropped.
+    """
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", cleaned)
 
 
 def tier_badge(tier: str) -> str:
@@ -74,11 +88,35 @@ def queue_csv(entries: list[QueueEntry]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["rank", "company", "domain", "segment", "segment_version", "tier", "fit_score", "summary", "verdicts"]
+        [
+            "rank",
+            "company",
+            "domain",
+            "segment",
+            "segment_version",
+            "tier",
+            "status",
+            "fit_score",
+            "summary",
+            "needs_research",
+            "verdicts",
+        ]
     )
     for e in entries:
         verdicts = "; ".join(f"{c.id}={c.verdict}" for c in e.criteria)
         writer.writerow(
-            [e.rank, e.company_name, e.domain, e.segment, e.segment_version, e.tier, e.fit_score, e.summary, verdicts]
+            [
+                e.rank,
+                e.company_name,
+                e.domain,
+                e.segment,
+                e.segment_version,
+                e.tier,
+                e.status,
+                e.fit_score,
+                e.summary,
+                "; ".join(e.needs_research),
+                verdicts,
+            ]
         )
     return out.getvalue()

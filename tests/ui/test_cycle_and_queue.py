@@ -48,8 +48,12 @@ def test_run_a_cycle_and_see_the_queue_ranked(graded: AppTest, seeded: Engine) -
     assert list(table["rank"]) == [1, 2]
     assert list(table["score"]) == sorted(table["score"], reverse=True)
     assert [e.label for e in graded.expander][:2] == [
-        f"#1 Acme Cloud — {table['tier'][0]} · {table['score'][0]:g} · {SEGMENT_NAME}",
-        f"#2 Birch Analytics — {table['tier'][1]} · {table['score'][1]:g} · {SEGMENT_NAME}",
+        widgets.plain(
+            f"#1 Acme Cloud — {table['tier'][0]} · {table['status'][0]} · {table['score'][0]:g} · {SEGMENT_NAME}"
+        ),
+        widgets.plain(
+            f"#2 Birch Analytics — {table['tier'][1]} · {table['status'][1]} · {table['score'][1]:g} · {SEGMENT_NAME}"
+        ),
     ]
 
 
@@ -127,8 +131,10 @@ def test_export_the_current_view_as_csv(graded: AppTest, seeded: Engine) -> None
         "segment",
         "segment_version",
         "tier",
+        "status",
         "fit_score",
         "summary",
+        "needs_research",
         "verdicts",
     }
 
@@ -144,7 +150,7 @@ def test_cycles_page_shows_members_over_time_and_tier_changes(graded: AppTest, s
     assert any("N1" in why for why in changes["why"])
     graded.selectbox(key=state.CY_CHART_SEGMENT).set_value(SEGMENT_NAME).run()
     assert not graded.exception
-    assert "Tier changes since the previous cycle" in texts(graded)
+    assert "Tier and status changes since the previous cycle" in texts(graded)
 
 
 def test_cycles_page_lists_llm_batches_and_the_pairs_waiting_for_them(graded: AppTest, seeded: Engine) -> None:

@@ -16,7 +16,7 @@ _LIST_LIMIT = 200
 
 
 def _preview(parsed: ParsedRows, filename: str) -> None:
-    st.markdown(f"**{len(parsed.rows)} rows** read from `{filename}`.")
+    st.markdown(f"**{len(parsed.rows)} rows** read from {widgets.plain(filename)}.")
     mapping, sample = st.columns([1, 2])
     with mapping:
         st.caption("Column mapping")
@@ -26,7 +26,7 @@ def _preview(parsed: ParsedRows, filename: str) -> None:
             width="stretch",
         )
         if parsed.ignored_columns:
-            st.caption("Ignored columns: " + ", ".join(f"`{c}`" for c in parsed.ignored_columns))
+            st.caption("Ignored columns: " + ", ".join(widgets.plain(c) for c in parsed.ignored_columns))
     with sample:
         st.caption(f"First {min(_PREVIEW_ROWS, len(parsed.rows))} rows, as they will be read")
         st.dataframe(
@@ -101,10 +101,10 @@ def _upload() -> None:
 def _detail(session: Session, domain: str) -> None:
     company = get_company(session, domain)
     assert company.id is not None
-    st.markdown(f"### {company.name}")
-    st.caption(f"{company.domain} · updated {widgets.ago(company.updated_at)}")
+    st.markdown(f"### {widgets.plain(company.name)}")
+    st.caption(f"{widgets.plain(company.domain)} · updated {widgets.ago(company.updated_at)}")
     if company.description:
-        st.write(company.description)
+        st.markdown(widgets.plain(company.description))
     fields, standing = st.columns(2)
     with fields:
         st.markdown("**Fields**")
@@ -131,9 +131,12 @@ def _detail(session: Session, domain: str) -> None:
         memberships = company_memberships(session, company.id)
         if memberships:
             for m in memberships:
-                st.markdown(f"{widgets.tier_badge(m.tier)} **{m.segment}** (v{m.segment_version}) · {m.fit_score:g}")
+                st.markdown(
+                    f"{widgets.tier_badge(m.tier)} **{widgets.plain(m.segment)}** (v{m.segment_version}) · "
+                    f"{m.status} · {m.fit_score:g}"
+                )
                 if m.summary:
-                    st.caption(m.summary)
+                    st.caption(widgets.plain(m.summary))
         else:
             st.caption("Not graded yet: run a cycle on the Cycles page.")
         st.markdown("**Signals**")
@@ -170,7 +173,7 @@ def _accounts(session: Session) -> None:
     shown = f"{len(companies)} of {total}" if search or total > _LIST_LIMIT else f"{total}"
     st.caption(f"{shown} companies")
     if not companies:
-        st.info(f"No company matches {search!r}.")
+        st.info(f"No company matches {widgets.plain(repr(search))}.")
         return
     st.dataframe(
         [

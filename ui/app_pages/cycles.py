@@ -125,7 +125,7 @@ def _report(report: CycleReport) -> None:
     (st.success if report.status == "completed" and not report.pairs_failed else st.warning)(message)
     if report.failures:
         with st.expander(f"{len(report.failures)} failed pairs (retried by the next cycle)"):
-            st.write("\n".join(f"- {f}" for f in report.failures))
+            st.text("\n".join(f"- {f}" for f in report.failures))
 
 
 def _history(session: Session) -> None:
@@ -178,7 +178,7 @@ def _members_chart(session: Session) -> None:
 
 
 def _tier_changes(session: Session) -> None:
-    st.subheader("Tier changes since the previous cycle")
+    st.subheader("Tier and status changes since the previous cycle")
     changes = tier_changes(session)
     if not changes:
         st.caption("No tier changes (they need two finished cycles).")
@@ -189,8 +189,8 @@ def _tier_changes(session: Session) -> None:
                 "segment": c.segment,
                 "company": c.company_name,
                 "domain": c.domain,
-                "from": c.from_tier,
-                "to": c.to_tier,
+                "from": c.from_tier if c.from_status in ("qualified", "—") else f"{c.from_tier} ({c.from_status})",
+                "to": c.to_tier if c.to_status in ("qualified", "—") else f"{c.to_tier} ({c.to_status})",
                 "score": f"{c.from_score if c.from_score is not None else '—'} → "
                 f"{c.to_score if c.to_score is not None else '—'}",
                 "why": "; ".join(c.reasons),

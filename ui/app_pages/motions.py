@@ -65,6 +65,8 @@ def _tasks(session: Session, motions: list[MotionInfo]) -> None:
                 "domain": t.company_domain,
                 "segment": t.segment_name,
                 "tier": t.tier,
+                "status": t.fit_status,
+                "kind": t.kind,
                 "score": t.score,
                 "play": t.play,
                 "channel": t.channel,

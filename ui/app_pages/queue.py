@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import Session
 
+from icp.confirmations import confirm_verdict
 from icp.domain import Verdict
 from icp.errors import ICPError
 from icp.feedback import CriterionCorrection, list_feedback, record_feedback
@@ -14,6 +15,7 @@ from icp.tasks import list_motions
 from ui import resources, state, widgets
 
 _TIERS = ("T1", "T2", "T3", "disqualified")
+_STATUSES = ("qualified", "unverified")
 _KEEP = "(keep)"
 
 
@@ -46,6 +48,11 @@ def _breakdown(session: Session, entry: QueueEntry) -> None:
     cols[4].metric("Confidence", f"{breakdown.confidence:.0%}")
     if breakdown.disqualified_by:
         st.error("Disqualified by " + ", ".join(breakdown.disqualified_by))
+    if breakdown.tier_capped_from is not None:
+        st.caption(
+            f"The score alone would earn {breakdown.tier_capped_from.value}; the account stays at "
+            f"{breakdown.tier.value} until {', '.join(breakdown.unverified)} is confirmed."
+        )
     if abs(breakdown.score - entry.fit_score) >= 0.05:
         st.caption(
             f"Recomputed now: {breakdown.score:g} (signals have aged since the cycle scored {entry.fit_score:g})."
@@ -122,44 +129,85 @@ def _feedback(session: Session, entry: QueueEntry) -> None:
             )
 
 
+def _confirm(session: Session, entry: QueueEntry) -> None:
+    """A person's verdict on one criterion: it overrides the evaluator's from the next cycle on."""
+    pick, verdict_key, note_key, go = state.confirm_keys(entry.grade_id)
+    unknown_first = sorted(entry.criteria, key=lambda c: (c.verdict != "unknown", c.kind != "requirement", c.id))
+    labels = {c.id: f"{c.id} · {c.text} (now {c.verdict})" for c in unknown_first}
+    with st.form(key=f"cv_form_{entry.grade_id}", border=True):
+        st.markdown("**Confirm a verdict** — what you found out yourself (kept with your name).")
+        cols = st.columns([3, 1])
+        cols[0].selectbox("Criterion", list(labels), format_func=labels.__getitem__, key=pick)
+        cols[1].selectbox("Verdict", [v.value for v in Verdict], key=verdict_key)
+        st.text_input("How you know", key=note_key, placeholder="e.g. their pricing page lists card issuing")
+        submitted = st.form_submit_button("Confirm verdict", key=go)
+    if not submitted:
+        return
+    author = str(st.session_state.get(state.Q_AUTHOR) or "")
+    chosen = next(c for c in entry.criteria if c.id == st.session_state.get(pick))
+    try:
+        confirm_verdict(
+            session,
+            entry.domain,
+            chosen.text,
+            Verdict(str(st.session_state.get(verdict_key))),
+            author=author,
+            note=str(st.session_state.get(note_key) or ""),
+            grade_id=entry.grade_id,
+        )
+    except ICPError as exc:
+        st.error(str(exc) + (" Type your name at the top of the page." if not author.strip() else ""))
+    else:
+        st.success(f"Confirmed {chosen.id} for {entry.company_name}; the next cycle uses it.")
+
+
 def _account(session: Session, entry: QueueEntry) -> None:
     st.markdown(
-        f"{widgets.tier_badge(entry.tier)} **{entry.fit_score:g}** / 100 · {entry.segment} "
-        f"(version {entry.segment_version}) · `{entry.domain}`"
+        f"{widgets.tier_badge(entry.tier)} **{entry.fit_score:g}** / 100 · {entry.status} · "
+        f"{widgets.plain(entry.segment)} (version {entry.segment_version}) · `{widgets.plain(entry.domain)}`"
     )
     if entry.summary:
-        st.write(entry.summary)
+        st.markdown(widgets.plain(entry.summary))
+    if entry.needs_research:
+        st.warning(
+            "Needs research before outreach:\n\n" + "\n".join(f"- {widgets.plain(r)}" for r in entry.needs_research)
+        )
     _criteria(entry)
     st.markdown("**Score breakdown**")
     _breakdown(session, entry)
+    _confirm(session, entry)
     st.markdown("**Feedback**")
     _feedback(session, entry)
 
 
-def _filters(session: Session) -> tuple[str | None, str | None, str | None, int]:
+def _filters(session: Session) -> tuple[str | None, str | None, str | None, str | None, int]:
     segments = [s.name for s in list_segments(session)]
     motions = [m.name for m in list_motions(session)]
-    cols = st.columns([2, 2, 1, 1, 2])
+    cols = st.columns([2, 2, 1, 1, 1, 2])
     segment = cols[0].selectbox("Segment", segments, index=None, key=state.Q_SEGMENT, placeholder="All segments")
     motion = cols[1].selectbox("Motion", motions, index=None, key=state.Q_MOTION, placeholder="All motions")
     tier = cols[2].selectbox("Tier", _TIERS, index=None, key=state.Q_TIER, placeholder="All members")
-    limit = cols[3].selectbox("Show", (25, 50, 100, 250), key=state.Q_LIMIT)
-    cols[4].text_input("Your name (for feedback)", key=state.Q_AUTHOR)
-    return segment, motion, tier, int(limit or 25)
+    status = cols[3].selectbox("Status", _STATUSES, index=None, key=state.Q_STATUS, placeholder="Any")
+    limit = cols[4].selectbox("Show", (25, 50, 100, 250), key=state.Q_LIMIT)
+    cols[5].text_input("Your name (for feedback)", key=state.Q_AUTHOR)
+    return segment, motion, tier, status, int(limit or 25)
 
 
 def _queue(session: Session) -> None:
-    segment, motion, tier, limit = _filters(session)
+    segment, motion, tier, status, limit = _filters(session)
     cycle_id = latest_cycle_id(session)
     if cycle_id is None:
         st.info("No cycle has run yet, so there is nothing to rank. Run one on the Cycles page.")
         return
-    entries = ranked_queue(session, segment=segment, motion=motion, tier=tier, limit=limit)
+    entries = ranked_queue(session, segment=segment, motion=motion, tier=tier, status=status, limit=limit)
     if not entries:
         st.info("No accounts match these filters in the latest cycle.")
         return
     head, export = st.columns([4, 1])
-    head.caption(f"{len(entries)} accounts from cycle #{cycle_id}, best first (tier, then fit score).")
+    head.caption(
+        f"{len(entries)} accounts from cycle #{cycle_id}, best first (tier, then qualified before unverified, "
+        "then fit score). Unverified accounts have a requirement nobody could verify: never T1 until confirmed."
+    )
     export.download_button(
         "Export CSV",
         data=widgets.queue_csv(entries),
@@ -173,6 +221,7 @@ def _queue(session: Session) -> None:
             {
                 "rank": e.rank,
                 "tier": e.tier,
+                "status": e.status,
                 "score": e.fit_score,
                 "company": e.company_name,
                 "domain": e.domain,
@@ -186,7 +235,9 @@ def _queue(session: Session) -> None:
     )
     st.markdown("#### Accounts")
     for e in entries:
-        with st.expander(f"#{e.rank} {e.company_name} — {e.tier} · {e.fit_score:g} · {e.segment}"):
+        with st.expander(
+            widgets.plain(f"#{e.rank} {e.company_name} — {e.tier} · {e.status} · {e.fit_score:g} · {e.segment}")
+        ):
             _account(session, e)
 
 
