@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -382,7 +382,7 @@ class PairGrade(BaseModel):
     segment: str
     segment_version: int
     grade: Grade_
-    breakdown: ScoreBreakdown
+    breakdown: ScoreBreakdown | None = Field(description="None when grading failed: a failure is never a score.")
 
 
 def grade_company(
@@ -405,8 +405,12 @@ def grade_company(
     compiled = compile_segment(info.name, info.requirements, info.nice_to_haves)
     grade = evaluator.grade(profile_of(company), compiled)
     segment_policy = policy.with_thresholds(info.t1_threshold, info.t2_threshold)
-    breakdown = score_grade(
-        grade.results, signals=company_signals(session, company.id), now=now or utcnow(), policy=segment_policy
+    breakdown = (
+        score_grade(
+            grade.results, signals=company_signals(session, company.id), now=now or utcnow(), policy=segment_policy
+        )
+        if grade.status == "ok"
+        else None
     )
     return PairGrade(
         company_name=company.name,

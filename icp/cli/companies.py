@@ -126,7 +126,7 @@ def show(
     emit(
         [m.model_dump(mode="json") for m in memberships],
         OutputFormat.table,
-        columns=["segment", "segment_version", "tier", "fit_score", "summary"],
+        columns=["segment", "segment_version", "tier", "status", "fit_score", "summary"],
         title="Segments (latest cycle)",
         empty_message="Not graded yet: run `icp cycle run`.",
     )

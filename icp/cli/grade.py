@@ -6,7 +6,7 @@ import typer
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console
 from icp.cli.cycle import EVALUATOR_HELP
 from icp.cli.work import VERDICT_MARK
 from icp.evaluators.factory import make_evaluator
@@ -25,20 +25,27 @@ def grade(
     chosen = make_evaluator(evaluator, context.settings)
     with Session(context.engine) as session:
         result = grade_company(session, chosen, segment, company, policy=context.settings.scoring_policy())
+    g, b = result.grade, result.breakdown
     if fmt is OutputFormat.json:
         emit([], fmt, json_payload=result.model_dump(mode="json"))
+    if b is None:  # a failed grade has no tier and no score, in every format
+        err_console.print(f"[red]Grading failed:[/red] {g.error}", markup=True, highlight=False)
+        raise typer.Exit(1)
+    if fmt is OutputFormat.json:
         return
-    g, b = result.grade, result.breakdown
     if fmt is OutputFormat.csv:
         emit([r.model_dump(mode="json") for r in g.results], fmt)
         return
-    if g.status != "ok":
-        console.print(f"[red]Grading failed:[/red] {g.error}")
-        raise typer.Exit(1)
+    capped = (
+        f" (its score alone earns {b.tier_capped_from.value}; {', '.join(b.unverified)} unverified)"
+        if b.tier_capped_from
+        else ""
+    )
     console.print(
         f"[bold]{result.company_name}[/bold] ({result.domain}) in "
         f"[bold]{result.segment}[/bold] v{result.segment_version}: "
-        f"[bold]{b.tier.value}[/bold], fit score {b.score:g} (confidence {b.confidence:.0%}, {g.identity.evaluator})"
+        f"[bold]{b.tier.value}[/bold] {b.status.value}{capped}, fit score {b.score:g} "
+        f"(confidence {b.confidence:.0%}, {g.identity.evaluator})"
     )
     console.print(f"  {g.summary}")
     points = {c.id: c for c in b.contributions}

@@ -108,3 +108,18 @@ def test_llm_evaluator_without_a_key_is_a_clear_error(tmp_path: Path, fake_opena
     )
     assert result.returncode == 1
     assert "ICP_OPENAI_API_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_a_failed_grade_is_never_a_score(db: Path, fake_openai: FakeOpenAI, fmt: str) -> None:
+    fake_openai.responder = lambda request: Reply.error_reply(401, "Incorrect API key provided", code="invalid_api_key")
+    result = run_icp(
+        "grade", "--segment", "Mid-Market B2B SaaS", "--company", "ledgerlight.co.uk", "--evaluator", "llm",
+        "-f", fmt, db=db, fake=fake_openai, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1 and "Grading failed" in result.stderr and "Traceback" not in result.stderr
+    if fmt == "json":
+        payload = json.loads(result.stdout)
+        assert payload["grade"]["status"] == "failed" and payload["breakdown"] is None
+    else:
+        assert "T1" not in result.stdout and "100" not in result.stdout
