@@ -336,6 +336,25 @@ class ConfirmedVerdict(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Outcome(SQLModel, table=True):
+    """A deal or opportunity and how it ended: the ground truth segments are backtested against."""
+
+    __tablename__ = "outcome"
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: str = Field(unique=True, index=True, description="The CRM's id for the deal; re-imports update it.")
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
+    name: str = ""
+    stage: str = ""
+    result: str = Field(description="won, lost or open.")
+    amount: float | None = None
+    created_on: date | None = Field(default=None, description="When the deal was created (judged by grades before).")
+    closed_on: date | None = None
+    source: str = Field(default="", description="The file or CRM it came from.")
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class EvalRun(SQLModel, table=True):
     """One run of a golden suite through an evaluator, with the manifest that makes it comparable."""
 
