@@ -227,3 +227,100 @@ def overlap(
         title="Overlapping segments",
         empty_message=f"No two segments share {threshold:.0%} or more of their members (Jaccard) in the latest cycle.",
     )
+
+
+@app.command("backtest")
+def backtest(
+    ctx: typer.Context,
+    segment: str | None = typer.Option(
+        None, "--segment", "-s", help="A saved segment: backtest it, or compare your edits (options below) with it."
+    ),
+    name: str | None = typer.Option(None, "--name", "-n", help="The draft's name (default: the segment's)."),
+    requirements: str | None = typer.Option(None, "--requirements", "-r", help=REQ_HELP),
+    nice_to_haves: str | None = typer.Option(None, "--nice-to-haves", help=NICE_HELP),
+    file: Path | None = typer.Option(
+        None, "--file", exists=True, dir_okay=False, help="A JSON file with name, requirements, nice_to_haves."
+    ),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Would this draft have picked the accounts you won? Graded against every company with a closed deal.
+
+    Shows, beside the saved version (with --segment): qualified / unverified / disqualified accounts, win
+    rate and lift per tier, the share of won accounts it keeps, and per requirement how many won and lost
+    accounts it excludes. Offline and free; nothing is saved. Examples:
+    icp segments backtest --segment "EU Fintech" --requirements $'Fintech company\\n50+ employees'
+    icp segments backtest --name Draft --requirements "B2B SaaS company" --nice-to-haves "Uses Salesforce"
+    """
+    import json
+
+    from icp.errors import InputError
+    from icp.outcomes import backtest_segment
+
+    draft: dict[str, str] = {}
+    if file is not None:
+        try:
+            loaded = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"Cannot read a segment draft from {file}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise InputError(f"{file} must hold one JSON object with name, requirements and nice_to_haves.")
+        draft = {k: "\n".join(v) if isinstance(v, list) else str(v) for k, v in loaded.items() if v is not None}
+    with Session(app_context(ctx).engine) as session:
+        saved = svc.get_segment(session, segment) if segment else None
+        text = {
+            "name": name or draft.get("name") or (saved.name if saved else ""),
+            "requirements": requirements if requirements is not None else draft.get("requirements"),
+            "nice_to_haves": nice_to_haves if nice_to_haves is not None else draft.get("nice_to_haves"),
+        }
+        if saved is None and not text["requirements"]:
+            raise InputError("Give a draft (--requirements, or --file) or a saved segment (--segment) to backtest.")
+        edited = saved is not None and (text["requirements"] is not None or text["nice_to_haves"] is not None)
+        result = backtest_segment(
+            session,
+            str(text["name"] or "Draft"),
+            text["requirements"] if text["requirements"] is not None else (saved.requirements if saved else ""),
+            text["nice_to_haves"] if text["nice_to_haves"] is not None else (saved.nice_to_haves if saved else ""),
+            saved=(saved.name, saved.requirements, saved.nice_to_haves, saved.version) if edited and saved else None,
+            policy=app_context(ctx).settings.scoring_policy(),
+        )
+    if fmt is OutputFormat.json:
+        emit([], fmt, json_payload=result.model_dump(mode="json"))
+        return
+    sides = [s for s in (result.draft, result.saved) if s is not None]
+    rows = [
+        {
+            "version": side.label,
+            "group": g.group,
+            "accounts": g.accounts,
+            "won": g.won,
+            "win_rate": None if g.win_rate is None else round(g.win_rate, 3),
+            "interval": "" if g.win_rate_low is None else f"{g.win_rate_low:.0%}–{g.win_rate_high:.0%}",
+            "lift": None if g.lift is None else round(g.lift, 2),
+        }
+        for side in sides
+        for g in side.groups
+    ]
+    if fmt is OutputFormat.csv:
+        emit(rows, fmt)
+        return
+    console.print(
+        f"{result.accounts} accounts with closed deals ({result.won_accounts} won, {result.lost_accounts} lost). "
+        f"{result.note}",
+        markup=False,
+    )
+    if not result.accounts:
+        return
+    for side in sides:
+        recall = "—" if side.won_recall is None else f"{side.won_recall:.0%}"
+        console.print(
+            f"\n[bold]{side.label}[/bold]: {side.qualified} qualified, {side.unverified} unverified, "
+            f"{side.disqualified} disqualified; keeps {recall} of won accounts"
+            + (
+                f"; T1 won {side.t1_lift:.1f}× as often as the rest ({side.t1_lift_low:.1f}–{side.t1_lift_high:.1f}×)"
+                if side.t1_lift is not None and side.t1_lift_low is not None and side.t1_lift_high is not None
+                else ""
+            )
+        )
+        for exclusion in side.exclusions:
+            console.print(f"  {exclusion.sentence}", markup=False)
+    emit(rows, fmt, title="Win rate by tier")

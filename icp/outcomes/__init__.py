@@ -7,12 +7,17 @@
   created, so an outcome never grades itself.
 """
 
+from icp.outcomes._backtest import Backtest, BacktestSide, CriterionExclusion, backtest_segment
 from icp.outcomes._deals import DEAL_HEADER_ALIASES, Deal, DealResult, deal_result, map_deal_header, parse_day
 from icp.outcomes._report import MIN_CLOSED_DEALS, GroupOutcomes, SegmentOutcomes, outcome_report
 from icp.outcomes._stats import Interval, risk_ratio, wilson_interval
 from icp.outcomes._store import OutcomeImportReport, OutcomeInfo, list_outcomes, store_deals
 
 __all__ = [
+    "Backtest",
+    "BacktestSide",
+    "CriterionExclusion",
+    "backtest_segment",
     "DEAL_HEADER_ALIASES",
     "MIN_CLOSED_DEALS",
     "Deal",

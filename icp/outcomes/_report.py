@@ -65,7 +65,7 @@ class SegmentOutcomes(BaseModel):
     reading: str = Field(description="The figures in one plain sentence, or why there are too few to say.")
 
 
-class _Judged(BaseModel):
+class JudgedDeal(BaseModel):
     company_id: int
     tier: str
     status: str
@@ -145,7 +145,9 @@ def _regrade(
     return out
 
 
-def _group(name: str, judged: Sequence[_Judged], overall: float | None, total_won_revenue: float) -> GroupOutcomes:
+def group_outcomes(
+    name: str, judged: Sequence[JudgedDeal], overall: float | None, total_won_revenue: float
+) -> GroupOutcomes:
     won = sum(j.won for j in judged)
     rate = wilson_interval(won, len(judged))
     revenue = sum(j.amount for j in judged if j.won)
@@ -165,7 +167,7 @@ def _group(name: str, judged: Sequence[_Judged], overall: float | None, total_wo
     )
 
 
-def _reading(segment: str, t1: Sequence[_Judged], rest: Sequence[_Judged], lift: Interval | None) -> str:
+def _reading(segment: str, t1: Sequence[JudgedDeal], rest: Sequence[JudgedDeal], lift: Interval | None) -> str:
     if len(t1) < MIN_CLOSED_DEALS or len(rest) < MIN_CLOSED_DEALS:
         return (
             f"Not enough closed deals to say how {segment}'s T1 accounts do: {len(t1)} closed deals in T1 and "
@@ -238,7 +240,7 @@ def _segment_outcomes(
     else:
         left_out += len(ungraded)
     judged = [
-        _Judged(
+        JudgedDeal(
             company_id=d.company_id,
             tier=standing[d.id][0],
             status=standing[d.id][1],
@@ -252,7 +254,7 @@ def _segment_outcomes(
     won = sum(j.won for j in judged)
     overall = won / len(judged) if judged else None
     total_revenue = sum(j.amount for j in judged if j.won)
-    groups: dict[str, list[_Judged]] = defaultdict(list)
+    groups: dict[str, list[JudgedDeal]] = defaultdict(list)
     for j in judged:
         if j.tier == Tier.DISQUALIFIED.value:
             groups[NOT_A_MEMBER].append(j)
@@ -269,7 +271,7 @@ def _segment_outcomes(
         left_out=left_out,
         regraded=regraded,
         win_rate=overall,
-        groups=[_group(name, groups[name], overall, total_revenue) for name in GROUP_ORDER if groups.get(name)],
+        groups=[group_outcomes(name, groups[name], overall, total_revenue) for name in GROUP_ORDER if groups.get(name)],
         t1_lift=lift.value if lift else None,
         t1_lift_low=lift.low if lift else None,
         t1_lift_high=lift.high if lift else None,

@@ -18,6 +18,19 @@ COMPANIES_FILE: Path = SAMPLES_DIR / "companies.csv"
 SIGNALS_FILE: Path = SAMPLES_DIR / "signals.jsonl"
 MOTIONS_FILE: Path = SAMPLES_DIR / "motions.json"
 EXPECTATIONS_FILE: Path = SAMPLES_DIR / "expectations.json"
+DEALS_FILE: Path = SAMPLES_DIR / "deals.csv"
+"""Won, lost and open deals (HubSpot deal export names), from a hidden propensity: see ``_build_deals.py``."""
+
+DEALS_CSV_HEADERS: tuple[str, ...] = (
+    "Record ID",
+    "Deal Name",
+    "Deal Stage",
+    "Amount",
+    "Create Date",
+    "Close Date",
+    "Associated Company Domain",
+    "Associated Company",
+)
 
 # The exact header row of companies.csv (HubSpot company export names).
 COMPANY_CSV_HEADERS: tuple[str, ...] = (
