@@ -23,9 +23,12 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (b"\xff\xfe", "utf-16-le", "UTF-16"),
 )
 
-# UTF-8 text read as cp1252/latin-1 ("MÃ¼nchen", "donâ€™t"), or already-replaced characters.
+# UTF-8 text read as cp1252/latin-1 ("MÃ¼nchen", "donâ€™t"), already-replaced characters, and double-byte
+# text (Shift-JIS, GBK, Big5) read as cp1252: runs of symbols that no Western text strings together.
+_RARE = "\u0192\u201e\u2020\u2021\u02c6\u2030\u2039\u203a\u201a"
 _GARBLED = re.compile(
-    "[ÃÂ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€|\ufffd"
+    "[ÃÂ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+    f"|â€|\ufffd|[{_RARE}]\\S{{0,3}}[{_RARE}]"
 )
 _SURROGATES = re.compile("[\ud800-\udfff]")
 # C0/C1 control characters except tab, newline and carriage return: NUL cannot be stored in PostgreSQL
@@ -89,21 +92,20 @@ def decode_text(data: bytes, source: str) -> tuple[str, list[RowWarning]]:
             guessed += 1
             out.append(line.decode("cp1252", errors="replace"))
     text = "\n".join(out)
-    share = (
-        "all of its lines" if guessed == len(lines) else f"{guessed:,} of its {len(lines):,} lines (mixed encodings)"
-    )
+    total = sum(1 for line in lines if line.strip())
+    share = "all of its lines" if guessed == total else f"{guessed:,} of its {total:,} lines (mixed encodings)"
     warnings = [
         RowWarning(
             message=f"{source} is not UTF-8: read {share} as Windows-1252 (cp1252), a guess. "
             "Check accented characters, or save the file as 'CSV UTF-8' and import it again."
         )
     ]
-    replaced = text.count("\ufffd")
-    if replaced:
+    garbled = sum(1 for line in out if _GARBLED.search(line))
+    if garbled:
         warnings.append(
             RowWarning(
-                message=f"{source}: {replaced:,} bytes are not Windows-1252 either and show as '\ufffd' — the file "
-                "is probably in another encoding (e.g. Shift-JIS or GB18030). Save it as UTF-8 and import it again."
+                message=f"{source}: {garbled:,} lines still look garbled as Windows-1252 — the file is probably in "
+                "another encoding (e.g. Shift-JIS or GB18030). Save it as UTF-8 and import it again."
             )
         )
     return text, warnings
