@@ -136,7 +136,11 @@ def read_signal_row(
     raw = item.get("domain")
     if "__invalid__" not in item and "__error__" not in item:
         try:
-            text = clean_str(clean_text(_scalar_text(raw, "domain"), "domain", notes)) if raw is not None else None
+            text = (
+                clean_str(clean_text(_scalar_text(raw, "domain"), "domain", notes, keep_controls=True))
+                if raw is not None
+                else None
+            )
             if not text:
                 problems.append("missing domain")
             else:

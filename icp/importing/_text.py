@@ -111,10 +111,11 @@ def decode_text(data: bytes, source: str) -> tuple[str, list[RowWarning]]:
     return text, warnings
 
 
-def clean_text(value: str, field: str, notes: list[str]) -> str:
+def clean_text(value: str, field: str, notes: list[str], *, keep_controls: bool = False) -> str:
     """Make one imported string storable and safe: bounded, no lone surrogates, no control characters.
 
     Raises ValueError (a row error) for a string over the size limit; appends to ``notes`` what it changed.
+    ``keep_controls`` leaves control characters for the caller to refuse (a domain with a NUL is not a domain).
     """
     if len(value) > MAX_FIELD_CHARS:
         raise ValueError(f"{field} is {len(value):,} characters long; the limit is {MAX_FIELD_CHARS:,}")
@@ -128,7 +129,7 @@ def clean_text(value: str, field: str, notes: list[str]) -> str:
     if _SURROGATES.search(value):
         value = _SURROGATES.sub("\ufffd", value)
         notes.append(f"{field}: replaced an invalid character (a lone UTF-16 surrogate) with '\ufffd'")
-    if _CONTROLS.search(value):
+    if not keep_controls and _CONTROLS.search(value):
         value = _CONTROLS.sub("", value)
         notes.append(f"{field}: removed control characters")
     return value

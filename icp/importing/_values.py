@@ -160,7 +160,7 @@ def _text_field(row: Mapping[str, Any], field: str, notes: list[str]) -> str | N
     value = row.get(field)
     if value is None:
         return None
-    return clean_str(clean_text(_scalar_text(value, field), field, notes))
+    return clean_str(clean_text(_scalar_text(value, field), field, notes, keep_controls=field == "domain"))
 
 
 def read_company(row: Mapping[str, Any], *, decimal_comma: bool = False) -> tuple[CompanyProfile, list[str]]:
