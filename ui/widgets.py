@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -11,6 +9,7 @@ import streamlit as st
 from icp.demo import load_samples
 from icp.errors import ICPError
 from icp.queue import QueueEntry
+from icp.spreadsheet import csv_text
 from ui import resources, state
 
 _TIER_COLOURS = {"T1": "green", "T2": "blue", "T3": "orange", "disqualified": "red"}
@@ -70,15 +69,21 @@ def ago(when: datetime, now: datetime | None = None) -> str:
 
 
 def queue_csv(entries: list[QueueEntry]) -> str:
-    """The current view as CSV: one row per account, verdicts as 'R1=met; N1=unknown'."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["rank", "company", "domain", "segment", "segment_version", "tier", "fit_score", "summary", "verdicts"]
+    """The current view as CSV: one row per account, verdicts as 'R1=met; N1=unknown'; formula-safe cells."""
+    return csv_text(
+        ["rank", "company", "domain", "segment", "segment_version", "tier", "fit_score", "summary", "verdicts"],
+        (
+            [
+                e.rank,
+                e.company_name,
+                e.domain,
+                e.segment,
+                e.segment_version,
+                e.tier,
+                e.fit_score,
+                e.summary,
+                "; ".join(f"{c.id}={c.verdict}" for c in e.criteria),
+            ]
+            for e in entries
+        ),
     )
-    for e in entries:
-        verdicts = "; ".join(f"{c.id}={c.verdict}" for c in e.criteria)
-        writer.writerow(
-            [e.rank, e.company_name, e.domain, e.segment, e.segment_version, e.tier, e.fit_score, e.summary, verdicts]
-        )
-    return out.getvalue()
