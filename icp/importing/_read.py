@@ -166,18 +166,23 @@ def _read_jsonl(text: str, filename: str) -> list[tuple[int, Mapping[str, Any]]]
     return items
 
 
+_LINE_END = re.compile(r"[\r\n]")
+
+
 def _sniff_delimiter(text: str, recognise: Callable[[str], bool]) -> tuple[str, list[str]]:
     """The delimiter under which the first line reads as the most recognised headers (then the most columns)."""
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]
+    end = _LINE_END.search(text)
+    first = text if end is None else text[: end.start()]
     best: tuple[int, int, str, list[str]] | None = None
     for delimiter in DELIMITERS:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:
+            continue
         score = (sum(1 for cell in cells if recognise(cell)), len(cells))
         if best is None or score > best[:2]:
             best = (*score, delimiter, cells)
-    assert best is not None
-    return best[2], best[3]
+    return (best[2], best[3]) if best else (",", [])
 
 
 def _read_csv(
