@@ -119,6 +119,8 @@ def clean_text(value: str, field: str, notes: list[str], *, keep_controls: bool 
     """
     if len(value) > MAX_FIELD_CHARS:
         raise ValueError(f"{field} is {len(value):,} characters long; the limit is {MAX_FIELD_CHARS:,}")
+    if value.isascii() and value.isprintable():
+        return value  # the common case: nothing to clean or flag
     match = _GARBLED.search(value)
     if match:
         start = max(0, match.start() - 12)

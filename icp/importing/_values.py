@@ -72,7 +72,9 @@ def parse_amount(value: Any, field: str, *, decimal_comma: bool = False) -> floa
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"{field}: {_show(value)} is not a number")
-    if isinstance(value, int):
+    if isinstance(value, str) and value.isdigit() and value.isascii() and len(value) <= MAX_NUMBER_CHARS:
+        number = float(value)  # the common case: plain digits
+    elif isinstance(value, int):
         number = float(value) if abs(value) < 10**300 else math.inf
     elif isinstance(value, float):
         number = value
