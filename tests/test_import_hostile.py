@@ -245,3 +245,24 @@ def test_all_or_nothing_lands_nothing_with_a_hostile_row(session: Session, tmp_p
     report = import_rows(session, parse_rows(text.encode(), "c.json"), all_or_nothing=True)
     assert not report.committed and report.rejected == 1
     assert session.exec(select(Company)).all() == []
+
+
+def test_cli_import_of_a_hostile_file_reports_rows_never_a_traceback(tmp_path: Path) -> None:
+    from tests.test_cli import icp
+
+    db = tmp_path / "icp.db"
+    deep = "[" * 50_000 + "]" * 50_000
+    text = (
+        f'[{json.dumps(GOOD)}, {{"name": "Big", "domain": "big.com", "employees": 1e20}}, '
+        f'{{"name": "Deep", "domain": "deep.com", "tags": {deep}}}, {{"name": "Huge", "domain": "h.com", '
+        f'"employees": {"9" * 5000}}}, {{"name": "Sur", "domain": "sur.com", "description": "\\ud800"}}]'
+    )
+    result = icp("companies", "import", str(_json_file(tmp_path, text)), db=db)
+    assert "2 created" in result.stdout and "3 rejected" in result.stdout
+    assert "row 2 (Big): employees: 1e+20 is out of range (allowed: 0 to 10,000,000)" in result.stdout
+    assert "row 3: nested more than 20 levels deep" in result.stdout
+    assert "warning row 5: description: replaced an invalid character" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    only_bad = _json_file(tmp_path, '[{"name": "Big", "domain": "big.com", "employees": 1e20}]', "bad.json")
+    rejected = icp("companies", "import", str(only_bad), db=db, check=False)
+    assert rejected.returncode == 1 and "0 created" in rejected.stdout and "1 rejected" in rejected.stdout
