@@ -210,12 +210,15 @@ def test_semicolon_csv_with_decimal_commas(session: Session, tmp_path: Path) -> 
         )
         + "y;b.de;80;1.250.000,50\n"
         + "z;c.de;1.5k;2,5M\n"
+        + "w;d.de;1,250;1,250\n"
     )
     report = import_companies(session, path)
-    assert report.created == 3 and not report.errors, report.errors
+    assert report.created == 4 and not report.errors, report.errors
     assert (get_company(session, "a.de").employees, get_company(session, "a.de").revenue) == (1250, 12.5)
     assert get_company(session, "b.de").revenue == 1_250_000.5
     assert (get_company(session, "c.de").employees, get_company(session, "c.de").revenue) == (1500, 2_500_000)
+    # A headcount cannot be fractional, so '1,250' employees is 1250 here too; revenue follows the file.
+    assert (get_company(session, "d.de").employees, get_company(session, "d.de").revenue) == (1250, 1.25)
     assert any("semicolon-delimited" in w.message for w in report.warnings)
 
 

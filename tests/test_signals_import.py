@@ -38,13 +38,14 @@ SIGNALS = [
     '{"domain": "https://www.Beta.io/jobs", "type": "hiring", "strength": 2, "days_ago": 1}',
     '{"domain": "sales@beta.io", "type": "funding", "observed_at": "2026-11-20T00:00:00Z"}',
     '{"domain": "acme.com", "type": "intent", "observed_at": "1900-01-01"}',
+    '{"domain": "acme.com", "type": "intent", "days_ago": " "}',
 ]
 
 
 def test_good_signal_rows_land_and_bad_ones_are_reported(session: Session, tmp_path: Path, companies_csv: Path) -> None:
     import_companies(session, companies_csv)
     report = import_signals(session, _write(tmp_path, "signals.jsonl", SIGNALS))
-    assert (report.imported, report.rejected, report.committed) == (2, 6, True)
+    assert (report.imported, report.rejected, report.committed) == (2, 7, True)
     reasons = {e.row: e.reason for e in report.errors}
     assert reasons[2] == "no company with domain unknown.org; import the company first (icp companies import FILE)"
     assert reasons[3] == "days_ago: 1000000000000.0 is out of range (allowed: 0 to 3,650)"
@@ -52,6 +53,7 @@ def test_good_signal_rows_land_and_bad_ones_are_reported(session: Session, tmp_p
     assert reasons[5] == "missing domain"
     assert reasons[6] == "strength: 2 is out of range (allowed: 0 to 1)"
     assert reasons[8].startswith("observed_at: 1900-01-01 is out of range")
+    assert reasons[9] == "missing observed_at (an ISO date) or days_ago"
     assert any(w.row == 7 and "e-mail address" in w.message for w in report.warnings)
     acme = get_company(session, "acme.com")
     assert acme.id is not None
@@ -93,7 +95,7 @@ def test_cli_signals_reports_rows_and_exit_codes(tmp_path: Path, companies_csv: 
     db = tmp_path / "icp.db"
     icp("companies", "import", str(companies_csv), db=db)
     result = icp("companies", "signals", str(_write(tmp_path, "s.jsonl", SIGNALS)), db=db)
-    assert "2 signals" in result.stdout and "6 rejected" in result.stdout
+    assert "2 signals" in result.stdout and "7 rejected" in result.stdout
     assert "row 2 (unknown.org): no company with domain unknown.org" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     as_json = json.loads(icp("companies", "signals", str(tmp_path / "s.jsonl"), "-f", "json", db=db).stdout)

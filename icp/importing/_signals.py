@@ -82,9 +82,8 @@ def _observed_at(item: Mapping[str, Any], now: datetime, decimal_comma: bool) ->
                 "ago to today)"
             )
         return when
-    if item.get("days_ago") not in (None, ""):
-        days = _bounded(item["days_ago"], "days_ago", 0, MAX_SIGNAL_DAYS_AGO, decimal_comma=decimal_comma)
-        assert days is not None
+    days = _bounded(item.get("days_ago"), "days_ago", 0, MAX_SIGNAL_DAYS_AGO, decimal_comma=decimal_comma)
+    if days is not None:
         return now - timedelta(days=days)
     raise ValueError("missing observed_at (an ISO date) or days_ago")
 

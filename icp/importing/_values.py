@@ -43,6 +43,7 @@ _NUMBER = re.compile(r"^\$?(\d+(?:[.,]\d+)*)(?:e([+-]?\d{1,4}))?([a-z]+)?\+?$")
 _THOUSANDS_POINT = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 1.250.000,50
 _THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 1,250,000.50
 _SINGLE_MARK = re.compile(r"\d+[.,]\d+")
+_THOUSANDS_COMMA_ONLY = re.compile(r"\d{1,3}(?:,\d{3})+")
 
 
 def _show(value: Any) -> str:
@@ -217,8 +218,13 @@ def read_company(row: Mapping[str, Any], *, decimal_comma: bool = False) -> tupl
         "founded_year": (MIN_FOUNDED_YEAR, max_founded_year()),
     }
     for field, (low, high) in bounds.items():
+        value = row.get(field)
+        # A count cannot be fractional: "1,250" employees is 1250 even where the decimal mark is a comma.
+        comma = decimal_comma and not (
+            field != "revenue" and isinstance(value, str) and _THOUSANDS_COMMA_ONLY.fullmatch(value.strip())
+        )
         try:
-            number = _bounded(row.get(field), field, low, high, decimal_comma=decimal_comma)
+            number = _bounded(value, field, low, high, decimal_comma=comma)
         except ValueError as exc:
             problems.append(str(exc))
             continue
