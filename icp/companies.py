@@ -12,20 +12,30 @@ Reading files (CSV, JSON, JSONL) and mapping CRM headers is :mod:`icp.importing`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy import func, insert, or_
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from icp.domain import CompanyProfile, Signal, normalize_domain
 from icp.errors import InputError, NotFoundError
-from icp.importing import FileFormat, ParsedRows, RowError, clean_str, parse_rows, profile_from_mapped
+from icp.importing import (
+    FileFormat,
+    ParsedRows,
+    ParsedSignals,
+    RowError,
+    RowWarning,
+    parse_rows,
+    parse_signal_rows,
+    read_company,
+    read_signal_list,
+    read_signal_row,
+)
 from icp.store.tables import Company, utcnow
 from icp.store.tables import Signal as SignalRow
 
@@ -38,6 +48,7 @@ class ImportReport(BaseModel):
     unchanged: int = 0
     rejected: int = 0
     errors: list[RowError] = Field(default_factory=list)
+    warnings: list[RowWarning] = Field(default_factory=list, description="Worth checking; did not stop a row.")
     mapping: dict[str, str] = Field(default_factory=dict, description="Source header -> canonical field.")
     ignored_columns: list[str] = Field(default_factory=list)
     committed: bool = True
@@ -46,6 +57,42 @@ class ImportReport(BaseModel):
     def total(self) -> int:
         """Rows read."""
         return self.created + self.updated + self.unchanged + self.rejected
+
+    @property
+    def landed(self) -> int:
+        """Rows now in the store as the file has them (created, updated or already unchanged)."""
+        return self.created + self.updated + self.unchanged if self.committed else 0
+
+
+class SignalImportReport(BaseModel):
+    """The outcome of a signals import; ``rejected`` rows are listed in ``errors``."""
+
+    imported: int = 0
+    rejected: int = 0
+    errors: list[RowError] = Field(default_factory=list)
+    warnings: list[RowWarning] = Field(default_factory=list)
+    ignored_columns: list[str] = Field(default_factory=list)
+    committed: bool = True
+
+
+def _brief(value: Any) -> str | None:
+    """A name or domain as echoed in a row error: short, one line, no control characters."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = "".join(ch for ch in str(value)[:200] if ch.isprintable())
+    text = " ".join(text.split())
+    return (text if len(text) <= 120 else text[:119] + "…") or None
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"File not found: {path}") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path} is a folder; give a .csv, .json or .jsonl file.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror or exc}. Nothing was imported.") from exc
 
 
 def _profile_columns(profile: CompanyProfile) -> dict[str, Any]:
@@ -94,19 +141,20 @@ def upsert_companies(
 
 def import_rows(session: Session, parsed: ParsedRows, *, all_or_nothing: bool = False) -> ImportReport:
     """Validate mapped rows and upsert the good ones (or none, with ``all_or_nothing``)."""
-    report = ImportReport(mapping=parsed.mapping, ignored_columns=parsed.ignored_columns)
+    report = ImportReport(
+        mapping=parsed.mapping, ignored_columns=parsed.ignored_columns, warnings=list(parsed.warnings)
+    )
     good: list[CompanyProfile] = []
     signals: dict[str, list[Signal]] = {}
     first_seen: dict[str, int] = {}
+    now = datetime.now(UTC)
     for number, row in parsed.rows:
         try:
-            profile = profile_from_mapped(row)
-            row_signals = _signals_from(row.get("signals"))
+            profile, notes = read_company(row, decimal_comma=parsed.decimal_comma)
+            row_signals = read_signal_list(row.get("signals"), now=now)
         except ValueError as exc:
             report.errors.append(
-                RowError(
-                    row=number, reason=str(exc), name=clean_str(row.get("name")), domain=clean_str(row.get("domain"))
-                )
+                RowError(row=number, reason=str(exc), name=_brief(row.get("name")), domain=_brief(row.get("domain")))
             )
             continue
         if profile.domain in first_seen:
@@ -114,11 +162,12 @@ def import_rows(session: Session, parsed: ParsedRows, *, all_or_nothing: bool = 
                 RowError(
                     row=number,
                     reason=f"duplicate domain {profile.domain} (first seen on row {first_seen[profile.domain]})",
-                    name=profile.name,
+                    name=_brief(profile.name),
                     domain=profile.domain,
                 )
             )
             continue
+        report.warnings.extend(RowWarning(row=number, message=note) for note in notes)
         first_seen[profile.domain] = number
         good.append(profile)
         if row_signals:
@@ -139,34 +188,7 @@ def import_companies(
 ) -> ImportReport:
     """Import a CSV, JSON or JSONL file of companies. See the module docstring for the rules."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(f"File not found: {path}") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{path} is a folder; give a .csv, .json or .jsonl file.") from exc
-    return import_rows(session, parse_rows(data, path.name, fmt), all_or_nothing=all_or_nothing)
-
-
-def _signals_from(value: Any) -> list[Signal]:
-    if not value:
-        return []
-    if not isinstance(value, list):
-        raise ValueError("signals must be a list of objects with type, topic, strength, observed_at")
-    try:
-        return [Signal.model_validate(_resolve_days_ago(item)) for item in value]
-    except ValidationError as exc:
-        raise ValueError(f"signals: {exc.errors()[0]['msg']}") from exc
-
-
-def _resolve_days_ago(item: Any) -> Any:
-    if isinstance(item, Mapping) and "days_ago" in item and "observed_at" not in item:
-        data = {k: v for k, v in item.items() if k not in ("days_ago", "domain")}
-        data["observed_at"] = datetime.now(UTC) - timedelta(days=float(item["days_ago"]))
-        return data
-    if isinstance(item, Mapping):
-        return {k: v for k, v in item.items() if k != "domain"}
-    return item
+    return import_rows(session, parse_rows(_read_file(path), path.name, fmt), all_or_nothing=all_or_nothing)
 
 
 def add_signals(session: Session, signals_by_domain: Mapping[str, Sequence[Signal]]) -> int:
@@ -185,29 +207,54 @@ def add_signals(session: Session, signals_by_domain: Mapping[str, Sequence[Signa
     return len(rows)
 
 
-def import_signals(session: Session, path: Path | str) -> int:
-    """Import signals from JSONL/JSON objects with domain, type, topic, strength and observed_at or days_ago."""
-    path = Path(path)
-    parsed: dict[str, list[Signal]] = {}
-    text = path.read_text(encoding="utf-8")
-    items: list[Any]
-    if path.suffix.lower() == ".json":
-        items = json.loads(text)
-    else:
-        items = [json.loads(line) for line in text.splitlines() if line.strip()]
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, Mapping) or not item.get("domain"):
-            raise InputError(f"{path.name} item {number}: each signal needs a domain.")
+def import_signal_rows(session: Session, parsed: ParsedSignals, *, all_or_nothing: bool = False) -> SignalImportReport:
+    """Validate signal rows, match them to stored companies and add the good ones (or none)."""
+    report = SignalImportReport(ignored_columns=parsed.ignored_columns, warnings=list(parsed.warnings))
+    good: list[tuple[int, str, Signal]] = []
+    now = datetime.now(UTC)
+    for number, row in parsed.rows:
         try:
-            signal = Signal.model_validate(_resolve_days_ago(item))
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            hint = " (give observed_at, an ISO date, or days_ago)" if "observed_at" in problems else ""
-            raise InputError(f"{path.name} item {number}: {problems}{hint}. Nothing was imported.") from exc
-        parsed.setdefault(normalize_domain(str(item["domain"])), []).append(signal)
-    count = add_signals(session, parsed)
+            domain, signal, notes = read_signal_row(row, now=now, decimal_comma=parsed.decimal_comma)
+        except ValueError as exc:
+            report.errors.append(RowError(row=number, reason=str(exc), domain=_brief(row.get("domain"))))
+            continue
+        report.warnings.extend(RowWarning(row=number, message=note) for note in notes)
+        good.append((number, domain, signal))
+    known = _existing_by_domain(session, {domain for _, domain, _ in good})
+    by_domain: dict[str, list[Signal]] = {}
+    for number, domain, signal in good:
+        if domain not in known:
+            report.errors.append(
+                RowError(
+                    row=number,
+                    reason=f"no company with domain {domain}; import the company first (icp companies import FILE)",
+                    domain=domain,
+                )
+            )
+            continue
+        by_domain.setdefault(domain, []).append(signal)
+    report.errors.sort(key=lambda e: e.row)
+    report.rejected = len(report.errors)
+    if all_or_nothing and report.errors:
+        report.committed = False
+        return report
+    report.imported = add_signals(session, by_domain)
     session.commit()
-    return count
+    return report
+
+
+def import_signals(
+    session: Session, path: Path | str, *, all_or_nothing: bool = False, fmt: FileFormat | None = None
+) -> SignalImportReport:
+    """Import signals from JSONL, a JSON list or CSV: domain, type, topic, strength, observed_at or days_ago.
+
+    Same contract as companies: every bad row (including an unknown domain) is reported with its row
+    number and reason and the good rows land; with ``all_or_nothing`` nothing lands when any row is bad.
+    Raises InputError when the file cannot be read at all (missing, binary, empty, not JSON).
+    """
+    path = Path(path)
+    parsed = parse_signal_rows(_read_file(path), path.name, fmt)
+    return import_signal_rows(session, parsed, all_or_nothing=all_or_nothing)
 
 
 def profile_of(row: Company) -> CompanyProfile:

@@ -27,6 +27,6 @@ def load_samples(session: Session) -> SampleLoad:
     """
     segments = import_segments(session, load_segment_specs(SEGMENTS_FILE))
     companies = import_companies(session, COMPANIES_FILE)
-    signals = import_signals(session, SIGNALS_FILE) if companies.created else 0
+    signals = import_signals(session, SIGNALS_FILE).imported if companies.created else 0
     motions = import_motions(session, MOTIONS_FILE)
     return SampleLoad(segments=segments, companies=companies, signals=signals, motions=motions)

@@ -8,10 +8,12 @@ from grades by :mod:`icp.scoring`, never by the evaluator.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+import idna
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from icp.hashing import canonical_json, content_hash
@@ -99,16 +101,86 @@ GRADED_FIELDS: tuple[str, ...] = (
 )
 
 
-def normalize_domain(value: str) -> str:
-    """Reduce a domain or URL to its bare lower-case host: ``https://www.Acme.com/about`` -> ``acme.com``."""
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_LDH_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+# Whitespace, C0/C1 controls, zero-width and text-direction characters (a right-to-left override can
+# make one domain display as another).
+_INVISIBLE = re.compile("[\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]")
+
+
+def _host(value: str) -> str:
+    """The host part of a domain, URL or e-mail address, lower-cased, without ``www.`` or a trailing dot."""
     host = value.strip().lower()
-    for prefix in ("https://", "http://"):
-        if host.startswith(prefix):
-            host = host[len(prefix) :]
-    host = host.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].split(":", 1)[0]
+    host = _SCHEME.sub("", host, count=1)
+    if host.startswith("mailto:"):
+        host = host[len("mailto:") :]
+    host = host.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = host.rsplit("@", 1)[-1]  # user@acme.com, or user:password@ in a URL
+    if not host.startswith("["):  # an IPv6 literal keeps its colons (and is refused by validate_domain)
+        host = host.split(":", 1)[0]
     if host.startswith("www."):
         host = host[4:]
     return host.strip(".")
+
+
+def _to_ascii(host: str) -> str:
+    """The IDNA (punycode) form of a host; raises ValueError when it is not a valid internationalised name."""
+    if _LDH_HOST.fullmatch(host) and "xn--" not in host:
+        return host  # plain ASCII letters, digits and hyphens: already canonical
+    try:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValueError(f"is not a valid domain name ({exc})") from None
+
+
+def normalize_domain(value: str) -> str:
+    """A company's identity key from a domain, URL or e-mail: ``https://www.Acme.com/about`` -> ``acme.com``.
+
+    Internationalised names are keyed by their IDNA (punycode) form, so ``münchen.de`` and
+    ``xn--mnchen-3ya.de`` are one company. Never raises: input that is not a valid domain comes back
+    lower-cased and trimmed (so a lookup simply finds nothing); :func:`validate_domain` says what is wrong.
+    """
+    host = _host(value)
+    try:
+        return _to_ascii(host)
+    except ValueError:
+        return host
+
+
+def validate_domain(value: str) -> str:
+    """The normalised domain (see :func:`normalize_domain`), or ValueError saying why it is not a hostname.
+
+    Refused: IP addresses, whitespace, control or invisible characters (text-direction overrides, NUL),
+    empty labels (``a..b``), labels over 63 characters, names over 253, single labels and numeric
+    top-level labels.
+
+    Why the punycode form is the key: it is the name DNS resolves, unique per name under IDNA 2008
+    (UTS 46 mapping), plain ASCII in every database and export, and it shows a look-alike
+    (a Cyrillic 'а' in 'pаypal.com') as the different name it is.
+    """
+    shown = value if len(value) <= 80 else f"{value[:60]}… ({len(value):,} characters)"
+    host = _host(value)
+    if not host:
+        raise ValueError(f"{shown!r} has no domain name in it")
+    if _INVISIBLE.search(host):
+        raise ValueError(f"{shown!r} contains whitespace, a control character or an invisible/direction character")
+    if host.startswith("[") or _IPV4.fullmatch(host):
+        raise ValueError(f"{shown!r} is an IP address; a company needs a domain name such as example.com")
+    labels = host.split(".")
+    if len(labels) < 2:
+        raise ValueError(f"domain must look like example.com; got {shown!r}")
+    if "" in labels:
+        raise ValueError(f"{shown!r} has an empty label (two dots in a row)")
+    ascii_host = _to_ascii(host) if all(len(label) <= 63 for label in labels) else host
+    for label in ascii_host.split("."):
+        if len(label) > 63:
+            raise ValueError(f"{shown!r} has a label of {len(label)} characters; the limit is 63")
+    if len(ascii_host) > 253:
+        raise ValueError(f"{shown!r} is {len(ascii_host)} characters long; the limit is 253")
+    if ascii_host.rsplit(".", 1)[-1].isdigit():
+        raise ValueError(f"{shown!r} ends in a number, so it is not a domain name")
+    return ascii_host
 
 
 class CompanyProfile(BaseModel):
@@ -137,10 +209,7 @@ class CompanyProfile(BaseModel):
     @field_validator("domain")
     @classmethod
     def _normalise_domain(cls, value: str) -> str:
-        domain = normalize_domain(value)
-        if "." not in domain or " " in domain:
-            raise ValueError(f"domain must look like example.com; got {value!r}")
-        return domain
+        return validate_domain(value)
 
     def graded_fields(self) -> dict[str, Any]:
         """The fields evaluators read, as plain JSON-ready values (``None`` and empty lists dropped)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import UTC, datetime
 
@@ -12,6 +10,7 @@ import streamlit as st
 from icp.demo import load_samples
 from icp.errors import ICPError
 from icp.queue import QueueEntry
+from icp.spreadsheet import csv_text
 from ui import resources, state
 
 _TIER_COLOURS = {"T1": "green", "T2": "blue", "T3": "orange", "disqualified": "red"}
@@ -84,10 +83,8 @@ def ago(when: datetime, now: datetime | None = None) -> str:
 
 
 def queue_csv(entries: list[QueueEntry]) -> str:
-    """The current view as CSV: one row per account, verdicts as 'R1=met; N1=unknown'."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    """The current view as CSV: one row per account, verdicts as 'R1=met; N1=unknown'; formula-safe cells."""
+    return csv_text(
         [
             "rank",
             "company",
@@ -100,11 +97,8 @@ def queue_csv(entries: list[QueueEntry]) -> str:
             "summary",
             "needs_research",
             "verdicts",
-        ]
-    )
-    for e in entries:
-        verdicts = "; ".join(f"{c.id}={c.verdict}" for c in e.criteria)
-        writer.writerow(
+        ],
+        (
             [
                 e.rank,
                 e.company_name,
@@ -116,7 +110,8 @@ def queue_csv(entries: list[QueueEntry]) -> str:
                 e.fit_score,
                 e.summary,
                 "; ".join(e.needs_research),
-                verdicts,
+                "; ".join(f"{c.id}={c.verdict}" for c in e.criteria),
             ]
-        )
-    return out.getvalue()
+            for e in entries
+        ),
+    )

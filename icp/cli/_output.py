@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from icp.spreadsheet import csv_cell, neutralize_formula
+
 
 class OutputFormat(StrEnum):
     """How a listing is printed."""
@@ -72,9 +74,10 @@ def emit(
     if fmt is OutputFormat.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(cols)
+        writer.writerow([neutralize_formula(c) for c in cols])
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in cols])
+            # Company data is untrusted: a cell a spreadsheet would run as a formula is written as text.
+            writer.writerow([csv_cell(row.get(c), _cell(row.get(c))) for c in cols])
         typer.echo(buffer.getvalue(), nl=False)
         return
     if not rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from sqlmodel import Session
 
 from icp import companies as svc
@@ -16,18 +17,43 @@ app = typer.Typer(help="Import and browse companies (accounts).", no_args_is_hel
 FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help=FORMAT_OPTION_HELP)
 
 
+_SHOWN = 50  # row errors and warnings printed in the table view; --format csv/json list them all
+
+
+def _print_problems(report: svc.ImportReport | svc.SignalImportReport) -> None:
+    if report.ignored_columns:
+        names = report.ignored_columns
+        more = f" and {len(names) - 20:,} more" if len(names) > 20 else ""
+        console.print(f"[dim]Ignored columns: {escape(', '.join(names[:20]))}{more}[/dim]")
+    for warning in report.warnings[:_SHOWN]:
+        where = f"row {warning.row}: " if warning.row is not None else ""
+        console.print(f"  [yellow]warning[/yellow] {escape(where + warning.message)}")
+    if len(report.warnings) > _SHOWN:
+        console.print(f"  [yellow]… and {len(report.warnings) - _SHOWN:,} more warnings[/yellow] (see --format json)")
+    for error in report.errors[:_SHOWN]:
+        who = error.name or error.domain or ""
+        console.print(f"  [red]row {error.row}[/red]{escape(f' ({who})' if who else '')}: {escape(error.reason)}")
+    if len(report.errors) > _SHOWN:
+        console.print(
+            f"  [red]… and {len(report.errors) - _SHOWN:,} more rejected rows[/red] (--format csv lists them all)"
+        )
+
+
 def print_import_report(report: svc.ImportReport, source: str) -> None:
-    """Summary line plus one line per rejected row."""
+    """Summary line plus one line per rejected row (the first few dozen) and warnings."""
     verb = "Imported" if report.committed else "Checked (nothing imported)"
     console.print(
-        f"{verb} {source}: [green]{report.created} created[/green], {report.updated} updated, "
+        f"{verb} {escape(source)}: [green]{report.created} created[/green], {report.updated} updated, "
         f"{report.unchanged} unchanged, [red]{report.rejected} rejected[/red]."
     )
-    if report.ignored_columns:
-        console.print(f"[dim]Ignored columns: {', '.join(report.ignored_columns)}[/dim]")
-    for error in report.errors:
-        who = error.name or error.domain or ""
-        console.print(f"  [red]row {error.row}[/red]{f' ({who})' if who else ''}: {error.reason}")
+    _print_problems(report)
+
+
+def _emit_report(report: svc.ImportReport | svc.SignalImportReport, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.csv:
+        emit([e.model_dump() for e in report.errors], fmt, columns=["row", "reason", "name", "domain"])
+    else:
+        emit([], fmt, json_payload=report.model_dump())
 
 
 @app.command("import")
@@ -39,16 +65,17 @@ def import_(
     ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Import companies, upserting by domain. Bad rows are reported with their row number and reason."""
+    """Import companies, upserting by domain. Bad rows are reported with their row number and reason.
+
+    Exits 1 when nothing landed: --all-or-nothing met a bad row, or every row was rejected.
+    """
     with Session(app_context(ctx).engine) as session:
         report = svc.import_companies(session, file, all_or_nothing=all_or_nothing)
     if fmt is OutputFormat.table:
         print_import_report(report, file.name)
-    elif fmt is OutputFormat.csv:
-        emit([e.model_dump() for e in report.errors], fmt, columns=["row", "reason", "name", "domain"])
     else:
-        emit([], fmt, json_payload=report.model_dump())
-    if not report.committed:
+        _emit_report(report, fmt)
+    if not report.committed or (report.rejected and not report.landed):
         raise typer.Exit(1)
 
 
@@ -74,12 +101,32 @@ def list_(
 @app.command("signals")
 def signals(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="JSONL of {domain, type, topic, strength, observed_at | days_ago}."),
+    file: Path = typer.Argument(
+        ..., help="JSONL, JSON list or CSV of {domain, type, topic, strength, observed_at | days_ago}."
+    ),
+    all_or_nothing: bool = typer.Option(
+        False, "--all-or-nothing", help="Import nothing if any row is bad (default: good rows land)."
+    ),
+    fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Import intent/engagement signals for known companies."""
+    """Import intent/engagement signals for known companies. Bad rows are reported with their number and reason.
+
+    Exits 1 when nothing landed: the file could not be read, --all-or-nothing met a bad row, or every
+    row was rejected (an unknown domain is a rejected row: import the companies first).
+    """
     with Session(app_context(ctx).engine) as session:
-        count = svc.import_signals(session, file)
-    console.print(f"Imported {count} signals.")
+        report = svc.import_signals(session, file, all_or_nothing=all_or_nothing)
+    if fmt is OutputFormat.table:
+        verb = "Imported" if report.committed else "Checked (nothing imported)"
+        console.print(
+            f"{verb} {escape(file.name)}: [green]{report.imported} signals[/green], "
+            f"[red]{report.rejected} rejected[/red]."
+        )
+        _print_problems(report)
+    else:
+        _emit_report(report, fmt)
+    if not report.committed or (report.rejected and not report.imported):
+        raise typer.Exit(1)
 
 
 @app.command("show")

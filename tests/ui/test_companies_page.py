@@ -82,3 +82,21 @@ def test_company_without_grades_says_so(app: AppTest, seeded: Engine) -> None:
     open_page(app, "companies")
     app.selectbox(key=state.CO_PICK).set_value("cobalt.com").run()
     assert "Not graded yet" in texts(app)
+
+
+def test_an_excel_unicode_text_file_and_a_guessed_encoding_are_explained(app: AppTest, db: Engine) -> None:
+    open_page(app, "companies")
+    unicode_text = "Company name\tCompany Domain Name\tCity\nMüller GmbH\tmueller.de\tMünchen\n".encode("utf-16")
+    app.file_uploader(key=state.CO_UPLOAD).set_value(("export.txt", unicode_text, "text/plain")).run()
+    assert not app.exception
+    app.button(key=state.CO_IMPORT).click().run()
+    assert "1 new" in texts(app)
+    with Session(db) as session:
+        assert get_company(session, "mueller.de").city == "München"
+
+    western = "name,domain,city\nCafé Noir,cafe.fr,Besançon\n".encode("cp1252")
+    app.file_uploader(key=state.CO_UPLOAD).set_value(("excel.csv", western, "text/csv")).run()
+    assert any("Windows-1252 (cp1252)" in w.value for w in app.warning)
+    app.button(key=state.CO_IMPORT).click().run()
+    warnings = next(df.value for df in app.dataframe if "warning" in df.value.columns)
+    assert "Windows-1252" in warnings["warning"][0]

@@ -17,6 +17,8 @@ _LIST_LIMIT = 200
 
 def _preview(parsed: ParsedRows, filename: str) -> None:
     st.markdown(f"**{len(parsed.rows)} rows** read from {widgets.plain(filename)}.")
+    for warning in parsed.warnings:
+        st.warning(widgets.plain(warning.message))
     mapping, sample = st.columns([1, 2])
     with mapping:
         st.caption("Column mapping")
@@ -52,6 +54,13 @@ def _report(report: ImportReport) -> None:
     cols[1].metric("Updated", report.updated)
     cols[2].metric("Unchanged", report.unchanged)
     cols[3].metric("Rejected", report.rejected)
+    if report.warnings:
+        st.markdown("**Worth checking**")
+        st.dataframe(
+            [{"row": "" if w.row is None else w.row, "warning": w.message} for w in report.warnings],
+            hide_index=True,
+            width="stretch",
+        )
     if report.errors:
         st.markdown("**Rejected rows**")
         st.dataframe(
@@ -64,8 +73,8 @@ def _report(report: ImportReport) -> None:
 def _upload() -> None:
     st.subheader("Import")
     uploaded = st.file_uploader(
-        "Upload companies (CSV, JSON or JSONL)",
-        type=["csv", "json", "jsonl"],
+        'Upload companies (CSV, Excel "Unicode Text", JSON or JSONL)',
+        type=["csv", "tsv", "txt", "json", "jsonl", "ndjson"],
         key=state.CO_UPLOAD,
         help=(
             "Exports from HubSpot, Salesforce or Apollo work as they are: headers such as 'Company name' or "
