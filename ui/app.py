@@ -38,6 +38,9 @@ page = st.navigation(
             st.Page(_PAGES / "queue.py", title="Queue", icon="📋"),
             st.Page(_PAGES / "motions.py", title="Motions & tasks", icon="✅"),
         ],
+        "Prove": [
+            st.Page(_PAGES / "outcomes.py", title="Outcomes", icon="🏆"),
+        ],
         "Operate": [
             st.Page(_PAGES / "cycles.py", title="Cycles", icon="🔄"),
             st.Page(_PAGES / "evals.py", title="Evals", icon="🧪"),

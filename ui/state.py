@@ -82,6 +82,12 @@ MO_DONE_PICK = "mo_done_pick"
 MO_DONE = "mo_done"
 MO_PLAYS = "mo_plays"  # the plays table in the new-motion form
 
+# Outcomes page
+OU_UPLOAD = "ou_upload"
+OU_IMPORT = "ou_import"
+OU_SEGMENT = "ou_segment"
+OU_REGRADE = "ou_regrade"
+
 # Evals page
 EV_RUN = "ev_run"  # the run whose metrics are shown
 EV_BLESS = "ev_bless"

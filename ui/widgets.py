@@ -64,6 +64,16 @@ def load_samples_button(label: str = "Load sample data") -> None:
         st.rerun()
 
 
+def money(amount: float | None) -> str:
+    """Money as people read it: '$40M', '$1.2k', '$950'."""
+    if amount is None:
+        return "—"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(amount) >= size:
+            return f"${amount / size:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"${amount:,.0f}"
+
+
 def ago(when: datetime, now: datetime | None = None) -> str:
     """'just now', '5 min ago', '3 h ago', '2 days ago', or the date for anything older than a month."""
     now = now or datetime.now(UTC)

@@ -10,6 +10,7 @@ from icp.cli._output import OutputFormat, console, emit
 from icp.cli.cycle import _run_with_progress, default_concurrency, print_cycle_report
 from icp.cli.work import VERDICT_MARK, _queue_row
 from icp.demo import load_samples
+from icp.outcomes import outcome_report
 from icp.queue import ranked_queue
 
 
@@ -30,7 +31,7 @@ def demo(
         f"{len(loaded.segments.created)} segments created "
         f"({len(loaded.segments.unchanged) + len(loaded.segments.updated)} already there), "
         f"{c.created} companies created, {c.unchanged + c.updated} already there, {c.rejected} rejected; "
-        f"{loaded.signals} signals; {len(loaded.motions)} motions created."
+        f"{loaded.signals} signals; {len(loaded.motions)} motions created; {loaded.deals} deals."
     )
     evaluator = OfflineEvaluator()
     report = _run_with_progress(
@@ -52,8 +53,17 @@ def demo(
         for criterion in top.criteria:
             evidence = f" — {criterion.evidence}" if criterion.evidence else ""
             console.print(f"  {VERDICT_MARK[criterion.verdict]} {criterion.id} {criterion.text}{evidence}")
+    with Session(engine) as session:
+        outcomes = outcome_report(session, regrade=True, policy=context.settings.scoring_policy())
+    console.print(
+        "\n[bold]Would the segments have picked the deals you won?[/bold] "
+        "(sample deals; the demo has no earlier cycles, so today's data is graded against each segment)"
+    )
+    for segment in outcomes:
+        console.print(f"  {segment.segment}: {segment.reading}", markup=False, highlight=False)
     console.print(
         "\nNext: `icp queue --segment 'Mid-Market B2B SaaS' --explain`, `icp tasks list`, "
-        "`icp grade --segment NAME --company DOMAIN`.\n"
+        "`icp grade --segment NAME --company DOMAIN`, `icp outcomes report --regrade`, "
+        "`icp segments backtest --segment 'Mid-Market B2B SaaS'`.\n"
         "Open the app on the same database: [bold]streamlit run ui/app.py[/bold]"
     )

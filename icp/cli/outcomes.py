@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from sqlmodel import Session
 
@@ -13,6 +15,83 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help=FORMAT_OPTION_HELP)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, JSON or JSONL deal export."),
+    stage: list[str] = typer.Option(
+        [],
+        "--stage",
+        help="A custom stage and what it means, e.g. 'Signed=won' or 'Churned=lost' (repeatable). "
+        "'Closed Won' and 'Closed Lost' (and Won/Closed columns) are known already.",
+    ),
+    all_or_nothing: bool = typer.Option(False, "--all-or-nothing", help="Import nothing if any row is bad."),
+    fmt: OutputFormat = FORMAT,
+) -> None:
+    """Import won, lost and open deals: HubSpot deal exports, Salesforce opportunity exports or canonical columns.
+
+    Deals are matched to companies by domain, then by name, and updated by deal id on re-import. Rows that
+    cannot be read or matched are listed with their row numbers; the good rows land.
+    """
+    from icp.errors import InputError
+    from icp.outcomes import DealResult, OutcomeImportReport, read_deals, store_deals
+
+    stage_map: dict[str, DealResult] = {}
+    for item in stage:
+        name, sep, meaning = item.rpartition("=")
+        if not sep or not name.strip() or meaning.strip().lower() not in ("won", "lost", "open"):
+            raise InputError(f"--stage must look like 'Signed=won' (won, lost or open); got {item!r}.")
+        stage_map[name.strip()] = meaning.strip().lower()  # type: ignore[assignment]
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"Cannot read {file}: {exc.strerror or exc}.") from exc
+    parsed = read_deals(data, file.name, stage_map=stage_map)
+    report = OutcomeImportReport(
+        rejected=len(parsed.errors),
+        errors=list(parsed.errors),
+        mapping=parsed.mapping,
+        ignored_columns=parsed.ignored_columns,
+    )
+    with Session(app_context(ctx).engine) as session:
+        report = store_deals(session, parsed.deals, source=file.name, report=report, all_or_nothing=all_or_nothing)
+    report.errors.sort(key=lambda e: e.row)
+    if fmt is OutputFormat.json:
+        emit([], fmt, json_payload=report.model_dump(mode="json"))
+    elif fmt is OutputFormat.csv:
+        emit([e.model_dump(mode="json") for e in report.errors], fmt, columns=["row", "reason", "name", "domain"])
+    else:
+        for warning in parsed.warnings:
+            console.print(f"[yellow]Warning:[/yellow] {warning.message}", highlight=False)
+        landed = (
+            "Imported nothing (--all-or-nothing and some rows are bad)."
+            if not report.committed
+            else (
+                f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
+                f"{report.rejected} rejected · {report.won} won, {report.lost} lost, {report.open} open."
+            )
+        )
+        console.print(landed, highlight=False)
+        if report.unknown_stages:
+            stages = ", ".join(f"{s!r} ({n})" for s, n in sorted(report.unknown_stages.items()))
+            console.print(
+                f"Counted as open (not a closed stage icp knows): {stages}. "
+                "Map them with --stage 'NAME=won|lost|open'.",
+                markup=False,
+            )
+        if report.errors:
+            emit(
+                [e.model_dump(mode="json") for e in report.errors],
+                OutputFormat.table,
+                columns=["row", "reason", "name", "domain"],
+                title="Rejected rows",
+            )
+        if report.committed and (report.created or report.updated):
+            console.print("Next: `icp outcomes report` (win rate and lift per tier).")
+    if not report.committed or not (report.created + report.updated + report.unchanged):
+        raise typer.Exit(1)
 
 
 @app.command("list")

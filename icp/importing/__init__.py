@@ -57,6 +57,8 @@ __all__ = [
     "parse_signal_rows",
     "profile_from_mapped",
     "read_company",
+    "read_items",
+    "short_header",
     "read_signal_list",
     "read_signal_row",
 ]

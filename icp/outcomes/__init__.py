@@ -9,6 +9,7 @@
 
 from icp.outcomes._backtest import Backtest, BacktestSide, CriterionExclusion, backtest_segment
 from icp.outcomes._deals import DEAL_HEADER_ALIASES, Deal, DealResult, deal_result, map_deal_header, parse_day
+from icp.outcomes._read import ParsedDeals, read_deal, read_deals
 from icp.outcomes._report import MIN_CLOSED_DEALS, GroupOutcomes, SegmentOutcomes, outcome_report
 from icp.outcomes._stats import Interval, risk_ratio, wilson_interval
 from icp.outcomes._store import OutcomeImportReport, OutcomeInfo, list_outcomes, store_deals
@@ -26,12 +27,15 @@ __all__ = [
     "Interval",
     "OutcomeImportReport",
     "OutcomeInfo",
+    "ParsedDeals",
     "SegmentOutcomes",
     "deal_result",
     "list_outcomes",
     "map_deal_header",
     "outcome_report",
     "parse_day",
+    "read_deal",
+    "read_deals",
     "risk_ratio",
     "store_deals",
     "wilson_interval",

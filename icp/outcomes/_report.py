@@ -170,8 +170,8 @@ def group_outcomes(
 def _reading(segment: str, t1: Sequence[JudgedDeal], rest: Sequence[JudgedDeal], lift: Interval | None) -> str:
     if len(t1) < MIN_CLOSED_DEALS or len(rest) < MIN_CLOSED_DEALS:
         return (
-            f"Not enough closed deals to say how {segment}'s T1 accounts do: {len(t1)} closed deals in T1 and "
-            f"{len(rest)} elsewhere; at least {MIN_CLOSED_DEALS} are needed on each side."
+            f"Not enough closed deals to say: {len(t1)} in T1 and {len(rest)} elsewhere "
+            f"(at least {MIN_CLOSED_DEALS} are needed on each side)."
         )
     assert lift is not None
     total = len(t1) + len(rest)

@@ -5,12 +5,12 @@ Run with ``.venv/bin/python icp/samples/_build_deals.py``; the output is determi
 Whether a deal was won comes from a **hidden propensity** of the account's firmographics plus noise —
 never from the sample segments' text — so the segments show a real, imperfect lift:
 
-    score = 1.1·[150 ≤ employees ≤ 5,000] − 0.9·[employees < 50]
-          + 0.6·[HQ in North America or Europe]
+    score = 1.4·[150 ≤ employees ≤ 5,000] − 1.0·[employees < 50]
+          + 0.8·[HQ in North America or Europe]
           + 0.7·[Series B or later, public or PE-backed] − 0.5·[seed or bootstrapped]
-          + 0.8·[tagged B2B or SaaS] + 0.5·[sales tooling: Gong, Outreach or Salesloft]
-          + noise ~ N(0, 0.9)
-    P(won) = 1 / (1 + e^-(score − 1.6))
+          + 1.0·[tagged B2B or SaaS] + 0.6·[sales tooling: Gong, Outreach or Salesloft]
+          + noise ~ N(0, 0.7)
+    P(won) = 1 / (1 + e^-(score − 2.6))
 
 The CRM a company uses plays no part, so "Mid-Market B2B SaaS"'s requirement "Uses Salesforce as CRM"
 excludes many accounts that won (on HubSpot and others): the backtest shows it.
@@ -41,11 +41,11 @@ def propensity(row: dict[str, str], noise: float) -> float:
     employees = int(row["Number of Employees"] or 0)
     tags = set(row["Tags"].split(";")) if row["Tags"] else set()
     tools = set(row["Technologies"].split(";")) if row["Technologies"] else set()
-    score = 1.1 * (150 <= employees <= 5000) - 0.9 * (employees < 50)
-    score += 0.6 * (row["Country/Region"] in EUROPE_NA)
+    score = 1.4 * (150 <= employees <= 5000) - 1.0 * (employees < 50)
+    score += 0.8 * (row["Country/Region"] in EUROPE_NA)
     score += 0.7 * (row["Funding Stage"] in LATE_STAGES) - 0.5 * (row["Funding Stage"] in EARLY_STAGES)
-    score += 0.8 * bool(tags & {"B2B", "SaaS"}) + 0.5 * bool(tools & SALES_TOOLS)
-    return 1 / (1 + math.exp(-(score + noise - 1.6)))
+    score += 1.0 * bool(tags & {"B2B", "SaaS"}) + 0.6 * bool(tools & SALES_TOOLS)
+    return 1 / (1 + math.exp(-(score + noise - 2.6)))
 
 
 def main() -> None:
@@ -54,7 +54,7 @@ def main() -> None:
     deals: list[list[str]] = []
     for row in rows:
         for n in range(rng.choice((0, 1, 1, 1, 2, 2))):
-            p = propensity(row, rng.gauss(0, 0.9))
+            p = propensity(row, rng.gauss(0, 0.7))
             created = ANCHOR - timedelta(days=rng.randint(40, 540))
             employees = int(row["Number of Employees"] or 10)
             amount = round(rng.uniform(8, 40) * max(1.0, math.log10(max(employees, 10))) * 1000, -2)

@@ -17,7 +17,7 @@ from icp.store import open_engine
 from icp.tasks import MotionSpec, create_motion
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
-PAGES = ("segments", "companies", "queue", "motions", "cycles", "evals")
+PAGES = ("segments", "companies", "queue", "motions", "outcomes", "cycles", "evals")
 
 COMPANIES_CSV = b"""\
 Company name,Company Domain Name,Industry,Number of Employees,Country/Region,Technologies,Tags,Description
