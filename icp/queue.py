@@ -73,21 +73,33 @@ def latest_cycle_id(session: Session) -> int | None:
     ).first()
 
 
-def _segment_ids_for(session: Session, segment: str | None, motion: str | None) -> list[int] | None:
-    ids: list[int] | None = None
+def live_segment_ids(session: Session) -> list[int]:
+    """Ids of the segments not deleted: a deleted segment's accounts leave every list at once."""
+    return [i for i in session.exec(select(Segment.id).where(col(Segment.deleted_at).is_(None))) if i is not None]
+
+
+def _segment_ids_for(session: Session, segment: str | None, motion: str | None) -> list[int]:
+    ids = live_segment_ids(session)
     if segment:
-        row = session.exec(
-            select(Segment).where(Segment.name_key == segment.strip().casefold(), col(Segment.deleted_at).is_(None))
-        ).first()
+        key = segment.strip().casefold()
+        row = session.exec(select(Segment).where(Segment.name_key == key, col(Segment.deleted_at).is_(None))).first()
         if row is None or row.id is None:
+            deleted = session.exec(
+                select(Segment).where(Segment.name_key == key).order_by(col(Segment.deleted_at).desc())
+            ).first()
+            if deleted is not None and deleted.deleted_at is not None:
+                raise NotFoundError(
+                    f"Segment {deleted.name!r} was deleted on {deleted.deleted_at:%Y-%m-%d %H:%M} UTC; its accounts "
+                    "left the queue and its tasks stay as they were (`icp tasks list`)."
+                )
             raise NotFoundError(f"No segment named {segment!r}. See `icp segments list`.")
         ids = [row.id]
     if motion:
         m = session.exec(select(Motion).where(Motion.name == motion)).first()
         if m is None:
             raise NotFoundError(f"No motion named {motion!r}. See `icp motions list`.")
-        motion_ids = list(session.exec(select(MotionSegment.segment_id).where(MotionSegment.motion_id == m.id)))
-        ids = motion_ids if ids is None else [i for i in ids if i in motion_ids]
+        motion_ids = set(session.exec(select(MotionSegment.segment_id).where(MotionSegment.motion_id == m.id)))
+        ids = [i for i in ids if i in motion_ids]
     return ids
 
 
@@ -445,8 +457,9 @@ def company_memberships(session: Session, company_id: int, *, cycle_id: int | No
     cycle_id = cycle_id or latest_cycle_id(session)
     if cycle_id is None:
         return []
-    standings = member_standings(session, cycle_id, company_ids=[company_id]) + non_member_standings(
-        session, cycle_id, company_ids=[company_id]
+    live = live_segment_ids(session)
+    standings = member_standings(session, cycle_id, segment_ids=live, company_ids=[company_id]) + non_member_standings(
+        session, cycle_id, segment_ids=live, company_ids=[company_id]
     )
     versions = rows_by_id(session, SegmentVersion, (m.segment_version_id for m in standings))
     grades = rows_by_id(session, Grade, (m.grade_id for m in standings))

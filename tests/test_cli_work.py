@@ -107,3 +107,19 @@ def test_a_signal_without_a_date_names_the_missing_field(db: Path, tmp_path: Pat
     result = CliRunner().invoke(app, ["--db", str(db), "companies", "signals", str(undated)])
     assert result.exit_code != 0
     assert "item 1: observed_at: Field required (give observed_at, an ISO date, or days_ago)" in str(result.exception)
+
+
+def test_a_deleted_segment_leaves_the_queue_at_once_and_its_tasks_stay(db: Path) -> None:
+    run(db, "motions", "add", "--name", "EMEA", "--segment", "EMEA Scale-ups", "--capacity", "3")
+    run(db, "cycle", "run")
+    queue = json.loads(run(db, "queue", "-n", "0", "-f", "json"))
+    assert any(e["segment"] == "EMEA Scale-ups" for e in queue)
+    tasks_before = json.loads(run(db, "tasks", "list", "-f", "json"))
+    run(db, "segments", "delete", "EMEA Scale-ups", "--yes")
+    queue = json.loads(run(db, "queue", "-n", "0", "-f", "json"))
+    assert queue and not any(e["segment"] == "EMEA Scale-ups" for e in queue)
+    result = CliRunner().invoke(app, ["--db", str(db), "queue", "--segment", "EMEA Scale-ups"])
+    assert "was deleted on" in str(result.exception)
+    assert json.loads(run(db, "tasks", "list", "-f", "json")) == tasks_before
+    shown = json.loads(run(db, "companies", "show", tasks_before[0]["company_domain"], "-f", "json"))
+    assert not any(m["segment"] == "EMEA Scale-ups" for m in shown["memberships"])
