@@ -22,12 +22,14 @@ FULL = {
     "bench_cycle.py": [],
     "bench_llm.py": [],
     "bench_import.py": [],
+    "bench_preview.py": [],
 }
 QUICK = {
     "bench_offline.py": ["--companies", "2000", "--repeats", "1"],
     "bench_cycle.py": ["--companies", "5000"],
     "bench_llm.py": ["--pairs", "200"],
     "bench_import.py": ["--columns", "20000", "--naive-columns", "2000", "--rows", "5000"],
+    "bench_preview.py": ["--sizes", "2000"],
 }
 
 

@@ -18,8 +18,9 @@ from typing import NamedTuple
 
 from icp.domain import CompanyProfile
 
+# Matched against the lower-cased text.
 INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
+    re.compile(p)
     for p in (
         # Instructions to disregard the grader's own instructions.
         r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+)?(of\s+the\s+)?"
@@ -39,17 +40,24 @@ INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         # Text dressed up as the grader's own answer: evidence lines, verdicts, criterion ids.
         r"\b(evidence|verdict|verdicts)\s*[:=]",
         r"\b(quote|cite)\b.{0,40}\b(as|for) (your |the |each |every )?(evidence|proof|criterion|criteria)\b",
-        r"\b[RN]\d{1,2}\s*[:=]\s*(met|not[_ ]met|unknown)\b",
+        r"\b[rn]\d{1,2}\s*[:=]\s*(met|not[_ ]met|unknown)\b",
         r"\"(verdict|criteria|evidence)\"\s*:",
     )
 )
 
+# Every pattern needs one of these; most descriptions have none, and one scan for them is several times
+# cheaper than the patterns themselves (every company is screened before it is graded).
+_TRIGGERS = re.compile(
+    r"ignor|disregard|forget|overrid|mark|grade|rate|answer|classif|score|label|treat|consider|rank|regard|deem"
+    r"|assum|as an ai|system|you are|note|attention|message|instruction|<|\[/?inst|evidence|verdict|quote|cite|:|="
+)
 _SENTENCES = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
 
 
 def addresses_the_grader(text: str) -> bool:
     """True when ``text`` reads like an instruction to the grader rather than a statement about the company."""
-    return any(pattern.search(text) for pattern in INJECTION_PATTERNS)
+    lowered = text.lower()
+    return _TRIGGERS.search(lowered) is not None and any(p.search(lowered) for p in INJECTION_PATTERNS)
 
 
 class Screened(NamedTuple):
