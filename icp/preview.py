@@ -22,7 +22,7 @@ from icp.domain import GRADED_FIELDS, CompanyProfile, FitStatus
 from icp.evaluators.offline import OfflineEvaluator
 from icp.grading import graded_columns
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy, tier_for
-from icp.store.tables import Company
+from icp.store.tables import Company, Outcome
 
 
 class SegmentPreview(BaseModel):
@@ -108,3 +108,10 @@ def preview_segment(
         examples={t: [n for _, n in sorted(v, key=lambda item: -item[0])[:examples]] for t, v in best.items()},
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def book_version(session: Session) -> tuple[int, str]:
+    """Changes whenever a company or a deal is added or updated: a cache key for previews and backtests."""
+    companies = session.execute(sa_select(func.count(), func.max(col(Company.updated_at)))).one()
+    outcomes = session.execute(sa_select(func.count(), func.max(col(Outcome.updated_at)))).one()
+    return int(companies[0]) + int(outcomes[0]), f"{companies[1]}|{outcomes[1]}|{outcomes[0]}"

@@ -43,6 +43,9 @@ SEG_REBASE = "seg_rebase"
 SEG_RELOAD = "seg_reload"
 SEG_DIFF_FROM = "seg_diff_from"
 SEG_DIFF_TO = "seg_diff_to"
+SEG_DIFF_OF = "seg_diff_of"  # (segment id, newest version) the diff pickers were set for
+SEG_SAVE_ANYWAY = "seg_save_anyway"  # confirms saving a segment with error-level lint findings
+SEG_SAVE_BLOCKED = "seg_save_blocked"
 
 # Companies page
 CO_UPLOAD = "co_upload"
@@ -237,13 +240,20 @@ def load_segment_form(
 
 
 def set_name_error(message: str | None) -> None:
-    """Show (or clear) the inline error under the name field."""
-    st.session_state[SEG_NAME_ERROR] = message
+    """Show (or clear) the inline error under the name field, for the name as it is now."""
+    st.session_state[SEG_NAME_ERROR] = None if message is None else (message, str(st.session_state.get(SEG_NAME, "")))
 
 
 def name_error() -> str | None:
-    """The inline error under the name field, if any."""
-    return st.session_state.get(SEG_NAME_ERROR)
+    """The inline error under the name field while it still applies: it clears once the name is changed."""
+    stored = st.session_state.get(SEG_NAME_ERROR)
+    if not stored:
+        return None
+    message, for_name = stored
+    if str(st.session_state.get(SEG_NAME, "")) != for_name:
+        st.session_state[SEG_NAME_ERROR] = None
+        return None
+    return str(message)
 
 
 def set_stale(message: str | None, current_version: int | None = None) -> None:

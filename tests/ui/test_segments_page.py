@@ -146,3 +146,54 @@ def test_active_toggle_switches_a_segment_off(app: AppTest, db: Engine) -> None:
     with Session(db) as session:
         assert get_segment(session, segment.id).active is False
     assert "'Nordics' is now inactive" in texts(app)
+
+
+def test_an_error_level_finding_blocks_saving_until_the_leader_confirms(app: AppTest, db: Engine) -> None:
+    _fill(app, "Impossible", "- 10–50 employees\n- 5,000+ employees")
+    app.run()
+    assert any("cannot" in m.value or "contradict" in m.value.lower() for m in app.markdown)
+    app.button(key=state.SEG_SAVE).click().run()
+    assert any("Not saved" in e.value for e in app.error)
+    with Session(db) as session:
+        assert list_segments(session) == []
+    app.checkbox(key=state.SEG_SAVE_ANYWAY).check().run()
+    app.button(key=state.SEG_SAVE).click().run()
+    assert not app.exception and "Created segment 'Impossible'" in texts(app)
+
+
+def test_a_name_error_clears_as_soon_as_the_name_changes(app: AppTest, db: Engine) -> None:
+    with Session(db) as session:
+        create_segment(session, "Taken", "- B2B SaaS company")
+    _fill(app, "Taken", "- Fintech company")
+    app.button(key=state.SEG_SAVE).click().run()
+    assert any("already" in e.value for e in app.error)
+    app.text_input(key=state.SEG_NAME).set_value("Taken 2").run()
+    assert not any("already" in e.value for e in app.error)
+
+
+def test_the_version_diff_follows_new_versions(app: AppTest, db: Engine) -> None:
+    with Session(db) as session:
+        info = create_segment(session, "Diffed", "- B2B SaaS company")
+        edit_segment(session, info.id, based_on_version=1, requirements="- B2B SaaS company\n- 50+ employees")
+    app.run()
+    app.button(key=state.segment_edit_key(info.id)).click().run()
+    assert (app.selectbox(key=state.SEG_DIFF_FROM).value, app.selectbox(key=state.SEG_DIFF_TO).value) == (1, 2)
+    app.text_area(key=state.SEG_REQUIREMENTS).set_value("- B2B SaaS company\n- 100+ employees")
+    app.button(key=state.SEG_SAVE).click().run()
+    assert (app.selectbox(key=state.SEG_DIFF_FROM).value, app.selectbox(key=state.SEG_DIFF_TO).value) == (2, 3)
+    assert any("+- 100+ employees" in c.value for c in app.code)
+
+
+def test_the_form_previews_who_a_draft_would_pick_and_backtests_it(app: AppTest, db: Engine) -> None:
+    from icp.demo import load_samples
+
+    with Session(db) as session:
+        load_samples(session)
+    app.run()
+    _fill(app, "EU Fintech", "- Fintech company\n- Headquartered in Europe\n- 200 to 2,000 employees")
+    app.run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert int(metrics["T1"]) + int(metrics["T2"]) + int(metrics["T3"]) + int(metrics["Not members"]) == 181
+    assert int(metrics["Unverified"]) > 0
+    assert "Backtest" in texts(app) and any("excluded" in c.value for c in app.caption)

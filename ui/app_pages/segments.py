@@ -9,7 +9,9 @@ from sqlmodel import Session
 
 from icp.criteria import compile_segment
 from icp.errors import ConflictError, ICPError, StaleEditError
-from icp.lint import lint_segment
+from icp.lint import LintFinding, lint_segment
+from icp.outcomes import Backtest, backtest_segment
+from icp.preview import SegmentPreview, book_version, preview_segment
 from icp.segments import (
     SegmentInfo,
     SegmentVersionInfo,
@@ -85,6 +87,11 @@ def _save() -> None:
         state.set_name_error("Name is required. Give the segment a short name, such as 'Mid-Market B2B SaaS'.")
         return
     state.set_name_error(None)
+    errors = [f for f in lint_segment(form.requirements, form.nice_to_haves) if str(f.severity) == "error"]
+    if errors and not st.session_state.get(state.SEG_SAVE_ANYWAY):
+        st.session_state[state.SEG_SAVE_BLOCKED] = True
+        return
+    st.session_state[state.SEG_SAVE_BLOCKED] = False
     try:
         with resources.session() as session:
             if form.editing_id is None:
@@ -202,10 +209,7 @@ def _segment_list(segments: list[SegmentInfo], stats: dict[int, SegmentStats]) -
         row[7].button("Edit", key=state.segment_edit_key(segment.id), on_click=_edit, args=(segment.id,))
 
 
-def _lint_hints(requirements: str, nice_to_haves: str) -> None:
-    if not (requirements.strip() or nice_to_haves.strip()):
-        return
-    findings = lint_segment(requirements, nice_to_haves)
+def _lint_hints(findings: list[LintFinding]) -> None:
     if not findings:
         st.caption("✔ No lint findings: every criterion reads as something a company's data can show.")
         return
@@ -240,6 +244,84 @@ def _criteria_preview(name: str, requirements: str, nice_to_haves: str) -> None:
             hide_index=True,
             width="stretch",
         )
+
+
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def _cached_preview(_book: tuple[int, str], name: str, requirements: str, nice: str) -> SegmentPreview:
+    with resources.session() as session:
+        return preview_segment(session, name, requirements, nice, policy=state.settings().scoring_policy())
+
+
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def _cached_backtest(
+    _book: tuple[int, str], name: str, requirements: str, nice: str, saved: tuple[str, str, str, int] | None
+) -> Backtest:
+    with resources.session() as session:
+        return backtest_segment(
+            session, name, requirements, nice, saved=saved, policy=state.settings().scoring_policy()
+        )
+
+
+def _match_preview(session: Session, form: state.SegmentForm) -> None:
+    """Before saving: how many accounts the draft would put in each tier, and how it does against won deals."""
+    if not form.requirements.strip():
+        return
+    book = book_version(session)
+    st.markdown("**Who this draft would pick** (every company graded offline, before signals)")
+    preview = _cached_preview(book, form.name, form.requirements, form.nice_to_haves)
+    if not preview.companies:
+        st.caption("No companies yet: import some on the Companies page to preview who this segment picks.")
+        return
+    cols = st.columns(6)
+    for column, (label, value) in zip(
+        cols,
+        (
+            ("T1", preview.tiers["T1"]),
+            ("T2", preview.tiers["T2"]),
+            ("T3", preview.tiers["T3"]),
+            ("Not members", preview.tiers["disqualified"]),
+            ("Qualified", preview.statuses["qualified"]),
+            ("Unverified", preview.statuses["unverified"]),
+        ),
+        strict=True,
+    ):
+        column.metric(label, f"{value:,}")
+    if preview.examples.get("T1"):
+        st.caption("T1 would include: " + widgets.plain(", ".join(preview.examples["T1"])))
+    saved = None
+    if form.editing_id is not None:
+        current = get_segment(session, form.editing_id)
+        saved = (current.name, current.requirements, current.nice_to_haves, current.version)
+    backtest = _cached_backtest(book, form.name, form.requirements, form.nice_to_haves, saved)
+    if not backtest.accounts:
+        st.caption("Import won and lost deals on the Outcomes page to backtest this draft before you save it.")
+        return
+    st.markdown(
+        f"**Backtest** against {backtest.accounts} accounts with closed deals "
+        f"({backtest.won_accounts} won, {backtest.lost_accounts} lost); nothing is saved."
+    )
+    sides = [s for s in (backtest.draft, backtest.saved) if s is not None]
+    for column, side in zip(st.columns(len(sides)), sides, strict=True):
+        with column:
+            recall = "—" if side.won_recall is None else f"{side.won_recall:.0%}"
+            st.markdown(f"*{side.label}*: keeps **{recall}** of won accounts")
+            st.dataframe(
+                [
+                    {
+                        "tier": g.group,
+                        "accounts": g.accounts,
+                        "won": g.won,
+                        "win rate": None if g.win_rate is None else f"{g.win_rate:.0%}",
+                        "lift": None if g.lift is None else f"{g.lift:.2f}×",
+                    }
+                    for g in side.groups
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+            for exclusion in side.exclusions:
+                st.caption(widgets.plain(exclusion.sentence))
+    st.caption(widgets.plain(backtest.note))
 
 
 def _version_text(version: SegmentVersionInfo) -> list[str]:
@@ -330,9 +412,13 @@ def _history(session: Session, segment_id: int) -> None:
             st.caption("Edit the criteria to create version 2; the diff between versions shows here.")
             return
         numbers = [v.version for v in versions]
+        if st.session_state.get(state.SEG_DIFF_OF) != (segment_id, numbers[0]):
+            # Another segment, or a new version since: compare the newest two again.
+            st.session_state[state.SEG_DIFF_OF] = (segment_id, numbers[0])
+            st.session_state[state.SEG_DIFF_FROM], st.session_state[state.SEG_DIFF_TO] = numbers[1], numbers[0]
         left, right = st.columns(2)
-        older = left.selectbox("From version", numbers, index=1, key=state.SEG_DIFF_FROM)
-        newer = right.selectbox("To version", numbers, index=0, key=state.SEG_DIFF_TO)
+        older = left.selectbox("From version", numbers, key=state.SEG_DIFF_FROM)
+        newer = right.selectbox("To version", numbers, key=state.SEG_DIFF_TO)
         by_number = {v.version: v for v in versions}
         if older not in by_number or newer not in by_number:
             return
@@ -382,13 +468,28 @@ def _editor(session: Session) -> None:
         step=1,
         help="When an account is in several segments, the highest priority decides which motion works it.",
     )
+    findings = (
+        lint_segment(form.requirements, form.nice_to_haves) if (form.requirements + form.nice_to_haves).strip() else []
+    )
+    errors = [f for f in findings if str(f.severity) == "error"]
+    if errors:
+        st.checkbox(
+            f"Save anyway: I understand {len(errors)} criterion problem{'s' if len(errors) > 1 else ''} "
+            "marked ⛔ below can make this segment match no one",
+            key=state.SEG_SAVE_ANYWAY,
+        )
+        if st.session_state.get(state.SEG_SAVE_BLOCKED):
+            st.error("Not saved: this segment has an error-level finding (below). Fix it, or tick 'Save anyway'.")
+    else:
+        st.session_state[state.SEG_SAVE_BLOCKED] = False
     buttons = st.columns([1, 1, 1, 4])
     buttons[0].button("Save", key=state.SEG_SAVE, type="primary", on_click=_save)
     buttons[1].button("New segment", key=state.SEG_NEW, on_click=_new)
     if form.editing_id is not None:
         buttons[2].button("Delete…", key=state.SEG_DELETE, on_click=state.request_delete, args=(form.editing_id,))
-    _lint_hints(form.requirements, form.nice_to_haves)
+    _lint_hints(findings)
     _criteria_preview(form.name, form.requirements, form.nice_to_haves)
+    _match_preview(session, form)
     if form.editing_id is not None:
         _history(session, form.editing_id)
 
