@@ -157,13 +157,20 @@ def list_confirmations(
     return [_info(row, company) for row, company in session.exec(stmt)]
 
 
-def confirmations_for(session: Session, company_ids: Iterable[int] | None = None) -> dict[int, dict[str, Confirmation]]:
-    """The latest confirmation per (company, criterion), marked stale when the company's data changed since."""
+def confirmations_for(
+    session: Session, company_ids: Iterable[int] | None = None, *, as_of: datetime | None = None
+) -> dict[int, dict[str, Confirmation]]:
+    """The latest confirmation per (company, criterion), marked stale when the company's data changed since.
+
+    ``as_of`` keeps only confirmations made by then (how a past cycle saw the account).
+    """
     stmt = (
         select(ConfirmedVerdict, Company.content_hash)
         .join(Company, col(Company.id) == col(ConfirmedVerdict.company_id))
         .order_by(col(ConfirmedVerdict.id))
     )
+    if as_of is not None:
+        stmt = stmt.where(col(ConfirmedVerdict.created_at) <= as_of)
     if company_ids is not None:
         ids = list(dict.fromkeys(company_ids))
         if not ids:

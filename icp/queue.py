@@ -103,12 +103,15 @@ def _segment_ids_for(session: Session, segment: str | None, motion: str | None) 
     return ids
 
 
-def effective_results(session: Session, grades: Sequence[Grade]) -> dict[int, tuple[list[CriterionResult], bool]]:
+def effective_results(
+    session: Session, grades: Sequence[Grade], *, as_of: datetime | None = None
+) -> dict[int, tuple[list[CriterionResult], bool]]:
     """Each grade's results as an SDR should read them (a person's confirmed verdicts in place), by grade id.
 
-    The flag says whether a confirmation changed any verdict.
+    The flag says whether a confirmation changed any verdict. ``as_of`` applies only the confirmations made
+    by then, as a cycle that finished then saw them.
     """
-    confirmed = confirmations_for(session, (g.company_id for g in grades))
+    confirmed = confirmations_for(session, (g.company_id for g in grades), as_of=as_of)
     out: dict[int, tuple[list[CriterionResult], bool]] = {}
     for grade in grades:
         assert grade.id is not None

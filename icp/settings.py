@@ -5,11 +5,12 @@ Built once at the edges (CLI, Streamlit app) and passed in; library code never r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from icp.scoring import ScoringPolicy
 
@@ -30,6 +31,26 @@ DEFAULT_PRICES: dict[str, ModelPrice] = {
     "gpt-4.1-nano": ModelPrice(input=0.10, output=0.40, cached_input=0.025),
     "gpt-4.1": ModelPrice(input=2.00, output=8.00, cached_input=0.50),
 }
+
+
+class Webhook(BaseModel):
+    """Where tier-change digests are posted. The URL is a secret (Slack's carries its token)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: SecretStr
+    format: Literal["slack", "json"] = Field(
+        default="slack", description="slack: an incoming-webhook message; json: the digest as data."
+    )
+    motion: str | None = Field(default=None, description="Only this motion's digests (default: every motion's).")
+    owner: str | None = Field(default=None, description="Only this owner's digests (default: everyone's).")
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().lower().startswith(("http://", "https://")):
+            raise ValueError("a webhook URL must start with http:// or https://")
+        return value
 
 
 class Settings(BaseSettings):
@@ -63,6 +84,28 @@ class Settings(BaseSettings):
         default=(80.0, 60.0), description="Default T1 and T2 minimum scores (a segment may set its own)."
     )
     signal_half_life_days: float = Field(default=14.0, gt=0)
+    alert_webhooks: Annotated[list[Webhook], NoDecode] = Field(
+        default_factory=list,
+        description="Tier-change alerts after each cycle: webhook URLs separated by commas (Slack format), or a "
+        'JSON list of {"url", "format": "slack"|"json", "motion", "owner"}.',
+    )
+
+    @field_validator("alert_webhooks", mode="before")
+    @classmethod
+    def _webhooks_from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            return []
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"ICP_ALERT_WEBHOOKS is not valid JSON ({exc.msg}); or give URLs separated by commas"
+                ) from exc
+        return [{"url": url.strip()} for url in text.split(",") if url.strip()]
 
     def scoring_policy(self) -> ScoringPolicy:
         """The scoring policy with the configured default tier thresholds and signal half-life."""

@@ -118,13 +118,16 @@ def tier_changes(session: Session, *, cycle_id: int | None = None, limit: int = 
         key=lambda item: (Tier(item[2].tier).rank if item[2] else 9, -(item[2].score if item[2] else 0), item[0]),
     )[:limit]
     grade_ids = {m.grade_id for _, b, a in changed for m in (b, a) if m is not None}
-    results = effective_results(session, list(rows_by_id(session, Grade, grade_ids).values()))
+    graded = list(rows_by_id(session, Grade, grade_ids).values())
+    cycles = rows_by_id(session, Cycle, (previous, current))
+    before_results = effective_results(session, graded, as_of=cycles[previous].finished_at)
+    after_results = effective_results(session, graded, as_of=cycles[current].finished_at)
     companies = rows_by_id(session, Company, (key[1] for key, _, _ in changed))
     names = segment_names(session)
     out = []
     for (segment_id, company_id), b, a in changed:
         if b is not None and a is not None:
-            reasons = _flips(results[b.grade_id][0], results[a.grade_id][0])
+            reasons = _flips(before_results[b.grade_id][0], after_results[a.grade_id][0])
             if not reasons:
                 reasons = [f"score moved from {b.score:g} to {a.score:g} (signals or scoring policy)"]
         elif a is None:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from icp.cli._context import app_context
 from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, short_time
+from icp.cli.alerts import send_after_cycle
 from icp.cycle import CycleProgress, CycleReport, UsageEstimator, estimate_cycle, run_cycle
 from icp.evaluators.base import Evaluator
 from icp.evaluators.factory import make_evaluator
@@ -105,6 +106,8 @@ def run(
         show=fmt is OutputFormat.table,
         policy=context.settings.scoring_policy(),
     )
+    if report.status in ("completed", "partial"):
+        send_after_cycle(ctx, report.cycle_id)
     if fmt is OutputFormat.table:
         print_cycle_report(report)
         with Session(context.engine) as session:
