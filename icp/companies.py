@@ -304,17 +304,21 @@ def _info(row: Company) -> CompanyInfo:
 def list_companies(
     session: Session, *, search: str | None = None, limit: int | None = 100, offset: int = 0
 ) -> list[CompanyInfo]:
-    """Companies by name; ``search`` matches name, domain or industry (case-insensitive substring)."""
+    """Companies by name; ``search`` matches name, domain or industry (case-insensitive substring).
+
+    Domains are stored in their IDNA form, so a search for ``münchen.de`` also looks for ``xn--mnchen-3ya.de``.
+    """
     stmt = select(Company)
     if search:
         like = f"%{search.strip().lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Company.name).like(like),
-                func.lower(Company.domain).like(like),
-                func.lower(func.coalesce(Company.industry, "")).like(like),
-            )
-        )
+        matches = [
+            func.lower(Company.name).like(like),
+            func.lower(Company.domain).like(like),
+            func.lower(func.coalesce(Company.industry, "")).like(like),
+        ]
+        if not search.isascii():
+            matches.append(col(Company.domain).like(f"%{normalize_domain(search)}%"))
+        stmt = stmt.where(or_(*matches))
     stmt = stmt.order_by(func.lower(Company.name)).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)

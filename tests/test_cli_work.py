@@ -92,21 +92,25 @@ def test_signals_import_for_known_companies(db: Path, tmp_path: Path) -> None:
     signals.write_text(
         '{"domain": "tessellate-analytics.de", "type": "intent", "topic": "pricing page", "days_ago": 1}\n'
     )
-    assert "Imported 1 signals" in run(db, "companies", "signals", str(signals))
+    assert "Imported signals.jsonl: 1 signal, 0 rejected." in run(db, "companies", "signals", str(signals))
     shown = json.loads(run(db, "companies", "show", "tessellate-analytics.de", "-f", "json"))
     assert shown["signals"][0]["topic"] == "pricing page"
     unknown = tmp_path / "unknown.jsonl"
     unknown.write_text('{"domain": "nobody.example", "type": "intent", "days_ago": 2}\n')
     result = CliRunner().invoke(app, ["--db", str(db), "companies", "signals", str(unknown)])
-    assert result.exit_code != 0 and "No company with domain nobody.example" in str(result.exception)
+    # An unknown domain is that row's error; nothing landed, so the command fails.
+    assert result.exit_code == 1 and "0 signals" in result.output and "1 rejected" in result.output
+    assert "row 1 (nobody.example): no company with domain nobody.example" in " ".join(result.output.split())
 
 
 def test_a_signal_without_a_date_names_the_missing_field(db: Path, tmp_path: Path) -> None:
     undated = tmp_path / "undated.jsonl"
     undated.write_text('{"domain": "tessellate-analytics.de", "type": "intent"}\n')
     result = CliRunner().invoke(app, ["--db", str(db), "companies", "signals", str(undated)])
-    assert result.exit_code != 0
-    assert "item 1: observed_at: Field required (give observed_at, an ISO date, or days_ago)" in str(result.exception)
+    assert result.exit_code == 1
+    assert "row 1 (tessellate-analytics.de): missing observed_at (an ISO date) or days_ago" in " ".join(
+        result.output.split()
+    )
 
 
 def test_a_deleted_segment_leaves_the_queue_at_once_and_its_tasks_stay(db: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from icp.companies import get_company, import_companies
+from icp.companies import get_company, import_companies, list_companies
 from icp.domain import normalize_domain, validate_domain
 from icp.store.tables import Company
 
@@ -69,6 +69,7 @@ def test_idna_spellings_are_one_company(session: Session, tmp_path: Path) -> Non
     again.write_text(json.dumps([{"name": "Stadtwerke", "domain": "xn--mnchen-3ya.de"}]))
     assert import_companies(session, again).unchanged == 1
     assert get_company(session, "https://münchen.de/").name == "Stadtwerke"
+    assert [c.domain for c in list_companies(session, search="münchen.de")] == ["xn--mnchen-3ya.de"]
 
 
 def test_weak_identities_are_row_errors_and_emails_warn(session: Session, tmp_path: Path) -> None:

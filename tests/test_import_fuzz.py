@@ -34,7 +34,7 @@ from icp.store.tables import Signal as SignalRow
 FIELDS = ["name", "domain", "employees", "revenue", "country", "description", "tags", "founded_year"]
 # ICP_FUZZ_EXAMPLES=2000 for a long local run; CI keeps it small (2 cores).
 FUZZ = settings(
-    max_examples=int(os.environ.get("ICP_FUZZ_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("ICP_FUZZ_EXAMPLES", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -124,3 +124,11 @@ def test_cli_signals_unreadable_file_exits_1_without_a_traceback(
     result = icp("companies", "signals", str(path), db=tmp_path / "icp.db", check=False)
     assert result.returncode == 1 and says in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_signal_feed_with_another_extension_reads_as_jsonl(
+    session: Session, tmp_path: Path, companies_csv: Path
+) -> None:
+    import_companies(session, companies_csv)
+    report = import_signals(session, _write(tmp_path, "feed.log", SIGNALS[:1]))
+    assert report.imported == 1 and not report.errors

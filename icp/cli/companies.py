@@ -119,7 +119,8 @@ def signals(
     if fmt is OutputFormat.table:
         verb = "Imported" if report.committed else "Checked (nothing imported)"
         console.print(
-            f"{verb} {escape(file.name)}: [green]{report.imported} signals[/green], "
+            f"{verb} {escape(file.name)}: [green]{report.imported} signal{'' if report.imported == 1 else 's'}"
+            "[/green], "
             f"[red]{report.rejected} rejected[/red]."
         )
         _print_problems(report)

@@ -38,12 +38,18 @@ def _signal_header(header: str) -> str | None:
     return key if key in SIGNAL_FIELDS else None
 
 
+def _signal_format(filename: str) -> FileFormat:
+    """JSON or CSV by extension; anything else is read as JSONL, the format signal feeds usually come in."""
+    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    return "json" if suffix == "json" else "csv" if suffix in ("csv", "tsv") else "jsonl"
+
+
 def parse_signal_rows(data: bytes, filename: str, fmt: FileFormat | None = None) -> ParsedSignals:
     """Read a signals file. Raises InputError when it cannot be read at all (missing, binary, not JSON, empty)."""
     raw = read_items(
         data,
         filename,
-        fmt or ("jsonl" if filename.lower().endswith(".txt") else None),
+        fmt or _signal_format(filename),
         recognise=lambda h: _signal_header(h) is not None,
         wrapper="signals",
         what="signal",
