@@ -177,6 +177,8 @@ def test_create_a_segment_run_a_cycle_and_see_the_ranked_queue(server: str, brow
     nice.send_keys("- Uses Salesforce")
     nice.send_keys(Keys.CONTROL, Keys.ENTER)
     idle()
+    page_shows("Who this draft would pick")  # the whole book graded offline before anything is saved
+    _save_screenshot(browser, tmp_path, "segment-preview.png")
     element(".st-key-seg_save button").click()
     page_shows("Created segment 'US B2B SaaS' (version 1).")
 
