@@ -29,20 +29,23 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from icp.criteria import CompiledSegment
 from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Signal
+from icp.errors import CircuitOpenError, LeaseLostError
 from icp.evaluators.base import Evaluator
 from icp.grading import GradeWriter, graded_columns
+from icp.lease import Lease, LeaseInfo, hold_lease
 from icp.planning import (
+    Budget,
+    CycleEstimate,
     CyclePlan,
     PinnedSegment,
     PlannedPair,
     UsageEstimator,
+    estimate_cycle,
     historical_usage,
     pin_segments,
     plan_cycle,
     policy_hash,
-    sampled_usage,
     with_profiles,
 )
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy, base_score, signal_contributions, tier_for
@@ -114,59 +117,7 @@ class CycleReport(CycleCounts):
     failures: list[str] = Field(default_factory=list, description="'domain × segment: reason' for failed pairs.")
 
 
-class CycleEstimate(BaseModel):
-    """What a cycle would do, without doing it."""
-
-    evaluator: str
-    model: str | None
-    pinned: list[PinnedSegment]
-    pairs_total: int
-    pairs_to_grade: int
-    pairs_reused: int
-    estimated_tokens_in: int
-    estimated_tokens_out: int
-    estimated_cost_usd: float
-    basis: str = Field(description="Where the per-pair estimate comes from.")
-
-
 ProgressCallback = Callable[[CycleProgress], None]
-
-
-def estimate_cycle(
-    engine: Engine, evaluator: Evaluator, *, estimator: UsageEstimator | None = None, sample: int = 20
-) -> CycleEstimate:
-    """Dry run: how many pairs a cycle would grade and what it would cost. Grades and writes nothing.
-
-    The per-pair estimate is the average of this evaluator and model's past grades when there are
-    any; otherwise ``estimator`` applied to a sample of the pairs; otherwise zero (offline).
-    """
-    identity = evaluator.identity
-    with Session(engine) as session:
-        plan = plan_cycle(session, identity)
-        history = historical_usage(session, identity)
-    n = len(plan.to_grade)
-    if history is not None:
-        avg_in, avg_out, avg_cost, count = history
-        basis = f"average of {count} past grades by {identity.evaluator}/{identity.model}"
-    elif estimator is not None and n:
-        with Session(engine) as session:
-            avg_in, avg_out, avg_cost, sampled = sampled_usage(session, plan, plan.to_grade, estimator, sample)
-        basis = f"prompt size of {sampled} sampled pairs and the price table"
-    else:
-        avg_in = avg_out = avg_cost = 0.0
-        basis = "offline grading is free" if identity.evaluator == "offline" else "no history and no estimator"
-    return CycleEstimate(
-        evaluator=identity.evaluator,
-        model=identity.model,
-        pinned=plan.pinned,
-        pairs_total=plan.total,
-        pairs_to_grade=n,
-        pairs_reused=len(plan.reuse),
-        estimated_tokens_in=round(avg_in * n),
-        estimated_tokens_out=round(avg_out * n),
-        estimated_cost_usd=round(avg_cost * n, 6),
-        basis=basis,
-    )
 
 
 def run_cycle(
@@ -180,8 +131,38 @@ def run_cycle(
     on_progress: ProgressCallback | None = None,
     now: datetime | None = None,
     generate: bool = True,
+    wait: bool = False,
+    on_wait: Callable[[LeaseInfo], None] | None = None,
 ) -> CycleReport:
-    """Run one prospecting cycle (see the module docstring). Safe to interrupt and run again."""
+    """Run one prospecting cycle (see the module docstring). Safe to interrupt and run again.
+
+    The cycle holds the database's cycle lease (:mod:`icp.lease`) from start to end: while another
+    cycle runs, this raises :class:`~icp.errors.LeaseHeldError` naming it, or with ``wait`` queues behind
+    it (``on_wait`` is told who holds it each time it looks).
+
+    Raises:
+        LeaseHeldError: another cycle holds the lease (and ``wait`` is False).
+        CircuitOpenError: the LLM endpoint failed the same unfixable way several times in a row; the
+            cycle is recorded as failed and the previous cycle's queue and tasks stand.
+    """
+    with hold_lease(engine, wait=wait, on_wait=on_wait) as lease:
+        return _run_leased(
+            engine, evaluator, lease, concurrency, budget_usd, estimator, policy, on_progress, now, generate
+        )
+
+
+def _run_leased(
+    engine: Engine,
+    evaluator: Evaluator,
+    lease: Lease,
+    concurrency: int,
+    budget_usd: float | None,
+    estimator: UsageEstimator | None,
+    policy: ScoringPolicy,
+    on_progress: ProgressCallback | None,
+    now: datetime | None,
+    generate: bool,
+) -> CycleReport:
     identity = evaluator.identity
     phash = policy_hash(policy)
     with Session(engine, expire_on_commit=False) as session:
@@ -200,19 +181,22 @@ def run_cycle(
         session.add(cycle)
         session.commit()
         assert cycle.id is not None
+        lease.attach(cycle.id)
         progress = CycleProgress(total=plan.total, done=len(plan.reuse), reused=len(plan.reuse))
         if on_progress:
             on_progress(progress)
         history = historical_usage(session, identity)
         failures: list[str] = []
-        writer = GradeWriter(session)
-        budget = _Budget(budget_usd, history[2] if history else None, estimator, plan.compiled)
+        writer = GradeWriter(session, on_commit=lambda s: _record_counters(s, cycle, progress))
+        budget = Budget(budget_usd, history[2] if history else None, estimator, plan.compiled)
         pairs_by_hash = {p.input_hash: p for p in plan.to_grade}
         try:
-            work = budget.admit(with_profiles(session, plan.to_grade))
+            pairs = with_profiles(session, plan.to_grade)
+            if not getattr(evaluator, "cpu_bound", False):
+                pairs = _unless_stored_meanwhile(session, pairs, progress)
             graded = graded_columns(
                 evaluator,
-                work,
+                budget.admit(pairs),
                 concurrency=concurrency,
                 compiled=plan.compiled,
                 policy=policy,
@@ -220,6 +204,11 @@ def run_cycle(
                 pairs=len(plan.to_grade),
             )
             for input_hash, columns in graded:
+                if lease.lost:
+                    raise LeaseLostError(
+                        "This cycle's lease expired and another process took it over; the cycle stopped. "
+                        "The grades it stored are kept; run again to finish."
+                    )
                 pair = pairs_by_hash[input_hash]
                 budget.settle(pair, columns["cost_usd"], columns["attempts"])
                 columns.update(
@@ -228,8 +217,6 @@ def run_cycle(
                     segment_version_id=pair.pinned.version_id,
                     company_hash=pair.company_hash,
                 )
-                paid = columns["attempts"] > 0 or columns["cost_usd"] > 0
-                writer.add(columns, replace=input_hash in plan.retry, paid=paid)
                 progress.done += 1
                 progress.tokens_in += columns["tokens_in"]
                 progress.tokens_out += columns["tokens_out"]
@@ -239,14 +226,25 @@ def run_cycle(
                 else:
                     progress.failed += 1
                     failures.append(f"{pair_domain(session, pair.company_id)} × {pair.pinned.name}: {columns['error']}")
+                paid = columns["attempts"] > 0 or columns["cost_usd"] > 0
+                writer.add(columns, replace=input_hash in plan.retry, paid=paid)
                 if on_progress:
                     on_progress(progress)
             writer.flush()
+        except CircuitOpenError as exc:
+            writer.flush()
+            _finish(session, cycle, progress, status="failed", note=f"{exc}" + _KEPT)
+            raise
         except BaseException:
             writer.flush()
             _finish(session, cycle, progress, status="interrupted", note="stopped before the end; run again to resume")
             raise
         progress.deferred = plan.total - progress.done
+        if progress.failed and not progress.graded and not _stored_meanwhile(progress, plan):
+            # Nothing new was graded and every attempt failed: the previous queue is better than an empty one.
+            note = f"every pair it graded failed ({failures[0]})" + _KEPT
+            _finish(session, cycle, progress, status="failed", note=note)
+            return _report(cycle, plan, failures)
         _write_memberships(session, cycle.id, plan, identity, policy, phash, now or utcnow())
         tasks = generate_tasks(session, cycle.id, today=(now or utcnow()).date()) if generate else 0
         status = "partial" if progress.deferred else "completed"
@@ -258,53 +256,55 @@ def run_cycle(
         note = "; ".join(notes)
         cycle.tasks_created = tasks
         _finish(session, cycle, progress, status=status, note=note)
-        return CycleReport.model_validate(
-            {**cycle.model_dump(), "cycle_id": cycle.id, "pinned": plan.pinned, "failures": failures}
+        return _report(cycle, plan, failures)
+
+
+_KEPT = "; the previous cycle's queue, memberships and tasks stand."
+
+
+def _report(cycle: Cycle, plan: CyclePlan, failures: list[str]) -> CycleReport:
+    return CycleReport.model_validate(
+        {**cycle.model_dump(), "cycle_id": cycle.id, "pinned": plan.pinned, "failures": failures}
+    )
+
+
+def _stored_meanwhile(progress: CycleProgress, plan: CyclePlan) -> bool:
+    """True when some pairs were graded by another process while this cycle ran (counted as reused)."""
+    return progress.reused > len(plan.reuse)
+
+
+def _unless_stored_meanwhile(
+    session: Session, pairs: Iterable[tuple[PlannedPair, CompanyProfile]], progress: CycleProgress
+) -> Iterator[tuple[PlannedPair, CompanyProfile]]:
+    """Skip pairs whose grade another process stored since the plan was made: never pay for a pair twice.
+
+    One indexed lookup per paid request; offline grading (free) skips this.
+    """
+    for pair, profile in pairs:
+        stored = session.execute(
+            sa_select(col(GradeRow.id)).where(col(GradeRow.input_hash) == pair.input_hash, col(GradeRow.status) == "ok")
+        ).first()
+        if stored is None:
+            yield pair, profile
+            continue
+        progress.done += 1
+        progress.reused += 1
+
+
+def _record_counters(session: Session, cycle: Cycle, progress: CycleProgress) -> None:
+    """The cycle row's counters, written in the same transaction as the grades they count."""
+    session.execute(
+        update(Cycle)
+        .where(col(Cycle.id) == cycle.id)
+        .values(
+            pairs_graded=progress.graded,
+            pairs_reused=progress.reused,
+            pairs_failed=progress.failed,
+            tokens_in=progress.tokens_in,
+            tokens_out=progress.tokens_out,
+            cost_usd=round(progress.cost_usd, 6),
         )
-
-
-class _Budget:
-    """Admits pairs for grading only while spent + in-flight estimates + the next pair fit the budget."""
-
-    def __init__(
-        self,
-        budget_usd: float | None,
-        historical_cost: float | None,
-        estimator: UsageEstimator | None,
-        compiled: dict[int, CompiledSegment],
-    ) -> None:
-        self.budget = budget_usd
-        self.estimator = estimator
-        self.compiled = compiled
-        self.spent = 0.0
-        self.reserved: dict[str, float] = {}
-        self.observed: list[float] = []
-        self.historical = historical_cost
-
-    def _estimate(self, pair: PlannedPair, profile: CompanyProfile) -> float:
-        if self.observed:
-            return sum(self.observed) / len(self.observed)
-        if self.estimator is not None:
-            return self.estimator(profile, self.compiled[pair.pinned.version_id])[2]
-        return self.historical or 0.0
-
-    def admit(
-        self, pairs: Iterable[tuple[PlannedPair, CompanyProfile]]
-    ) -> Iterator[tuple[str, CompanyProfile, CompiledSegment]]:
-        for pair, profile in pairs:
-            if self.budget is not None:
-                cost = self._estimate(pair, profile)
-                if self.spent + sum(self.reserved.values()) + cost > self.budget:
-                    logger.info("budget of $%.4f reached after $%.4f", self.budget, self.spent)
-                    return
-                self.reserved[pair.input_hash] = cost
-            yield pair.input_hash, profile, self.compiled[pair.pinned.version_id]
-
-    def settle(self, pair: PlannedPair, cost_usd: float, attempts: int) -> None:
-        self.reserved.pop(pair.input_hash, None)
-        self.spent += cost_usd
-        if attempts > 0:
-            self.observed.append(cost_usd)
+    )
 
 
 def pair_domain(session: Session, company_id: int) -> str:
@@ -329,7 +329,7 @@ def _finish(session: Session, cycle: Cycle, progress: CycleProgress, *, status: 
 
 
 def _close_abandoned_cycles(session: Session) -> None:
-    """A cycle still 'running' when a new one starts was killed: say so."""
+    """A cycle still 'running' when a new one holds the lease was killed (its lease is gone): say so."""
     session.execute(
         update(Cycle)
         .where(col(Cycle.status) == "running")

@@ -1,26 +1,31 @@
 """What a cycle (or an LLM batch) finds to do: pin the segments, reuse stored grades, grade the rest.
 
-Shared by :mod:`icp.cycle` and :mod:`icp.batch`, which both import it (and not each other).
+Shared by :mod:`icp.cycle` and :mod:`icp.batch`, which both import it (and not each other). Also the
+dry run (:func:`estimate_cycle`) and the budget that admits pairs for grading.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from icp.companies import profile_of
 from icp.criteria import CompiledSegment, compile_segment
 from icp.domain import CompanyProfile, EvaluatorIdentity
-from icp.evaluators.base import grade_input_hash
+from icp.evaluators.base import Evaluator, grade_input_hash
 from icp.hashing import content_hash
 from icp.scoring import ScoringPolicy
 from icp.store.tables import Company, LLMBatch, Segment, SegmentVersion
 from icp.store.tables import Grade as GradeRow
+
+logger = logging.getLogger(__name__)
 
 
 class PinnedSegment(BaseModel):
@@ -198,3 +203,99 @@ def sampled_usage(
         sum(u[2] for u in usages) / count,
         count,
     )
+
+
+class CycleEstimate(BaseModel):
+    """What a cycle would do, without doing it."""
+
+    evaluator: str
+    model: str | None
+    pinned: list[PinnedSegment]
+    pairs_total: int
+    pairs_to_grade: int
+    pairs_reused: int
+    estimated_tokens_in: int
+    estimated_tokens_out: int
+    estimated_cost_usd: float
+    basis: str = Field(description="Where the per-pair estimate comes from.")
+
+
+def estimate_cycle(
+    engine: Engine, evaluator: Evaluator, *, estimator: UsageEstimator | None = None, sample: int = 20
+) -> CycleEstimate:
+    """Dry run: how many pairs a cycle would grade and what it would cost. Grades and writes nothing.
+
+    The per-pair estimate is the average of this evaluator and model's past grades when there are
+    any; otherwise ``estimator`` applied to a sample of the pairs; otherwise zero (offline).
+    """
+    identity = evaluator.identity
+    with Session(engine) as session:
+        plan = plan_cycle(session, identity)
+        history = historical_usage(session, identity)
+    n = len(plan.to_grade)
+    if history is not None:
+        avg_in, avg_out, avg_cost, count = history
+        basis = f"average of {count} past grades by {identity.evaluator}/{identity.model}"
+    elif estimator is not None and n:
+        with Session(engine) as session:
+            avg_in, avg_out, avg_cost, sampled = sampled_usage(session, plan, plan.to_grade, estimator, sample)
+        basis = f"prompt size of {sampled} sampled pairs and the price table"
+    else:
+        avg_in = avg_out = avg_cost = 0.0
+        basis = "offline grading is free" if identity.evaluator == "offline" else "no history and no estimator"
+    return CycleEstimate(
+        evaluator=identity.evaluator,
+        model=identity.model,
+        pinned=plan.pinned,
+        pairs_total=plan.total,
+        pairs_to_grade=n,
+        pairs_reused=len(plan.reuse),
+        estimated_tokens_in=round(avg_in * n),
+        estimated_tokens_out=round(avg_out * n),
+        estimated_cost_usd=round(avg_cost * n, 6),
+        basis=basis,
+    )
+
+
+class Budget:
+    """Admits pairs for grading only while spent + in-flight estimates + the next pair fit the budget."""
+
+    def __init__(
+        self,
+        budget_usd: float | None,
+        historical_cost: float | None,
+        estimator: UsageEstimator | None,
+        compiled: dict[int, CompiledSegment],
+    ) -> None:
+        self.budget = budget_usd
+        self.estimator = estimator
+        self.compiled = compiled
+        self.spent = 0.0
+        self.reserved: dict[str, float] = {}
+        self.observed: list[float] = []
+        self.historical = historical_cost
+
+    def _estimate(self, pair: PlannedPair, profile: CompanyProfile) -> float:
+        if self.observed:
+            return sum(self.observed) / len(self.observed)
+        if self.estimator is not None:
+            return self.estimator(profile, self.compiled[pair.pinned.version_id])[2]
+        return self.historical or 0.0
+
+    def admit(
+        self, pairs: Iterable[tuple[PlannedPair, CompanyProfile]]
+    ) -> Iterator[tuple[str, CompanyProfile, CompiledSegment]]:
+        for pair, profile in pairs:
+            if self.budget is not None:
+                cost = self._estimate(pair, profile)
+                if self.spent + sum(self.reserved.values()) + cost > self.budget:
+                    logger.info("budget of $%.4f reached after $%.4f", self.budget, self.spent)
+                    return
+                self.reserved[pair.input_hash] = cost
+            yield pair.input_hash, profile, self.compiled[pair.pinned.version_id]
+
+    def settle(self, pair: PlannedPair, cost_usd: float, attempts: int) -> None:
+        self.reserved.pop(pair.input_hash, None)
+        self.spent += cost_usd
+        if attempts > 0:
+            self.observed.append(cost_usd)
