@@ -83,6 +83,7 @@ class LeaseHeldError(ConflictError):
         self,
         message: str,
         *,
+        running: str,
         holder: str,
         host: str,
         pid: int,
@@ -90,6 +91,7 @@ class LeaseHeldError(ConflictError):
         acquired_at: datetime,
         expires_at: datetime,
     ) -> None:
+        self.running = running
         self.holder = holder
         self.host = host
         self.pid = pid

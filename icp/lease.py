@@ -72,6 +72,7 @@ class LeaseInfo:
             f"Another cycle is running on this database: {self.describe()}. Only one cycle runs at a time; "
             f"run again when it has finished, or wait for it (`icp cycle run --wait`). If that process is gone, "
             f"its lease expires at {self.expires_at.strftime('%H:%M:%S UTC')}.",
+            running=self.describe(),
             holder=self.holder,
             host=self.host,
             pid=self.pid,
