@@ -256,3 +256,54 @@ def test_a_killed_cycle_row_shows_what_was_paid(db: str, fake_openai: FakeOpenAI
     )
     assert resumed["pairs_reused"] == len(grades)
     assert [c.status for c in _cycles(db)] == ["interrupted", "completed"]
+
+
+def _with_credentials(base_url: str) -> str:
+    """``base_url`` with credentials in it, as a gateway URL might carry them."""
+    return base_url.replace("http://", "http://bob:hunter2@") + "?api-key=gateway-s3cret"
+
+
+SECRETS = ("hunter2", "gateway-s3cret", "sk-live-abcdef123456")
+
+
+def test_llm_check_never_prints_credentials_from_the_base_url(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    url = _with_credentials(fake_openai.base_url)
+    db = f"sqlite:///{tmp_path / 'check.db'}"
+    for args in (("llm", "check"), ("llm", "check", "-f", "json"), ("-v", "llm", "check")):
+        result = icp(
+            *args,
+            db=db,
+            fake=fake_openai,
+            home=tmp_path,
+            check=False,
+            ICP_OPENAI_BASE_URL=url,
+            ICP_OPENAI_API_KEY="sk-live-abcdef123456",
+            ICP_MODEL="gpt-9-ultra",
+        )
+        output = result.stdout + result.stderr
+        assert result.returncode == 1 and "***" in output, output
+        assert not any(secret in output for secret in SECRETS), output
+
+
+def test_stored_grade_errors_and_cycle_output_never_carry_credentials(
+    db: str, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    result = icp(
+        "-v",
+        "cycle",
+        "run",
+        "--evaluator",
+        "llm",
+        db=db,
+        fake=fake_openai,
+        home=tmp_path,
+        check=False,
+        ICP_OPENAI_BASE_URL=_with_credentials("http://127.0.0.1:9/v1"),
+        ICP_MAX_RETRIES="0",
+    )
+    output = result.stdout + result.stderr
+    assert "Could not connect" in output and "http://***@127.0.0.1:9/v1?api-key=***" in output, output
+    assert not any(secret in output for secret in SECRETS), output
+    errors = [g.error or "" for g in _grades(db)]
+    assert errors and all("Could not connect to the LLM endpoint at http://***@" in e for e in errors)
+    assert not any(secret in e for e in errors for secret in SECRETS)
