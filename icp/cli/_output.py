@@ -1,10 +1,18 @@
-"""Listing output for every command: a rich table for people, JSON or CSV for machines."""
+"""Listing output for every command: a rich table for people, JSON or CSV for machines.
+
+Company data and model output are untrusted text. Everything printed through :data:`console` and
+:data:`err_console` (tables included) passes through :func:`safe_text`, which strips terminal control and
+escape sequences; data put inside a markup string goes through :func:`shown`, which also escapes Rich
+markup (a company named ``[link=http://x]`` must not become a live link). JSON escapes control
+characters itself; CSV cells are stripped like table cells.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -12,7 +20,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 
 class OutputFormat(StrEnum):
@@ -25,8 +35,43 @@ class OutputFormat(StrEnum):
 
 FORMAT_OPTION_HELP = "Output format: table (for people), json or csv (for scripts and spreadsheets)."
 
-console = Console()
-err_console = Console(stderr=True)
+_ESCAPE_SEQUENCES = re.compile(
+    r"""
+      \x1b\[[0-?]*[ -/]*[@-~]?              # CSI: colours, cursor moves, screen clears
+    | \x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC: hyperlinks, window titles, clipboard writes
+    | \x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?   # DCS, SOS, PM, APC strings
+    | \x1b[ -/]*[0-~]?                       # any other ESC sequence
+    | \x9b[0-?]*[ -/]*[@-~]?                 # 8-bit CSI
+    | [\x90\x98\x9d\x9e\x9f][^\x07\x9c]*(?:\x07|\x9c)?  # 8-bit DCS, SOS, OSC, PM, APC strings
+    """,
+    re.VERBOSE,
+)
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional marks, embeddings, overrides
+# and isolates that reorder what a terminal shows (a name that displays differently from what it is).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(value: str) -> str:
+    """``value`` without terminal escape sequences and control characters (tab and newline stay)."""
+    if value.isprintable():
+        return value  # the common case, in one C-level scan
+    return _CONTROLS.sub("", _ESCAPE_SEQUENCES.sub("", value))
+
+
+def shown(value: object) -> str:
+    """Untrusted ``value`` ready to put inside a Rich markup string: controls stripped, markup escaped."""
+    return escape(safe_text(str(value)))
+
+
+class SafeConsole(Console):
+    """A console that strips control and escape sequences from every string it renders (tables included)."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(safe_text(text), **kwargs)
+
+
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 
 def short_time(value: datetime | str | None) -> str:
@@ -74,7 +119,7 @@ def emit(
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(cols)
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in cols])
+            writer.writerow([safe_text(_cell(row.get(c))) for c in cols])
         typer.echo(buffer.getvalue(), nl=False)
         return
     if not rows:
@@ -83,7 +128,7 @@ def emit(
     if table_rows is not None:
         rows, cols = table_rows, list(table_rows[0].keys()) if table_rows else cols
     table = Table(title=title, show_lines=False, header_style="bold")
-    cells = [[_cell(row.get(c)) for c in cols] for row in rows]
+    cells = [[shown(_cell(row.get(c))) for c in cols] for row in rows]
     for index, col in enumerate(cols):
         # Short values (tiers, counts, dates) stay on one line; long text wraps.
         longest = max((len(line[index]) for line in cells), default=0)

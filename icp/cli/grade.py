@@ -6,7 +6,7 @@ import typer
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, shown
 from icp.cli.cycle import EVALUATOR_HELP
 from icp.cli.work import VERDICT_MARK
 from icp.evaluators.factory import make_evaluator
@@ -33,14 +33,14 @@ def grade(
         emit([r.model_dump(mode="json") for r in g.results], fmt)
         return
     if g.status != "ok":
-        console.print(f"[red]Grading failed:[/red] {g.error}")
+        console.print(f"[red]Grading failed:[/red] {shown(g.error)}")
         raise typer.Exit(1)
     console.print(
-        f"[bold]{result.company_name}[/bold] ({result.domain}) in "
-        f"[bold]{result.segment}[/bold] v{result.segment_version}: "
+        f"[bold]{shown(result.company_name)}[/bold] ({shown(result.domain)}) in "
+        f"[bold]{shown(result.segment)}[/bold] v{result.segment_version}: "
         f"[bold]{b.tier.value}[/bold], fit score {b.score:g} (confidence {b.confidence:.0%}, {g.identity.evaluator})"
     )
-    console.print(f"  {g.summary}")
+    console.print(f"  {shown(g.summary)}")
     points = {c.id: c for c in b.contributions}
     rows = []
     for r in g.results:
