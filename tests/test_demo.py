@@ -123,3 +123,28 @@ def test_company_show_lists_signals_and_every_segment(demo_db: Path) -> None:
     assert shown["signals"] and {"type", "topic", "strength", "observed_at"} <= set(shown["signals"][0])
     tiers = {m["segment"]: m["tier"] for m in shown["memberships"]}
     assert len(tiers) == 4 and tiers["Mid-Market B2B SaaS"] in ("T1", "T2", "T3")
+
+
+def test_demo_loads_whatever_part_of_the_samples_is_missing(tmp_path: Path) -> None:
+    from icp.samples import COMPANIES_FILE, SEGMENTS_FILE
+
+    db = tmp_path / "half.db"
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path), "COLUMNS": "160"}
+
+    def icp(*args: str) -> str:
+        result = subprocess.run([ICP, "--db", str(db), *args], capture_output=True, text=True, timeout=300, env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    # A demo killed after loading segments and companies, before signals and motions:
+    icp("segments", "import", str(SEGMENTS_FILE))
+    icp("companies", "import", str(COMPANIES_FILE))
+    out = icp("demo")
+    assert "0 companies created" in out
+    loaded = icp_json(db, "motions", "list")
+    assert isinstance(loaded, list) and len(loaded) >= 1
+    domain = "quillstack.io"  # has sample signals
+    shown = icp_json(db, "companies", "show", domain)
+    assert isinstance(shown, dict) and len(shown["signals"]) >= 1
+    again = icp("demo")  # and a complete database gets nothing twice
+    assert " 0 signals; 0 motions created" in again
