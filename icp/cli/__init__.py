@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from icp.cli._context import AppContext
-from icp.cli._output import err_console
+from icp.cli._output import as_typed, err_console
 from icp.errors import ICPError, LeaseHeldError
 from icp.redact import RedactingFilter, redact
 from icp.settings import Settings
@@ -96,6 +96,8 @@ def main() -> None:
     errors print one line and exit 1 (3 when another cycle holds the database's cycle lease); none
     shows a traceback, and none shows a credential.
     """
+    if isinstance(app.info.help, str):
+        app.info.help = as_typed(app.info.help)  # "Start with `icp demo`", as it runs from here
     try:
         app()  # standalone: typer prints usage errors itself and exits with their code
     except LeaseHeldError as exc:

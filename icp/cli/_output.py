@@ -12,10 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -63,11 +68,58 @@ def shown(value: object) -> str:
     return escape(safe_text(str(value)))
 
 
+def _as_typed(path: str, name: str) -> str:
+    """How a person in the current directory runs the program at ``path``: its bare name when that is
+    what ``PATH`` finds, else a path relative to here (``.venv/bin/icp``), else the absolute path."""
+    found = shutil.which(name)
+    absolute = os.path.abspath(path)
+    if found is not None and os.path.realpath(found) == os.path.realpath(absolute):
+        return name
+    relative = os.path.relpath(absolute)
+    if relative.startswith(".."):
+        return absolute
+    return relative if os.sep in relative else f".{os.sep}{relative}"
+
+
+@cache
+def command_names() -> tuple[str, str, str]:
+    """``(icp, streamlit, app)`` as this user can type them here, for the hints the CLI prints.
+
+    A newcomer who followed the quick start has ``.venv/bin/icp`` but no ``icp`` on ``PATH``: a hint
+    must say ``.venv/bin/icp queue``, not ``icp queue``.
+    """
+    script = sys.argv[0] if Path(sys.argv[0]).name == "icp" else ""
+    icp = _as_typed(script, "icp") if script else "icp"
+    beside = Path(script).parent / "streamlit" if script else None  # the one installed with this icp
+    streamlit_path = beside if beside is not None and beside.is_file() else Path(sys.executable).parent / "streamlit"
+    streamlit = _as_typed(str(streamlit_path), "streamlit")
+    app = Path(__file__).resolve().parents[2] / "ui" / "app.py"  # present in a source checkout
+    app_path = os.path.relpath(app) if app.is_file() else "ui/app.py"
+    if app_path.startswith(".."):
+        app_path = str(app)
+    return icp, streamlit, app_path
+
+
+_ICP_COMMAND = re.compile(r"`icp(?= )")
+_APP_COMMAND = re.compile(r"`streamlit run ui/app\.py`")
+
+
+def as_typed(text: str) -> str:
+    """``text`` with its `icp ...` and `streamlit run ui/app.py` hints written the way they run from here."""
+    if "`" not in text:
+        return text
+    icp, streamlit, app = command_names()
+    if icp != "icp":
+        text = _ICP_COMMAND.sub(lambda _: f"`{icp}", text)
+    return _APP_COMMAND.sub(lambda _: f"`{streamlit} run {app}`", text)
+
+
 class SafeConsole(Console):
-    """A console that strips control and escape sequences from every string it renders (tables included)."""
+    """A console for the CLI's output: strips control and escape sequences from every string it renders
+    (tables included), and writes command hints the way they run from here (:func:`as_typed`)."""
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
-        return super().render_str(safe_text(text), **kwargs)
+        return super().render_str(as_typed(safe_text(text)), **kwargs)
 
 
 console = SafeConsole()

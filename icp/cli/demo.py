@@ -57,5 +57,5 @@ def demo(
     console.print(
         "\nNext: `icp queue --segment 'Mid-Market B2B SaaS' --explain`, `icp tasks list`, "
         "`icp grade --segment NAME --company DOMAIN`.\n"
-        "Open the app on the same database: [bold]streamlit run ui/app.py[/bold]"
+        "Open the app on the same database: `streamlit run ui/app.py`"
     )
