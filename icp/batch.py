@@ -32,6 +32,7 @@ from icp.domain import Grade
 from icp.errors import ConfigError, ProviderError
 from icp.grading import GradeWriter, grade_columns
 from icp.planning import plan_cycle, policy_hash, sampled_usage, with_profiles
+from icp.redact import redact
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy
 from icp.store import rows_by_id
 from icp.store.tables import Company, LLMBatch, SegmentVersion, utcnow
@@ -95,7 +96,7 @@ def _provider_error(exc: Exception, evaluator: LLMEvaluator) -> ProviderError:
 
     if isinstance(exc, openai.APIError):
         return ProviderError(describe_api_error(exc, evaluator.settings), status_code=getattr(exc, "status_code", None))
-    return ProviderError(str(exc))
+    return ProviderError(redact(str(exc)))
 
 
 def submit_batch(

@@ -2,18 +2,23 @@
 
 One cycle, step by step:
 
+0. Take the database's **cycle lease** (:mod:`icp.lease`): one cycle runs at a time per database. A
+   cycle left 'running' by a process that is gone is marked interrupted.
 1. **Pin** the current version of every active, live segment. Edits saved while the cycle runs take
    effect on the next cycle.
 2. For every (company, pinned version) compute the **input hash** over the company's content hash,
    the version hash and the evaluator identity (evaluator, model, prompt hash). A stored ``ok`` grade
    with that hash is **reused**; everything else is **graded**, with bounded concurrency.
 3. Each grade is **committed as it completes** (paid grades one by one; free offline grades in small
-   batches), so a cycle killed at any point and run again re-grades nothing that finished. A pair
-   whose grade failed is recorded as failed and retried by the next cycle; the cycle goes on.
+   batches), so a cycle killed at any point and run again re-grades nothing that finished; the cycle
+   row's counters are updated in the same commits. A pair whose grade failed is recorded as failed
+   and retried by the next cycle; the cycle goes on, unless the LLM's circuit breaker opens.
 4. With a **budget**, grading stops cleanly before the next pair would exceed it; the rest is
    deferred to the next cycle.
 5. **Memberships** (tier and score per segment and company) are written for the cycle, and each
-   active motion receives its ranked **tasks**.
+   active motion receives its ranked **tasks** — unless the cycle has not one usable grade (every
+   pair it graded failed, none reused): then it is recorded as failed and the previous cycle's queue
+   and tasks stand.
 """
 
 from __future__ import annotations
@@ -240,8 +245,8 @@ def _run_leased(
             _finish(session, cycle, progress, status="interrupted", note="stopped before the end; run again to resume")
             raise
         progress.deferred = plan.total - progress.done
-        if progress.failed and not progress.graded and not _stored_meanwhile(progress, plan):
-            # Nothing new was graded and every attempt failed: the previous queue is better than an empty one.
+        if progress.failed and not progress.graded and not progress.reused:
+            # Not one usable grade: the previous cycle's queue is better than an empty one.
             note = f"every pair it graded failed ({failures[0]})" + _KEPT
             _finish(session, cycle, progress, status="failed", note=note)
             return _report(cycle, plan, failures)
@@ -266,11 +271,6 @@ def _report(cycle: Cycle, plan: CyclePlan, failures: list[str]) -> CycleReport:
     return CycleReport.model_validate(
         {**cycle.model_dump(), "cycle_id": cycle.id, "pinned": plan.pinned, "failures": failures}
     )
-
-
-def _stored_meanwhile(progress: CycleProgress, plan: CyclePlan) -> bool:
-    """True when some pairs were graded by another process while this cycle ran (counted as reused)."""
-    return progress.reused > len(plan.reuse)
 
 
 def _unless_stored_meanwhile(

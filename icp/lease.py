@@ -143,10 +143,17 @@ class Lease:
             connection.execute(update(_TABLE).where(self._mine()).values(cycle_id=cycle_id))
 
     def release(self) -> None:
-        """Stop renewing and give the lease up (a no-op when it was lost)."""
+        """Stop renewing and give the lease up (a no-op when it was lost).
+
+        When the database cannot be reached, the lease is left to expire rather than hide the error
+        that ended the cycle.
+        """
         self.stop_heartbeat()
-        with self.engine.begin() as connection:
-            connection.execute(delete(_TABLE).where(self._mine()))
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(delete(_TABLE).where(self._mine()))
+        except SQLAlchemyError as exc:
+            logger.warning("could not release the %s lease (it expires in %gs): %s", self.name, self.ttl_s, exc)
 
     def start_heartbeat(self) -> None:
         """Renew from a daemon thread every third of the time to live, until released."""
