@@ -28,10 +28,11 @@ from sqlmodel import Session, col, select
 
 from icp.companies import profile_of
 from icp.criteria import CompiledSegment, compile_segment
-from icp.cycle import plan_cycle, policy_hash, sampled_usage, with_profiles
 from icp.domain import Grade
 from icp.errors import ConfigError, ProviderError
 from icp.grading import GradeWriter, grade_columns
+from icp.planning import plan_cycle, policy_hash, sampled_usage, with_profiles
+from icp.redact import redact
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy
 from icp.store import rows_by_id
 from icp.store.tables import Company, LLMBatch, SegmentVersion, utcnow
@@ -88,12 +89,6 @@ class BatchPlan(BaseModel):
     estimated_cost_usd: float = Field(description="At the batch price.")
 
 
-def waiting_pairs(session: Session) -> set[str]:
-    """Input hashes of the pairs that open (not yet collected) batches are answering."""
-    rows = session.exec(select(LLMBatch.pairs).where(col(LLMBatch.collected).is_(False)))
-    return {input_hash for pairs in rows for input_hash in pairs}
-
-
 def _provider_error(exc: Exception, evaluator: LLMEvaluator) -> ProviderError:
     import openai
 
@@ -101,7 +96,7 @@ def _provider_error(exc: Exception, evaluator: LLMEvaluator) -> ProviderError:
 
     if isinstance(exc, openai.APIError):
         return ProviderError(describe_api_error(exc, evaluator.settings), status_code=getattr(exc, "status_code", None))
-    return ProviderError(str(exc))
+    return ProviderError(redact(str(exc)))
 
 
 def submit_batch(

@@ -1,7 +1,12 @@
-"""Bounded, streaming concurrency for I/O-bound work (LLM calls): the one place threads are managed."""
+"""Bounded, streaming concurrency for I/O-bound work (LLM calls): the one place threads and processes are managed."""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
@@ -30,7 +35,8 @@ def map_unordered(
 
     ``processes=True`` runs ``fn`` in worker processes instead (for CPU-bound work such as offline
     grading): ``fn`` must then be a module-level function and items and results picklable;
-    ``initializer(*initargs)`` runs once in each worker to set up what every call shares.
+    ``initializer(*initargs)`` runs once in each worker to set up what every call shares. Workers end
+    with this process, even when it is killed with SIGKILL (see :func:`die_with_parent`).
     """
     if concurrency <= 1:
         if initializer is not None:
@@ -40,7 +46,11 @@ def map_unordered(
         return
     iterator = iter(items)
     pool: Executor = (
-        ProcessPoolExecutor(max_workers=concurrency, initializer=initializer, initargs=initargs)
+        ProcessPoolExecutor(
+            max_workers=concurrency,
+            initializer=_worker_initializer,
+            initargs=(os.getpid(), initializer, initargs),
+        )
         if processes
         else ThreadPoolExecutor(
             max_workers=concurrency, thread_name_prefix=thread_name_prefix, initializer=initializer, initargs=initargs
@@ -67,3 +77,39 @@ def map_unordered(
         finally:
             for future in in_flight:
                 future.cancel()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_WATCH_PARENT_EVERY_S = 1.0
+
+
+def _worker_initializer(parent_pid: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    die_with_parent(parent_pid)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this (worker) process end when ``parent_pid`` does, however the parent ends.
+
+    A killed parent never shuts its pool down, and its workers would wait for work forever (each holding
+    its share of memory). On Linux the kernel sends the worker SIGKILL when the parent dies
+    (``prctl(PR_SET_PDEATHSIG)``); everywhere, a daemon thread checks the parent pid every second and
+    exits the worker once the worker has been re-parented.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl here: the watchdog below still applies
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the death signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="icp-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    stop = threading.Event()
+    while not stop.wait(_WATCH_PARENT_EVERY_S):
+        if os.getppid() != parent_pid:
+            os._exit(1)

@@ -2,59 +2,81 @@
 
 One cycle, step by step:
 
+0. Take the database's **cycle lease** (:mod:`icp.lease`): one cycle runs at a time per database. A
+   cycle left 'running' by a process that is gone is marked interrupted.
 1. **Pin** the current version of every active, live segment. Edits saved while the cycle runs take
    effect on the next cycle.
 2. For every (company, pinned version) compute the **input hash** over the company's content hash,
    the version hash and the evaluator identity (evaluator, model, prompt hash). A stored ``ok`` grade
    with that hash is **reused**; everything else is **graded**, with bounded concurrency.
 3. Each grade is **committed as it completes** (paid grades one by one; free offline grades in small
-   batches), so a cycle killed at any point and run again re-grades nothing that finished. A pair
-   whose grade failed is recorded as failed and retried by the next cycle; the cycle goes on.
+   batches), so a cycle killed at any point and run again re-grades nothing that finished; the cycle
+   row's counters are updated in the same commits. A pair whose grade failed is recorded as failed
+   and retried by the next cycle; the cycle goes on, unless the LLM's circuit breaker opens.
 4. With a **budget**, grading stops cleanly before the next pair would exceed it; the rest is
    deferred to the next cycle.
 5. **Memberships** (tier and score per segment and company) are written for the cycle, and each
-   active motion receives its ranked **tasks**.
+   active motion receives its ranked **tasks** — unless the cycle has not one usable grade (every
+   pair it graded failed, none reused): then it is recorded as failed and the previous cycle's queue
+   and tasks stand.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from icp.companies import profile_of
-from icp.criteria import CompiledSegment, compile_segment
-from icp.domain import CompanyProfile, EvaluatorIdentity
-from icp.evaluators.base import Evaluator, grade_input_hash
+from icp.domain import CompanyProfile
+from icp.errors import CircuitOpenError, LeaseLostError
+from icp.evaluators.base import Evaluator
 from icp.grading import GradeWriter, graded_columns
-from icp.hashing import content_hash
+from icp.lease import Lease, LeaseInfo, hold_lease
 from icp.memberships import write_memberships
+from icp.planning import (
+    Budget,
+    CycleEstimate,
+    CyclePlan,
+    PinnedSegment,
+    PlannedPair,
+    UsageEstimator,
+    estimate_cycle,
+    historical_usage,
+    pin_segments,
+    plan_cycle,
+    policy_hash,
+    with_profiles,
+)
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy
-from icp.store.tables import Company, Cycle, Segment, SegmentVersion, utcnow
+from icp.store.tables import Company, Cycle, utcnow
 from icp.store.tables import Grade as GradeRow
 from icp.tasks import generate_tasks
 
+__all__ = [
+    "CycleCounts",
+    "CycleEstimate",
+    "CyclePlan",
+    "CycleProgress",
+    "CycleReport",
+    "PinnedSegment",
+    "PlannedPair",
+    "ProgressCallback",
+    "UsageEstimator",
+    "estimate_cycle",
+    "pin_segments",
+    "plan_cycle",
+    "policy_hash",
+    "run_cycle",
+    "with_profiles",
+]
+
 logger = logging.getLogger(__name__)
-
-
-class PinnedSegment(BaseModel):
-    """A segment version pinned by a cycle."""
-
-    segment_id: int
-    version_id: int
-    version: int
-    name: str
-    content_hash: str
-    priority: int
-    t1_threshold: float | None = None
-    t2_threshold: float | None = None
 
 
 class CycleProgress(BaseModel):
@@ -99,217 +121,7 @@ class CycleReport(CycleCounts):
     failures: list[str] = Field(default_factory=list, description="'domain × segment: reason' for failed pairs.")
 
 
-class CycleEstimate(BaseModel):
-    """What a cycle would do, without doing it."""
-
-    evaluator: str
-    model: str | None
-    pinned: list[PinnedSegment]
-    pairs_total: int
-    pairs_to_grade: int
-    pairs_reused: int
-    estimated_tokens_in: int
-    estimated_tokens_out: int
-    estimated_cost_usd: float
-    basis: str = Field(description="Where the per-pair estimate comes from.")
-
-
 ProgressCallback = Callable[[CycleProgress], None]
-# Optional estimate of one pair's usage (tokens, cost) before grading, for dry runs and budgets.
-UsageEstimator = Callable[[CompanyProfile, CompiledSegment], tuple[int, int, float]]
-
-
-def policy_hash(policy: ScoringPolicy) -> str:
-    """Identity of a scoring policy; grades scored under another policy are re-scored, not re-graded."""
-    return content_hash(policy.model_dump(mode="json"))
-
-
-def pin_segments(session: Session) -> list[PinnedSegment]:
-    """The current version of every active, live segment, highest priority first."""
-    rows = session.exec(
-        select(Segment, SegmentVersion)
-        .join(
-            SegmentVersion,
-            (col(SegmentVersion.segment_id) == col(Segment.id)) & (col(SegmentVersion.version) == col(Segment.version)),
-        )
-        .where(col(Segment.active).is_(True), col(Segment.deleted_at).is_(None))
-        .order_by(col(Segment.priority).desc(), col(Segment.id))
-    ).all()
-    pinned: list[PinnedSegment] = []
-    for segment, version in rows:
-        assert segment.id is not None and version.id is not None
-        pinned.append(
-            PinnedSegment(
-                segment_id=segment.id,
-                version_id=version.id,
-                version=version.version,
-                name=version.name,
-                content_hash=version.content_hash,
-                priority=segment.priority,
-                t1_threshold=segment.t1_threshold,
-                t2_threshold=segment.t2_threshold,
-            )
-        )
-    return pinned
-
-
-def _compiled(session: Session, pinned: Sequence[PinnedSegment]) -> dict[int, CompiledSegment]:
-    versions = session.exec(
-        select(SegmentVersion).where(col(SegmentVersion.id).in_([p.version_id for p in pinned]))
-    ).all()
-    return {v.id: compile_segment(v.name, v.requirements, v.nice_to_haves) for v in versions if v.id is not None}
-
-
-def _stored_grades(session: Session, version_ids: Sequence[int]) -> dict[str, tuple[int, str]]:
-    if not version_ids:
-        return {}
-    stmt = select(GradeRow.input_hash, GradeRow.id, GradeRow.status).where(
-        col(GradeRow.segment_version_id).in_(list(version_ids))
-    )
-    return {h: (gid, status) for h, gid, status in session.exec(stmt) if gid is not None}
-
-
-@dataclass
-class PlannedPair:
-    """A (company, pinned segment version) pair with no usable grade yet."""
-
-    company_id: int
-    company_hash: str
-    pinned: PinnedSegment
-    input_hash: str
-
-
-@dataclass
-class CyclePlan:
-    """What a cycle (or an LLM batch) finds to do: reuse stored grades, grade the rest."""
-
-    pinned: list[PinnedSegment]
-    compiled: dict[int, CompiledSegment]
-    reuse: dict[tuple[int, int], int] = field(default_factory=dict)  # (company_id, version_id) -> grade id
-    to_grade: list[PlannedPair] = field(default_factory=list)
-    retry: set[str] = field(default_factory=set)  # input hashes of stored failed grades, to be replaced
-    waiting: int = 0  # pairs an open LLM batch is answering: neither reused nor graded now
-    total: int = 0
-
-
-def plan_cycle(session: Session, identity: EvaluatorIdentity) -> CyclePlan:
-    """Pin the segments and sort every pair into reused, waiting for a batch, or to grade."""
-    from icp.batch import waiting_pairs  # the batch module plans with this one
-
-    waiting = waiting_pairs(session)
-    pinned = pin_segments(session)
-    plan = CyclePlan(pinned=pinned, compiled=_compiled(session, pinned))
-    stored = _stored_grades(session, [p.version_id for p in pinned])
-    # Only ids and content hashes here: profiles are loaded later, and only for pairs to grade.
-    companies = session.execute(sa_select(col(Company.id), col(Company.content_hash)).order_by(col(Company.id)))
-    for company_id, company_hash in companies:
-        for p in pinned:
-            plan.total += 1
-            input_hash = grade_input_hash(company_hash, p.content_hash, identity)
-            found = stored.get(input_hash)
-            if found is not None and found[1] == "ok":
-                plan.reuse[(company_id, p.version_id)] = found[0]
-            elif input_hash in waiting:
-                plan.waiting += 1  # paid for already: graded when the batch's answers are collected
-            else:
-                plan.to_grade.append(PlannedPair(company_id, company_hash, p, input_hash))
-                if found is not None:
-                    plan.retry.add(input_hash)
-    return plan
-
-
-def with_profiles(
-    session: Session, pairs: Iterable[PlannedPair], batch: int = 2000
-) -> Iterator[tuple[PlannedPair, CompanyProfile]]:
-    """Attach each pair's company profile, loading profiles in batches (pairs come in company order)."""
-    chunk: list[PlannedPair] = []
-
-    def flush() -> Iterator[tuple[PlannedPair, CompanyProfile]]:
-        ids = {p.company_id for p in chunk}
-        profiles = {row.id: profile_of(row) for row in session.exec(select(Company).where(col(Company.id).in_(ids)))}
-        session.expunge_all()
-        for pair in chunk:
-            yield pair, profiles[pair.company_id]
-
-    for pair in pairs:
-        chunk.append(pair)
-        if len(chunk) >= batch and chunk[-1].company_id != chunk[0].company_id:
-            yield from flush()
-            chunk = []
-    if chunk:
-        yield from flush()
-
-
-def _historical_usage(session: Session, identity: EvaluatorIdentity) -> tuple[float, float, float, int] | None:
-    stmt = select(
-        func.avg(GradeRow.tokens_in), func.avg(GradeRow.tokens_out), func.avg(GradeRow.cost_usd), func.count()
-    ).where(
-        GradeRow.evaluator == identity.evaluator,
-        GradeRow.model == identity.model,
-        GradeRow.status == "ok",
-        col(GradeRow.attempts) > 0,
-    )
-    avg_in, avg_out, avg_cost, count = session.exec(stmt).one()
-    if not count:
-        return None
-    return float(avg_in or 0), float(avg_out or 0), float(avg_cost or 0), int(count)
-
-
-def sampled_usage(
-    session: Session,
-    plan: CyclePlan,
-    pairs: Sequence[PlannedPair],
-    estimator: UsageEstimator,
-    sample: int,
-) -> tuple[float, float, float, int]:
-    """Average ``(tokens_in, tokens_out, cost_usd)`` per pair by ``estimator`` over an even sample of ``pairs``,
-    and the sample's size. ``pairs`` must not be empty."""
-    picks = pairs[:: max(1, len(pairs) // sample)][:sample]
-    usages = [estimator(profile, plan.compiled[p.pinned.version_id]) for p, profile in with_profiles(session, picks)]
-    count = len(usages)
-    return (
-        sum(u[0] for u in usages) / count,
-        sum(u[1] for u in usages) / count,
-        sum(u[2] for u in usages) / count,
-        count,
-    )
-
-
-def estimate_cycle(
-    engine: Engine, evaluator: Evaluator, *, estimator: UsageEstimator | None = None, sample: int = 20
-) -> CycleEstimate:
-    """Dry run: how many pairs a cycle would grade and what it would cost. Grades and writes nothing.
-
-    The per-pair estimate is the average of this evaluator and model's past grades when there are
-    any; otherwise ``estimator`` applied to a sample of the pairs; otherwise zero (offline).
-    """
-    identity = evaluator.identity
-    with Session(engine) as session:
-        plan = plan_cycle(session, identity)
-        history = _historical_usage(session, identity)
-    n = len(plan.to_grade)
-    if history is not None:
-        avg_in, avg_out, avg_cost, count = history
-        basis = f"average of {count} past grades by {identity.evaluator}/{identity.model}"
-    elif estimator is not None and n:
-        with Session(engine) as session:
-            avg_in, avg_out, avg_cost, sampled = sampled_usage(session, plan, plan.to_grade, estimator, sample)
-        basis = f"prompt size of {sampled} sampled pairs and the price table"
-    else:
-        avg_in = avg_out = avg_cost = 0.0
-        basis = "offline grading is free" if identity.evaluator == "offline" else "no history and no estimator"
-    return CycleEstimate(
-        evaluator=identity.evaluator,
-        model=identity.model,
-        pinned=plan.pinned,
-        pairs_total=plan.total,
-        pairs_to_grade=n,
-        pairs_reused=len(plan.reuse),
-        estimated_tokens_in=round(avg_in * n),
-        estimated_tokens_out=round(avg_out * n),
-        estimated_cost_usd=round(avg_cost * n, 6),
-        basis=basis,
-    )
 
 
 def run_cycle(
@@ -323,8 +135,38 @@ def run_cycle(
     on_progress: ProgressCallback | None = None,
     now: datetime | None = None,
     generate: bool = True,
+    wait: bool = False,
+    on_wait: Callable[[LeaseInfo], None] | None = None,
 ) -> CycleReport:
-    """Run one prospecting cycle (see the module docstring). Safe to interrupt and run again."""
+    """Run one prospecting cycle (see the module docstring). Safe to interrupt and run again.
+
+    The cycle holds the database's cycle lease (:mod:`icp.lease`) from start to end: while another
+    cycle runs, this raises :class:`~icp.errors.LeaseHeldError` naming it, or with ``wait`` queues behind
+    it (``on_wait`` is told who holds it each time it looks).
+
+    Raises:
+        LeaseHeldError: another cycle holds the lease (and ``wait`` is False).
+        CircuitOpenError: the LLM endpoint failed the same unfixable way several times in a row; the
+            cycle is recorded as failed and the previous cycle's queue and tasks stand.
+    """
+    with hold_lease(engine, wait=wait, on_wait=on_wait) as lease:
+        return _run_leased(
+            engine, evaluator, lease, concurrency, budget_usd, estimator, policy, on_progress, now, generate
+        )
+
+
+def _run_leased(
+    engine: Engine,
+    evaluator: Evaluator,
+    lease: Lease,
+    concurrency: int,
+    budget_usd: float | None,
+    estimator: UsageEstimator | None,
+    policy: ScoringPolicy,
+    on_progress: ProgressCallback | None,
+    now: datetime | None,
+    generate: bool,
+) -> CycleReport:
     identity = evaluator.identity
     phash = policy_hash(policy)
     with Session(engine, expire_on_commit=False) as session:
@@ -343,19 +185,22 @@ def run_cycle(
         session.add(cycle)
         session.commit()
         assert cycle.id is not None
+        lease.attach(cycle.id)
         progress = CycleProgress(total=plan.total, done=len(plan.reuse), reused=len(plan.reuse))
         if on_progress:
             on_progress(progress)
-        history = _historical_usage(session, identity)
+        history = historical_usage(session, identity)
         failures: list[str] = []
-        writer = GradeWriter(session)
-        budget = _Budget(budget_usd, history[2] if history else None, estimator, plan.compiled)
+        writer = GradeWriter(session, on_commit=lambda s: _record_counters(s, cycle, progress))
+        budget = Budget(budget_usd, history[2] if history else None, estimator, plan.compiled)
         pairs_by_hash = {p.input_hash: p for p in plan.to_grade}
         try:
-            work = budget.admit(with_profiles(session, plan.to_grade))
+            pairs = with_profiles(session, plan.to_grade)
+            if not getattr(evaluator, "cpu_bound", False):
+                pairs = _unless_stored_meanwhile(session, pairs, progress)
             graded = graded_columns(
                 evaluator,
-                work,
+                budget.admit(pairs),
                 concurrency=concurrency,
                 compiled=plan.compiled,
                 policy=policy,
@@ -363,6 +208,11 @@ def run_cycle(
                 pairs=len(plan.to_grade),
             )
             for input_hash, columns in graded:
+                if lease.lost:
+                    raise LeaseLostError(
+                        "This cycle's lease expired and another process took it over; the cycle stopped. "
+                        "The grades it stored are kept; run again to finish."
+                    )
                 pair = pairs_by_hash[input_hash]
                 budget.settle(pair, columns["cost_usd"], columns["attempts"])
                 columns.update(
@@ -371,8 +221,6 @@ def run_cycle(
                     segment_version_id=pair.pinned.version_id,
                     company_hash=pair.company_hash,
                 )
-                paid = columns["attempts"] > 0 or columns["cost_usd"] > 0
-                writer.add(columns, replace=input_hash in plan.retry, paid=paid)
                 progress.done += 1
                 progress.tokens_in += columns["tokens_in"]
                 progress.tokens_out += columns["tokens_out"]
@@ -382,14 +230,25 @@ def run_cycle(
                 else:
                     progress.failed += 1
                     failures.append(f"{pair_domain(session, pair.company_id)} × {pair.pinned.name}: {columns['error']}")
+                paid = columns["attempts"] > 0 or columns["cost_usd"] > 0
+                writer.add(columns, replace=input_hash in plan.retry, paid=paid)
                 if on_progress:
                     on_progress(progress)
             writer.flush()
+        except CircuitOpenError as exc:
+            writer.flush()
+            _finish(session, cycle, progress, status="failed", note=f"{exc}" + _KEPT)
+            raise
         except BaseException:
             writer.flush()
             _finish(session, cycle, progress, status="interrupted", note="stopped before the end; run again to resume")
             raise
         progress.deferred = plan.total - progress.done
+        if progress.failed and not progress.graded and not progress.reused:
+            # Not one usable grade: the previous cycle's queue is better than an empty one.
+            note = f"every pair it graded failed ({failures[0]})" + _KEPT
+            _finish(session, cycle, progress, status="failed", note=note)
+            return _report(cycle, plan, failures)
         write_memberships(
             session,
             cycle.id,
@@ -410,53 +269,50 @@ def run_cycle(
         note = "; ".join(notes)
         cycle.tasks_created = tasks
         _finish(session, cycle, progress, status=status, note=note)
-        return CycleReport.model_validate(
-            {**cycle.model_dump(), "cycle_id": cycle.id, "pinned": plan.pinned, "failures": failures}
+        return _report(cycle, plan, failures)
+
+
+_KEPT = "; the previous cycle's queue, memberships and tasks stand."
+
+
+def _report(cycle: Cycle, plan: CyclePlan, failures: list[str]) -> CycleReport:
+    return CycleReport.model_validate(
+        {**cycle.model_dump(), "cycle_id": cycle.id, "pinned": plan.pinned, "failures": failures}
+    )
+
+
+def _unless_stored_meanwhile(
+    session: Session, pairs: Iterable[tuple[PlannedPair, CompanyProfile]], progress: CycleProgress
+) -> Iterator[tuple[PlannedPair, CompanyProfile]]:
+    """Skip pairs whose grade another process stored since the plan was made: never pay for a pair twice.
+
+    One indexed lookup per paid request; offline grading (free) skips this.
+    """
+    for pair, profile in pairs:
+        stored = session.execute(
+            sa_select(col(GradeRow.id)).where(col(GradeRow.input_hash) == pair.input_hash, col(GradeRow.status) == "ok")
+        ).first()
+        if stored is None:
+            yield pair, profile
+            continue
+        progress.done += 1
+        progress.reused += 1
+
+
+def _record_counters(session: Session, cycle: Cycle, progress: CycleProgress) -> None:
+    """The cycle row's counters, written in the same transaction as the grades they count."""
+    session.execute(
+        update(Cycle)
+        .where(col(Cycle.id) == cycle.id)
+        .values(
+            pairs_graded=progress.graded,
+            pairs_reused=progress.reused,
+            pairs_failed=progress.failed,
+            tokens_in=progress.tokens_in,
+            tokens_out=progress.tokens_out,
+            cost_usd=round(progress.cost_usd, 6),
         )
-
-
-class _Budget:
-    """Admits pairs for grading only while spent + in-flight estimates + the next pair fit the budget."""
-
-    def __init__(
-        self,
-        budget_usd: float | None,
-        historical_cost: float | None,
-        estimator: UsageEstimator | None,
-        compiled: dict[int, CompiledSegment],
-    ) -> None:
-        self.budget = budget_usd
-        self.estimator = estimator
-        self.compiled = compiled
-        self.spent = 0.0
-        self.reserved: dict[str, float] = {}
-        self.observed: list[float] = []
-        self.historical = historical_cost
-
-    def _estimate(self, pair: PlannedPair, profile: CompanyProfile) -> float:
-        if self.observed:
-            return sum(self.observed) / len(self.observed)
-        if self.estimator is not None:
-            return self.estimator(profile, self.compiled[pair.pinned.version_id])[2]
-        return self.historical or 0.0
-
-    def admit(
-        self, pairs: Iterable[tuple[PlannedPair, CompanyProfile]]
-    ) -> Iterator[tuple[str, CompanyProfile, CompiledSegment]]:
-        for pair, profile in pairs:
-            if self.budget is not None:
-                cost = self._estimate(pair, profile)
-                if self.spent + sum(self.reserved.values()) + cost > self.budget:
-                    logger.info("budget of $%.4f reached after $%.4f", self.budget, self.spent)
-                    return
-                self.reserved[pair.input_hash] = cost
-            yield pair.input_hash, profile, self.compiled[pair.pinned.version_id]
-
-    def settle(self, pair: PlannedPair, cost_usd: float, attempts: int) -> None:
-        self.reserved.pop(pair.input_hash, None)
-        self.spent += cost_usd
-        if attempts > 0:
-            self.observed.append(cost_usd)
+    )
 
 
 def pair_domain(session: Session, company_id: int) -> str:
@@ -481,7 +337,7 @@ def _finish(session: Session, cycle: Cycle, progress: CycleProgress, *, status: 
 
 
 def _close_abandoned_cycles(session: Session) -> None:
-    """A cycle still 'running' when a new one starts was killed: say so."""
+    """A cycle still 'running' when a new one holds the lease was killed (its lease is gone): say so."""
     session.execute(
         update(Cycle)
         .where(col(Cycle.status) == "running")

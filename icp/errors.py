@@ -7,6 +7,8 @@ the command); ``RuntimeFailure`` subclasses are for things that went wrong while
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class ICPError(Exception):
     """Base class for every error the library raises on purpose."""
@@ -71,4 +73,42 @@ class LLMOutputError(RuntimeFailure):
         self.attempts = attempts
         self.prompt_id = prompt_id
         self.last_completion = last_completion
+        super().__init__(message)
+
+
+class LeaseHeldError(ConflictError):
+    """Another process holds the database's cycle lease: one cycle runs at a time per database."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        running: str,
+        holder: str,
+        host: str,
+        pid: int,
+        cycle_id: int | None,
+        acquired_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self.running = running
+        self.holder = holder
+        self.host = host
+        self.pid = pid
+        self.cycle_id = cycle_id
+        self.acquired_at = acquired_at
+        self.expires_at = expires_at
+        super().__init__(message)
+
+
+class LeaseLostError(RuntimeFailure):
+    """This process's cycle lease expired and another process took it: the cycle stops."""
+
+
+class CircuitOpenError(RuntimeFailure):
+    """The LLM endpoint failed the same unfixable way several times in a row; the cycle stops."""
+
+    def __init__(self, message: str, *, status: str, hint: str = "") -> None:
+        self.status = status
+        self.hint = hint
         super().__init__(message)

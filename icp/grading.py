@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC
 from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
 
 from icp.concurrency import map_unordered
 from icp.criteria import CompiledSegment
 from icp.domain import CompanyProfile, CriterionResult, FitStatus, Grade
 from icp.evaluators.base import Evaluator, grade_pairs
+from icp.redact import redact
 from icp.scoring import ScoringPolicy, base_score
 from icp.store.tables import Grade as GradeRow
 from icp.store.tables import utcnow
@@ -40,7 +43,7 @@ def grade_columns(grade: Grade, policy: ScoringPolicy, phash: str) -> dict[str, 
         "status": grade.status,
         "results": _RESULTS_JSON.dump_json(grade.results).decode("utf-8"),
         "summary": grade.summary,
-        "error": grade.error,
+        "error": redact(grade.error) if grade.error else grade.error,
         "evaluator": grade.identity.evaluator,
         "model": grade.identity.model,
         "prompt_id": grade.identity.prompt_id,
@@ -144,10 +147,18 @@ def graded_columns(
 
 
 class GradeWriter:
-    """Persists grades from the main thread: paid ones at once, free ones in small batches."""
+    """Persists grades from the main thread: paid ones at once, free ones in small batches.
 
-    def __init__(self, session: Session) -> None:
+    A grade another writer stored first (a second process grading the same pair) is kept, not
+    overwritten and not an error: inserts skip existing input hashes on both dialects. A failed grade
+    retried here keeps the cost, tokens and attempts of every try: they are added to the row's.
+    ``on_commit`` runs in each commit's transaction (a cycle updates its own counters there, so its
+    row shows what was paid even if the process is killed a moment later).
+    """
+
+    def __init__(self, session: Session, on_commit: Callable[[Session], None] | None = None) -> None:
         self.session = session
+        self.on_commit = on_commit
         self.pending: list[dict[str, Any]] = []
         self.replacements: list[dict[str, Any]] = []
         self.last_flush = time.monotonic()
@@ -172,16 +183,39 @@ class GradeWriter:
             # their stored form (results as JSON text); only the timestamp needs SQLite's text format.
             stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
             columns = list(self.pending[0])
-            sql = f"INSERT INTO grade ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            sql = (
+                f"INSERT INTO grade ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                "ON CONFLICT (input_hash) DO NOTHING"
+            )
             rows = [tuple(stamp if c == "created_at" else v[c] for c in columns) for v in self.pending]
             self.session.connection().exec_driver_sql(sql, rows)
         elif self.pending:
-            self.session.execute(GradeRow.__table__.insert(), self.pending)  # type: ignore[attr-defined]
+            self.session.execute(_insert_new(self.session), self.pending)
         for values in self.replacements:  # a failed grade from an earlier cycle, now retried
-            self.session.execute(
-                update(GradeRow).where(col(GradeRow.input_hash) == values["input_hash"]).values(**values)
-            )
+            self.session.execute(_retried(values))
         if self.pending or self.replacements:
+            if self.on_commit is not None:
+                self.on_commit(self.session)
             self.session.commit()
         self.pending, self.replacements = [], []
         self.last_flush = time.monotonic()
+
+
+_ACCUMULATED = ("tokens_in", "tokens_out", "tokens_cached", "cost_usd", "attempts")
+
+
+def _insert_new(session: Session) -> Any:
+    """INSERT that skips input hashes already stored (by another process grading the same pairs)."""
+    table = GradeRow.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table).on_conflict_do_nothing(index_elements=["input_hash"])
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=["input_hash"])
+
+
+def _retried(values: dict[str, Any]) -> Any:
+    """UPDATE of a stored failed grade with its retry: usage adds up; an ``ok`` grade is never overwritten."""
+    table = GradeRow.__table__  # type: ignore[attr-defined]
+    assigned = {k: v for k, v in values.items() if k not in _ACCUMULATED}
+    for name in _ACCUMULATED:
+        assigned[name] = table.c[name] + values[name]
+    return update(table).where(table.c.input_hash == values["input_hash"], table.c.status != "ok").values(**assigned)

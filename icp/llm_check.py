@@ -13,14 +13,15 @@ from typing import Any, Literal, cast
 
 import openai
 from openai import OpenAI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from icp.evaluators._retry import is_quota_error, retry_after_seconds
+from icp.redact import redact
 from icp.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DiagnosisStatus", "EndpointDiagnosis", "check_endpoint"]
+__all__ = ["DiagnosisStatus", "EndpointDiagnosis", "check_endpoint", "diagnose_error"]
 
 DiagnosisStatus = Literal[
     "ok",
@@ -63,6 +64,11 @@ class EndpointDiagnosis(BaseModel):
     status_code: int | None = None
     request_id: str | None = None
     latency_ms: float = 0.0
+
+    @field_validator("message", "hint", "base_url")
+    @classmethod
+    def _without_secrets(cls, value: str) -> str:
+        return redact(value)
 
     @property
     def ok(self) -> bool:
@@ -113,6 +119,16 @@ def check_endpoint(client: OpenAI, settings: Settings) -> EndpointDiagnosis:
         latency_ms=latency,
         **common,
     )
+
+
+def diagnose_error(exc: openai.APIError, client: OpenAI, settings: Settings) -> EndpointDiagnosis:
+    """The diagnosis ``icp llm check`` gives for ``exc``, an error the endpoint answered a request with."""
+    common: dict[str, Any] = {
+        "base_url": str(client.base_url).rstrip("/"),
+        "model": settings.model,
+        "mode": settings.llm_mode,
+    }
+    return _diagnose_error(exc, client.with_options(max_retries=0), settings, common)
 
 
 def _diagnose_error(

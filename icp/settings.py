@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     request_timeout_s: float = 60.0
     max_retries: int = Field(default=4, ge=0, description="Transport/429/5xx retries per request.")
     max_output_retries: int = Field(default=2, ge=0, description="Re-asks after invalid model output.")
+    circuit_breaker_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Consecutive unfixable LLM failures (rejected key, no quota, unknown model) that stop a cycle.",
+    )
     concurrency: int = Field(default=8, ge=1)
     requests_per_minute: int = Field(default=500, ge=1)
     tokens_per_minute: int = Field(default=2_000_000, ge=1)

@@ -35,7 +35,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.returncode == 0, result.stderr
     assert "Ranked queue" in result.stdout and "Why is" in result.stdout
-    assert "streamlit run ui/app.py" in result.stdout
+    assert "streamlit run " in result.stdout and "ui/app.py`" in result.stdout
     return db
 
 
@@ -124,3 +124,56 @@ def test_company_show_lists_signals_and_every_segment(demo_db: Path) -> None:
     assert shown["signals"] and {"type", "topic", "strength", "observed_at"} <= set(shown["signals"][0])
     tiers = {m["segment"]: m["tier"] for m in shown["memberships"]}
     assert len(tiers) == 4 and tiers["Mid-Market B2B SaaS"] in ("T1", "T2", "T3")
+
+
+def test_demo_loads_whatever_part_of_the_samples_is_missing(tmp_path: Path) -> None:
+    from icp.samples import COMPANIES_FILE, SEGMENTS_FILE
+
+    db = tmp_path / "half.db"
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path), "COLUMNS": "160"}
+
+    def icp(*args: str) -> str:
+        result = subprocess.run([ICP, "--db", str(db), *args], capture_output=True, text=True, timeout=300, env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    # A demo killed after loading segments and companies, before signals and motions:
+    icp("segments", "import", str(SEGMENTS_FILE))
+    icp("companies", "import", str(COMPANIES_FILE))
+    out = icp("demo")
+    assert "0 companies created" in out
+    loaded = icp_json(db, "motions", "list")
+    assert isinstance(loaded, list) and len(loaded) >= 1
+    domain = "quillstack.io"  # has sample signals
+    shown = icp_json(db, "companies", "show", domain)
+    assert isinstance(shown, dict) and len(shown["signals"]) >= 1
+    again = icp("demo")  # and a complete database gets nothing twice
+    assert " 0 signals; 0 motions created" in again
+
+
+def test_every_hint_of_the_demo_runs_as_written_without_the_venv_on_path(tmp_path: Path) -> None:
+    """A newcomer after the quick start: `.venv/bin/icp demo` in the checkout, with no venv on PATH."""
+    import re
+    import shlex
+
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / ".venv" / "bin" / "icp").is_file():
+        pytest.skip("the quick start's .venv is not in this checkout")
+    db = str(tmp_path / "demo.db")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "300"}
+
+    def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, cwd=checkout)
+
+    result = run([".venv/bin/icp", "--db", db, "demo"])
+    assert result.returncode == 0, result.stderr
+    hints = re.findall(r"`([^`]+)`", result.stdout.split("Next:", 1)[1])
+    assert hints and all(h.startswith(".venv/bin/icp ") for h in hints[:-1]), hints
+    assert hints[-1] == ".venv/bin/streamlit run ui/app.py"
+    assert (checkout / ".venv/bin/streamlit").is_file() and (checkout / "ui/app.py").is_file()
+    for hint in hints[:-1]:
+        argv = shlex.split(hint)
+        if "NAME" in argv:
+            continue  # a placeholder to fill in
+        ran = run([argv[0], "--db", db, *argv[1:]])
+        assert ran.returncode == 0, f"{hint}: {ran.stderr}"

@@ -9,11 +9,16 @@ import logging
 import sys
 
 import typer
+from rich.markup import escape
 
 from icp.cli._context import AppContext
-from icp.cli._output import err_console
-from icp.errors import ICPError
+from icp.cli._output import as_typed, err_console
+from icp.errors import ICPError, LeaseHeldError
+from icp.redact import RedactingFilter, redact
 from icp.settings import Settings
+
+EXIT_BUSY = 3
+"""Exit status when another cycle holds the database's cycle lease."""
 
 app = typer.Typer(
     name="icp",
@@ -47,6 +52,9 @@ def _root(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    for handler in logging.getLogger().handlers:  # every log line leaves without credentials
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
     overrides: dict[str, object] = {}
     if db:
         overrides["database_url"] = db if "://" in db else f"sqlite:///{db}"
@@ -88,10 +96,16 @@ def main() -> None:
     """Console-script entry point: runs the app and turns library errors into a readable message.
 
     Usage errors (an unknown option, a missing argument) print the usage line and exit 2; library
-    errors print one line and exit 1; neither shows a traceback.
+    errors print one line and exit 1 (3 when another cycle holds the database's cycle lease); none
+    shows a traceback, and none shows a credential.
     """
+    if isinstance(app.info.help, str):
+        app.info.help = as_typed(app.info.help)  # "Start with `icp demo`", as it runs from here
     try:
         app()  # standalone: typer prints usage errors itself and exits with their code
+    except LeaseHeldError as exc:
+        err_console.print(f"[bold yellow]Busy:[/bold yellow] {escape(redact(str(exc)))}")
+        sys.exit(EXIT_BUSY)
     except ICPError as exc:
-        err_console.print(f"[bold red]Error:[/bold red] {exc}")
+        err_console.print(f"[bold red]Error:[/bold red] {escape(redact(str(exc)))}")
         sys.exit(1)

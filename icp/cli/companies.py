@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from icp import companies as svc
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, shown
 
 app = typer.Typer(help="Import and browse companies (accounts).", no_args_is_help=True)
 
@@ -153,18 +153,18 @@ def show(
         }
         emit([info.model_dump(mode="json")], fmt, json_payload=payload)
         return
-    console.print(f"[bold]{info.name}[/bold] ({info.domain})")
+    console.print(f"[bold]{shown(info.name)}[/bold] ({shown(info.domain)})")
     for field in ("industry", "employees", "revenue", "country", "region", "city", "funding_stage", "founded_year"):
         value = getattr(info, field)
         if value is None:
             continue
-        shown = f"{value:,.0f}" if field in ("employees", "revenue") else str(value)
-        console.print(f"  {field.replace('_', ' ')}: {shown}")
+        value_text = f"{value:,.0f}" if field in ("employees", "revenue") else shown(value)
+        console.print(f"  {field.replace('_', ' ')}: {value_text}")
     for field in ("technologies", "tags"):
         if getattr(info, field):
-            console.print(f"  {field}: {', '.join(getattr(info, field))}")
+            console.print(f"  {field}: {shown(', '.join(getattr(info, field)))}")
     if info.description:
-        console.print(f"  [dim]{info.description}[/dim]")
+        console.print(f"  [dim]{shown(info.description)}[/dim]")
     emit(
         [s.model_dump(mode="json") for s in signals],
         OutputFormat.table,

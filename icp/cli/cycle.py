@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,11 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, short_time
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console, short_time
 from icp.cli.alerts import send_after_cycle
 from icp.cycle import CycleProgress, CycleReport, UsageEstimator, estimate_cycle, run_cycle
 from icp.evaluators.base import Evaluator
 from icp.evaluators.factory import make_evaluator
+from icp.lease import LeaseInfo
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy
 from icp.trends import cycle_history, segment_overlaps
 
@@ -66,9 +68,18 @@ def run(
         help="Pairs graded at once: requests in flight for LLM evaluators (default ICP_CONCURRENCY), "
         "worker processes for the offline rules (default: one per core).",
     ),
+    wait: bool = typer.Option(
+        False,
+        "--wait",
+        help="When another cycle is running on this database, wait for it to finish instead of exiting 3.",
+    ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Run a cycle: pin the current segment versions, grade what changed, write memberships and tasks."""
+    """Run a cycle: pin the current segment versions, grade what changed, write memberships and tasks.
+
+    One cycle runs at a time per database: while another runs, this says which and since when and exits 3
+    (or, with --wait, starts when it has finished).
+    """
     context = app_context(ctx)
     chosen = make_evaluator(evaluator, context.settings)
     estimator = _usage_estimator(chosen)
@@ -105,6 +116,7 @@ def run(
         estimator,
         show=fmt is OutputFormat.table,
         policy=context.settings.scoring_policy(),
+        wait=wait,
     )
     if report.status in ("completed", "partial"):
         send_after_cycle(ctx, report.cycle_id)
@@ -135,6 +147,7 @@ def _run_with_progress(
     *,
     show: bool,
     policy: ScoringPolicy = DEFAULT_POLICY,
+    wait: bool = False,
 ) -> CycleReport:
     """Run a cycle with a progress bar (pairs done / total, reused, graded, failed, cost so far)."""
     progress = Progress(
@@ -168,9 +181,27 @@ def _run_with_progress(
             estimator=estimator,
             on_progress=on_progress,
             policy=policy,
+            wait=wait,
+            on_wait=_waiting_message(),
         )
         progress.update(task, completed=report.pairs_total - report.pairs_deferred)
     return report
+
+
+def _waiting_message() -> Callable[[LeaseInfo], None]:
+    """Say once which cycle this one waits for (again only when that changes), on stderr."""
+    told: list[str] = []
+
+    def on_wait(holder: LeaseInfo) -> None:
+        if told and told[-1] == holder.holder:
+            return
+        told.append(holder.holder)
+        err_console.print(
+            f"Waiting for {holder.describe()} to finish; this cycle starts when it has "
+            f"(its lease is renewed until {holder.expires_at.strftime('%H:%M:%S UTC')}). Ctrl-C to stop waiting."
+        )
+
+    return on_wait
 
 
 def print_cycle_report(report: CycleReport) -> None:

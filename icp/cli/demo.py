@@ -6,7 +6,7 @@ import typer
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import OutputFormat, console, emit
+from icp.cli._output import OutputFormat, console, emit, shown
 from icp.cli.cycle import _run_with_progress, default_concurrency, print_cycle_report
 from icp.cli.work import VERDICT_MARK, _queue_row
 from icp.demo import load_samples
@@ -49,10 +49,12 @@ def demo(
     emit([_queue_row(e) for e in entries], OutputFormat.table, title=f"Ranked queue (top {limit}, all segments)")
     if entries:
         top = entries[0]
-        console.print(f"\n[bold]Why is {top.company_name} {top.tier} in {top.segment}?[/bold] {top.summary}")
+        console.print(
+            f"\n[bold]Why is {shown(top.company_name)} {top.tier} in {shown(top.segment)}?[/bold] {shown(top.summary)}"
+        )
         for criterion in top.criteria:
-            evidence = f" — {criterion.evidence}" if criterion.evidence else ""
-            console.print(f"  {VERDICT_MARK[criterion.verdict]} {criterion.id} {criterion.text}{evidence}")
+            evidence = f" — {shown(criterion.evidence)}" if criterion.evidence else ""
+            console.print(f"  {VERDICT_MARK[criterion.verdict]} {criterion.id} {shown(criterion.text)}{evidence}")
     with Session(engine) as session:
         outcomes = outcome_report(session, regrade=True, policy=context.settings.scoring_policy())
     console.print(
@@ -60,10 +62,10 @@ def demo(
         "(sample deals; the demo has no earlier cycles, so today's data is graded against each segment)"
     )
     for segment in outcomes:
-        console.print(f"  {segment.segment}: {segment.reading}", markup=False, highlight=False)
+        console.print(f"  {shown(segment.segment)}: {segment.reading}", highlight=False)
     console.print(
         "\nNext: `icp queue --segment 'Mid-Market B2B SaaS' --explain`, `icp tasks list`, "
         "`icp grade --segment NAME --company DOMAIN`, `icp outcomes report --regrade`, "
         "`icp segments backtest --segment 'Mid-Market B2B SaaS'`.\n"
-        "Open the app on the same database: [bold]streamlit run ui/app.py[/bold]"
+        "Open the app on the same database: `streamlit run ui/app.py`"
     )

@@ -6,7 +6,7 @@ import typer
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console, shown
 from icp.cli.cycle import EVALUATOR_HELP
 from icp.cli.work import VERDICT_MARK
 from icp.evaluators.factory import make_evaluator
@@ -29,7 +29,7 @@ def grade(
     if fmt is OutputFormat.json:
         emit([], fmt, json_payload=result.model_dump(mode="json"))
     if b is None:  # a failed grade has no tier and no score, in every format
-        err_console.print(f"[red]Grading failed:[/red] {g.error}", markup=True, highlight=False)
+        err_console.print(f"[red]Grading failed:[/red] {shown(g.error)}", highlight=False)
         raise typer.Exit(1)
     if fmt is OutputFormat.json:
         return
@@ -42,12 +42,12 @@ def grade(
         else ""
     )
     console.print(
-        f"[bold]{result.company_name}[/bold] ({result.domain}) in "
-        f"[bold]{result.segment}[/bold] v{result.segment_version}: "
+        f"[bold]{shown(result.company_name)}[/bold] ({shown(result.domain)}) in "
+        f"[bold]{shown(result.segment)}[/bold] v{result.segment_version}: "
         f"[bold]{b.tier.value}[/bold] {b.status.value}{capped}, fit score {b.score:g} "
         f"(confidence {b.confidence:.0%}, {g.identity.evaluator})"
     )
-    console.print(f"  {g.summary}")
+    console.print(f"  {shown(g.summary)}")
     points = {c.id: c for c in b.contributions}
     rows = []
     for r in g.results:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from icp import segments as svc
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, shown
 
 app = typer.Typer(
     help="Write and manage ICP segments: a name, hard requirements and nice-to-haves in plain language. "
@@ -41,7 +41,7 @@ def add(
     with Session(app_context(ctx).engine) as session:
         info = svc.create_segment(session, name, requirements, nice_to_haves, active=not inactive, priority=priority)
     if fmt is OutputFormat.table:
-        console.print(f"Created segment [bold]{info.name}[/bold] (version {info.version}).")
+        console.print(f"Created segment [bold]{shown(info.name)}[/bold] (version {info.version}).")
         _print_lint_hints(requirements, nice_to_haves)
     else:
         emit([_row(info)], fmt)
@@ -123,7 +123,7 @@ def show(
         emit([v.model_dump(mode="json") for v in history], fmt)
         return
     state = "active" if info.active else "inactive"
-    console.print(f"[bold]{info.name}[/bold]  version {info.version} · {state} · priority {info.priority}")
+    console.print(f"[bold]{shown(info.name)}[/bold]  version {info.version} · {state} · priority {info.priority}")
     emit(
         [{"id": c["id"], "criterion": c["text"], "structured": "yes" if c["check"] else "text only"} for c in criteria],
         OutputFormat.table,
@@ -168,9 +168,9 @@ def edit(
     if fmt is not OutputFormat.table:
         emit([_row(info)], fmt)
     elif info.version != before.version:
-        console.print(f"Saved [bold]{info.name}[/bold] as version {info.version}; the next cycle will use it.")
+        console.print(f"Saved [bold]{shown(info.name)}[/bold] as version {info.version}; the next cycle will use it.")
     elif info != before:
-        console.print(f"Updated [bold]{info.name}[/bold] (version {info.version} unchanged).")
+        console.print(f"Updated [bold]{shown(info.name)}[/bold] (version {info.version} unchanged).")
     else:
         console.print("Nothing changed.")
 
@@ -187,7 +187,7 @@ def delete(
         if not yes:
             typer.confirm(f"Delete segment {info.name!r}? Tasks already generated from it stay untouched.", abort=True)
         svc.delete_segment(session, info.id)
-    console.print(f"Deleted segment [bold]{info.name}[/bold].")
+    console.print(f"Deleted segment [bold]{shown(info.name)}[/bold].")
 
 
 @app.command("lint")
@@ -202,9 +202,9 @@ def lint(
     findings = lint_segment(info.requirements, info.nice_to_haves)
     rows = [f.model_dump(mode="json") for f in findings]
     if fmt is OutputFormat.table and not findings:
-        console.print(f"[green]No findings[/green] for {info.name}: every criterion is specific and observable.")
+        console.print(f"[green]No findings[/green] for {shown(info.name)}: every criterion is specific and observable.")
         return
-    emit(rows, fmt, columns=["criterion_id", "severity", "message", "suggestion"], title=f"Lint: {info.name}")
+    emit(rows, fmt, columns=["criterion_id", "severity", "message", "suggestion"], title=f"Lint: {shown(info.name)}")
 
 
 @app.command("overlap")

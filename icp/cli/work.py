@@ -6,7 +6,7 @@ import typer
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, shown
 from icp.domain import FitStatus, Tier
 from icp.queue import QueueEntry, ranked_queue
 from icp.tasks import MotionSpec, Play, complete_task, create_motion, list_motions, list_tasks
@@ -104,16 +104,16 @@ def queue(
     if explain:
         for e in entries:
             console.print(
-                f"\n[bold]#{e.rank} {e.company_name}[/bold] ({e.domain}) — {e.tier} {e.status}, "
-                f"{e.fit_score:g} in {e.segment}",
+                f"\n[bold]#{e.rank} {shown(e.company_name)}[/bold] ({shown(e.domain)}) — {e.tier} {e.status}, "
+                f"{e.fit_score:g} in {shown(e.segment)}",
             )
-            console.print(f"  {e.summary}")
+            console.print(f"  {shown(e.summary)}")
             for c in e.criteria:
-                evidence = f" — {c.evidence}" if c.evidence else ""
+                evidence = f" — {shown(c.evidence)}" if c.evidence else ""
                 by = " (confirmed by a person)" if c.source == "person" else ""
-                console.print(f"  {VERDICT_MARK[c.verdict]} {c.id} {c.text}{evidence}{by}")
+                console.print(f"  {VERDICT_MARK[c.verdict]} {c.id} {shown(c.text)}{evidence}{by}")
             for item in e.needs_research:
-                console.print(f"  needs research: {item}")
+                console.print(f"  needs research: {shown(item)}")
 
 
 def changes(
@@ -250,4 +250,4 @@ def tasks_done(ctx: typer.Context, task_id: int = typer.Argument(..., help="Task
     """Mark a task done."""
     with Session(app_context(ctx).engine) as session:
         task = complete_task(session, task_id)
-    console.print(f"Task {task.id} ({task.company_name}, {task.motion_name}) marked done.")
+    console.print(f"Task {task.id} ({shown(task.company_name)}, {shown(task.motion_name)}) marked done.")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import openai
 import tenacity
 
+from icp.redact import redact
 from icp.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,10 @@ def retry_after_seconds(exc: BaseException) -> float | None:
 
 def describe_api_error(exc: openai.APIError, settings: Settings, *, attempts: int = 1) -> str:
     """A readable reason (what happened, what to do) for an API error, without secrets."""
+    return redact(_describe(exc, settings, attempts))
+
+
+def _describe(exc: openai.APIError, settings: Settings, attempts: int) -> str:
     where = settings.openai_base_url or "the default OpenAI endpoint"
     tries = f" after {attempts} attempt(s)" if attempts > 1 else ""
     detail = _api_message(exc)

@@ -31,6 +31,7 @@ from openai import OpenAI
 from icp.criteria import CompiledSegment, Criterion
 from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Usage, Verdict
 from icp.errors import ConfigError, LLMOutputError, ProviderError
+from icp.evaluators._breaker import CircuitBreaker
 from icp.evaluators._grounding import rests_on_description, ungrounded_reason
 from icp.evaluators._ratelimit import RateLimiter
 from icp.evaluators._response import (
@@ -48,6 +49,8 @@ from icp.settings import Settings
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+
+    from icp.llm_check import EndpointDiagnosis
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +148,7 @@ class LLMEvaluator:
         self.retry_policy = retry_policy or RetryPolicy.from_settings(settings)
         self.limiter = limiter or RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
         self._sleep = sleep
+        self.breaker = CircuitBreaker(settings.circuit_breaker_failures, self._diagnose)
         self._identity = EvaluatorIdentity(
             evaluator="llm", model=settings.model, prompt_id=self.prompt.ref, prompt_hash=self.prompt.hash
         )
@@ -153,6 +157,11 @@ class LLMEvaluator:
     def identity(self) -> EvaluatorIdentity:
         """evaluator="llm", the model, the prompt id and the prompt's content hash."""
         return self._identity
+
+    def _diagnose(self, exc: openai.APIError) -> EndpointDiagnosis:
+        from icp.llm_check import diagnose_error
+
+        return diagnose_error(exc, self._client, self.settings)
 
     # -- public API --
 
@@ -327,6 +336,7 @@ class LLMEvaluator:
         estimate = self._estimate_tokens(messages)
 
         def attempt() -> ChatCompletion:
+            self.breaker.check()
             self.limiter.acquire(estimate)
             account.attempts += 1
             try:
@@ -339,6 +349,7 @@ class LLMEvaluator:
                 )
             except openai.APIStatusError as exc:
                 self.limiter.reconcile(estimate, 0)
+                self.breaker.failed(exc)
                 if exc.request_id:
                     account.request_ids.append(exc.request_id)
                 if exc.status_code == 429 and not is_quota_error(exc):
@@ -348,6 +359,7 @@ class LLMEvaluator:
                 self.limiter.reconcile(estimate, 0)
                 raise
             self.limiter.on_success()
+            self.breaker.succeeded()
             self._account(completion, account, estimate)
             return completion
 

@@ -448,3 +448,17 @@ class LLMBatch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     collected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CycleLease(SQLModel, table=True):
+    """Who may run a cycle on this database: one row per lease name, taken and renewed by conditional writes."""
+
+    __tablename__ = "cycle_lease"
+
+    name: str = Field(primary_key=True, description="The lease's name; 'cycle' for the one running cycle.")
+    holder: str = Field(description="A random id of the process holding the lease.")
+    host: str = ""
+    pid: int = 0
+    cycle_id: int | None = Field(default=None, description="The cycle the holder is running, once it has one.")
+    acquired_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

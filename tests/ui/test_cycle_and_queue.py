@@ -7,7 +7,7 @@ import io
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from icp.cycle import run_cycle
@@ -175,3 +175,19 @@ def test_cycles_page_lists_llm_batches_and_the_pairs_waiting_for_them(graded: Ap
     batches = next(df.value for df in graded.dataframe if "provider id" in df.value.columns)
     assert list(batches["provider id"]) == ["batch_abc"] and list(batches["pairs"]) == [2]
     assert any("2 pairs wait for an open batch" in i.value for i in graded.info)
+
+
+def test_the_run_button_says_when_another_cycle_is_running(app: AppTest, seeded: Engine) -> None:
+    from icp.lease import hold_lease
+    from icp.store.tables import Cycle
+
+    with hold_lease(seeded) as lease:
+        lease.attach(77)
+        open_page(app, "cycles")
+        app.button(key=state.CY_ESTIMATE_BTN).click().run()
+        app.button(key=state.CY_RUN).click().run()
+        assert not app.exception
+        (warning,) = [w.value for w in app.warning if "Another cycle is running" in w.value]
+        assert "cycle 77" in warning and "pid" in warning and "Run it again once that cycle has finished" in warning
+    with Session(seeded) as session:
+        assert session.exec(select(Cycle)).first() is None  # it did not start

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from icp.batch import list_batches
 from icp.cycle import CycleProgress, CycleReport, estimate_cycle, run_cycle
-from icp.errors import ICPError
+from icp.errors import ICPError, LeaseHeldError
 from icp.evaluators.factory import EVALUATOR_NAMES
 from icp.trends import cycle_history, membership_over_time, tier_changes
 from ui import resources, state, widgets
@@ -108,6 +108,14 @@ def _run(evaluator_name: str, budget: float | None, concurrency: int) -> None:
             on_progress=on_progress,
             policy=state.settings().scoring_policy(),
         )
+    except LeaseHeldError as exc:
+        bar.empty()
+        st.warning(
+            f"Another cycle is running on this database: {exc.running}. One cycle runs at a time, so this one did "
+            "not start and nothing was graded or paid. Run it again once that cycle has finished (it shows in the "
+            "history below)."
+        )
+        return
     except ICPError as exc:
         st.error(str(exc))
         return

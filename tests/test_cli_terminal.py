@@ -1,0 +1,44 @@
+"""Untrusted text (company data, model output) reaches the terminal without control or escape sequences."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from tests.test_cli import icp
+
+EVIL_NAME = "\x1b[31mEvil\x1b]8;;http://x\x07"
+EVIL_DESCRIPTION = "B2B SaaS platform.\x1b[2J\r\u202eesrever [link=http://x]click[/link] \x9b31m\x07done"
+FORBIDDEN = ("\x1b", "\x07", "\r", "\u202e", "\x9b")
+
+
+def _hostile_company(path: Path) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["name", "domain", "industry", "employees", "country", "description", "tags"])
+    writer.writerow([EVIL_NAME, "evil.io", "Software", "300", "US", EVIL_DESCRIPTION, "B2B;SaaS;\x1b[5mblink"])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def test_company_data_is_printed_without_control_sequences(tmp_path: Path) -> None:
+    db = tmp_path / "evil.db"
+    icp("segments", "add", "--name", "SaaS", "--requirements", "B2B SaaS company", db=db)
+    icp("companies", "import", str(_hostile_company(tmp_path / "evil.csv")), db=db)
+    icp("motions", "add", "--name", "Outbound", "--segment", "SaaS", db=db)
+    icp("cycle", "run", "--evaluator", "offline", db=db)
+    outputs = {
+        "queue": icp("queue", "--explain", db=db).stdout,
+        "queue csv": icp("queue", "--format", "csv", db=db).stdout,
+        "companies list": icp("companies", "list", db=db).stdout,
+        "companies show": icp("companies", "show", "evil.io", db=db).stdout,
+        "grade": icp("grade", "--segment", "SaaS", "--company", "evil.io", db=db).stdout,
+        "tasks": icp("tasks", "list", db=db).stdout,
+    }
+    for command, out in outputs.items():
+        assert "Evil" in out, command
+        assert not any(c in out for c in FORBIDDEN), f"{command}: {out!r}"
+    shown = outputs["companies show"]
+    assert "[link=http://x]click[/link]" in shown  # shown as the text it is, not turned into a live link
+    assert "esrever" in shown and "done" in shown
