@@ -72,16 +72,19 @@ def _chart(segment: SegmentOutcomes) -> None:
         ]
     )
     order = [g.group for g in tiers]
-    base = alt.Chart(frame).encode(x=alt.X("group:N", sort=order, title=None))
+    base = alt.Chart(frame).encode(x=alt.X("group:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar(opacity=0.75).encode(
         y=alt.Y("win rate:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=["group", alt.Tooltip("win rate:Q", format=".0%"), "closed deals"],
     )
-    whiskers = base.mark_errorbar(ticks=True).encode(y=alt.Y("low:Q", title="win rate"), y2="high:Q")
+    whiskers = base.mark_errorbar(ticks=alt.MarkConfig(size=14), color="#333").encode(
+        y=alt.Y("low:Q", title="win rate (95% interval)"), y2="high:Q"
+    )
     overall = (
         alt.Chart(pd.DataFrame({"overall": [segment.win_rate]})).mark_rule(strokeDash=[4, 4]).encode(y="overall:Q")
     )
-    st.altair_chart(bars + whiskers + overall, width="stretch")
+    st.altair_chart((bars + whiskers + overall).properties(height=260), width="stretch")
+    st.caption("Bars: win rate per tier; whiskers: its 95% interval; dashed line: the segment's overall win rate.")
 
 
 def _report() -> None:

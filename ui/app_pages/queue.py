@@ -164,7 +164,7 @@ def _confirm(session: Session, entry: QueueEntry) -> None:
 def _account(session: Session, entry: QueueEntry) -> None:
     st.markdown(
         f"{widgets.tier_badge(entry.tier)} **{entry.fit_score:g}** / 100 · {entry.status} · "
-        f"{widgets.plain(entry.segment)} (version {entry.segment_version}) · `{widgets.plain(entry.domain)}`"
+        f"{widgets.plain(entry.segment)} (version {entry.segment_version}) · {widgets.plain(entry.domain)}"
     )
     if entry.summary:
         st.markdown(widgets.plain(entry.summary))

@@ -291,7 +291,8 @@ def _match_preview(session: Session, form: state.SegmentForm) -> None:
     saved = None
     if form.editing_id is not None:
         current = get_segment(session, form.editing_id)
-        saved = (current.name, current.requirements, current.nice_to_haves, current.version)
+        if (current.requirements, current.nice_to_haves) != (form.requirements, form.nice_to_haves):
+            saved = (current.name, current.requirements, current.nice_to_haves, current.version)
     backtest = _cached_backtest(book, form.name, form.requirements, form.nice_to_haves, saved)
     if not backtest.accounts:
         st.caption("Import won and lost deals on the Outcomes page to backtest this draft before you save it.")
