@@ -212,20 +212,51 @@ class TaskInfo(BaseModel):
 
 
 def list_tasks(
-    session: Session, *, motion: str | None = None, status: str | None = "open", limit: int | None = None
+    session: Session,
+    *,
+    motion: str | None = None,
+    status: str | None = "open",
+    limit: int | None = None,
+    overdue: bool = False,
+    by_due_date: bool = False,
+    today: date | None = None,
 ) -> list[TaskInfo]:
-    """Tasks, best first within each motion (open ones by default)."""
+    """Tasks, best first within each motion (open ones by default); or, ``by_due_date``, the most urgent first.
+
+    ``overdue`` keeps the open tasks whose due date has passed.
+    """
     stmt = select(ProspectingTask)
     if motion:
         stmt = stmt.where(ProspectingTask.motion_name == motion)
+    if overdue:
+        status = "open"
+        stmt = stmt.where(col(ProspectingTask.due_date) < (today or utcnow().date()))
     if status:
         stmt = stmt.where(ProspectingTask.status == status)
-    stmt = stmt.order_by(
-        col(ProspectingTask.motion_name), col(ProspectingTask.cycle_id).desc(), col(ProspectingTask.rank)
-    )
+    if by_due_date or overdue:
+        stmt = stmt.order_by(col(ProspectingTask.due_date), col(ProspectingTask.tier), col(ProspectingTask.rank))
+    else:
+        stmt = stmt.order_by(
+            col(ProspectingTask.motion_name), col(ProspectingTask.cycle_id).desc(), col(ProspectingTask.rank)
+        )
     if limit:
         stmt = stmt.limit(limit)
     return [TaskInfo.model_validate(t) for t in session.exec(stmt)]
+
+
+def snooze_task(session: Session, task_id: int, days: int) -> TaskInfo:
+    """Move an open task's due date ``days`` later (from today when it is already overdue)."""
+    if not 1 <= days <= 365:
+        raise InputError(f"Snooze for 1 to 365 days, not {days}.")
+    task = session.get(ProspectingTask, task_id)
+    if task is None:
+        raise NotFoundError(f"No task with id {task_id}. See `icp tasks list`.")
+    if task.status != "open":
+        raise ConflictError(f"Task {task_id} is {task.status}; only open tasks can be snoozed.")
+    task.due_date = max(task.due_date, utcnow().date()) + timedelta(days=days)
+    session.add(task)
+    session.commit()
+    return TaskInfo.model_validate(task)
 
 
 def complete_task(session: Session, task_id: int) -> TaskInfo:

@@ -127,3 +127,39 @@ def test_a_deleted_segment_leaves_the_queue_at_once_and_its_tasks_stay(db: Path)
     assert json.loads(run(db, "tasks", "list", "-f", "json")) == tasks_before
     shown = json.loads(run(db, "companies", "show", tasks_before[0]["company_domain"], "-f", "json"))
     assert not any(m["segment"] == "EMEA Scale-ups" for m in shown["memberships"])
+
+
+def test_tasks_work_list_bulk_done_snooze_and_overdue(db: Path) -> None:
+    from datetime import date, timedelta
+
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from icp.store import open_engine
+    from icp.store.tables import ProspectingTask
+
+    run(db, "motions", "add", "--name", "Outbound", "--segment", "Mid-Market B2B SaaS", "--capacity", "6")
+    run(db, "cycle", "run")
+    tasks = json.loads(run(db, "tasks", "list", "-f", "json"))
+    ids = [t["id"] for t in tasks]
+    engine = open_engine(f"sqlite:///{db}")
+    with Session(engine) as session:  # two tasks fell behind
+        session.execute(
+            update(ProspectingTask)
+            .where(ProspectingTask.id.in_(ids[:2]))  # type: ignore[union-attr]
+            .values(due_date=date.today() - timedelta(days=3))
+        )
+        session.commit()
+    engine.dispose()
+    overdue = json.loads(run(db, "tasks", "list", "--overdue", "-f", "json"))
+    assert [t["id"] for t in overdue] == ids[:2]
+    wide = CliRunner().invoke(app, ["--db", str(db), "tasks", "list"], env={"COLUMNS": "250"})
+    assert "(overdue)" in wide.stdout
+    out = run(db, "tasks", "snooze", str(ids[0]), "--days", "2")
+    assert f"now due {(date.today() + timedelta(days=2)).isoformat()}" in out
+    assert [t["id"] for t in json.loads(run(db, "tasks", "list", "--overdue", "-f", "json"))] == [ids[1]]
+    run(db, "tasks", "done", str(ids[1]), str(ids[2]), str(ids[3]))
+    left = json.loads(run(db, "tasks", "list", "-f", "json"))
+    assert [t["id"] for t in left] == [ids[0], *ids[4:]]
+    by_due = json.loads(run(db, "tasks", "list", "--by-due", "-f", "json"))
+    assert [t["due_date"] for t in by_due] == sorted(t["due_date"] for t in by_due)

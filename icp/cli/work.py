@@ -9,7 +9,8 @@ from icp.cli._context import app_context
 from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, shown
 from icp.domain import FitStatus, Tier
 from icp.queue import QueueEntry, ranked_queue
-from icp.tasks import MotionSpec, Play, complete_task, create_motion, list_motions, list_tasks
+from icp.store.tables import utcnow
+from icp.tasks import MotionSpec, Play, complete_task, create_motion, list_motions, list_tasks, snooze_task
 from icp.trends import tier_changes
 
 FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help=FORMAT_OPTION_HELP)
@@ -199,12 +200,22 @@ def tasks_list(
     ctx: typer.Context,
     motion: str | None = typer.Option(None, "--motion", "-m"),
     status: str = typer.Option("open", "--status", help="open, done or all."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only open tasks past their due date, oldest first."),
+    by_due: bool = typer.Option(False, "--by-due", help="Most urgent first (due date, then tier), across motions."),
     limit: int = typer.Option(50, "--limit", "-n", help="0 = all."),
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Tasks, ranked within each motion, with due dates and the reasons to call."""
     with Session(app_context(ctx).engine) as session:
-        tasks = list_tasks(session, motion=motion, status=None if status == "all" else status, limit=limit or None)
+        tasks = list_tasks(
+            session,
+            motion=motion,
+            status=None if status == "all" else status,
+            limit=limit or None,
+            overdue=overdue,
+            by_due_date=by_due,
+        )
+    today = utcnow().date()
     compact = [
         {
             "id": t.id,
@@ -216,7 +227,7 @@ def tasks_list(
             "company": f"{t.company_name} ({t.company_domain})",
             "task": t.kind,
             "play": t.channel,
-            "due": t.due_date.isoformat(),
+            "due": t.due_date.isoformat() + (" (overdue)" if t.status == "open" and t.due_date < today else ""),
             **({"state": t.status} if status != "open" else {}),
         }
         for t in tasks
@@ -246,8 +257,25 @@ def tasks_list(
 
 
 @tasks_app.command("done")
-def tasks_done(ctx: typer.Context, task_id: int = typer.Argument(..., help="Task id from `icp tasks list`.")) -> None:
-    """Mark a task done."""
+def tasks_done(
+    ctx: typer.Context,
+    task_ids: list[int] = typer.Argument(..., help="One or more task ids from `icp tasks list`, e.g. 3 5 8."),
+) -> None:
+    """Mark tasks done (several at once: icp tasks done 3 5 8)."""
     with Session(app_context(ctx).engine) as session:
-        task = complete_task(session, task_id)
-    console.print(f"Task {task.id} ({shown(task.company_name)}, {shown(task.motion_name)}) marked done.")
+        for task_id in dict.fromkeys(task_ids):
+            task = complete_task(session, task_id)
+            console.print(f"Task {task.id} ({shown(task.company_name)}, {shown(task.motion_name)}) marked done.")
+
+
+@tasks_app.command("snooze")
+def tasks_snooze(
+    ctx: typer.Context,
+    task_ids: list[int] = typer.Argument(..., help="One or more open task ids."),
+    days: int = typer.Option(3, "--days", "-d", help="How many days later it is due (1–365)."),
+) -> None:
+    """Push open tasks' due dates back (from today when they are overdue)."""
+    with Session(app_context(ctx).engine) as session:
+        for task_id in dict.fromkeys(task_ids):
+            task = snooze_task(session, task_id, days)
+            console.print(f"Task {task.id} ({shown(task.company_name)}) now due {task.due_date.isoformat()}.")
