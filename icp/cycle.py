@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from itertools import islice
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select as sa_select
@@ -137,8 +138,12 @@ def run_cycle(
     generate: bool = True,
     wait: bool = False,
     on_wait: Callable[[LeaseInfo], None] | None = None,
+    limit: int | None = None,
 ) -> CycleReport:
     """Run one prospecting cycle (see the module docstring). Safe to interrupt and run again.
+
+    With ``limit``, a *trial*: at most that many pairs are graded and stored (the next cycle reuses them),
+    and the queue, memberships and tasks stay as they are.
 
     The cycle holds the database's cycle lease (:mod:`icp.lease`) from start to end: while another
     cycle runs, this raises :class:`~icp.errors.LeaseHeldError` naming it, or with ``wait`` queues behind
@@ -151,7 +156,7 @@ def run_cycle(
     """
     with hold_lease(engine, wait=wait, on_wait=on_wait) as lease:
         return _run_leased(
-            engine, evaluator, lease, concurrency, budget_usd, estimator, policy, on_progress, now, generate
+            engine, evaluator, lease, concurrency, budget_usd, estimator, policy, on_progress, now, generate, limit
         )
 
 
@@ -166,6 +171,7 @@ def _run_leased(
     on_progress: ProgressCallback | None,
     now: datetime | None,
     generate: bool,
+    limit: int | None = None,
 ) -> CycleReport:
     identity = evaluator.identity
     phash = policy_hash(policy)
@@ -198,14 +204,15 @@ def _run_leased(
             pairs = with_profiles(session, plan.to_grade)
             if not getattr(evaluator, "cpu_bound", False):
                 pairs = _unless_stored_meanwhile(session, pairs, progress)
+            admitted = budget.admit(pairs)
             graded = graded_columns(
                 evaluator,
-                budget.admit(pairs),
+                admitted if limit is None else islice(admitted, limit),
                 concurrency=concurrency,
                 compiled=plan.compiled,
                 policy=policy,
                 phash=phash,
-                pairs=len(plan.to_grade),
+                pairs=len(plan.to_grade) if limit is None else min(limit, len(plan.to_grade)),
             )
             for input_hash, columns in graded:
                 if lease.lost:
@@ -248,6 +255,13 @@ def _run_leased(
             # Not one usable grade: the previous cycle's queue is better than an empty one.
             note = f"every pair it graded failed ({failures[0]})" + _KEPT
             _finish(session, cycle, progress, status="failed", note=note)
+            return _report(cycle, plan, failures)
+        if limit is not None:
+            note = (
+                f"trial of {progress.done - progress.reused} pairs: their grades are stored and reused by the next "
+                "cycle; the queue, memberships and tasks are unchanged"
+            )
+            _finish(session, cycle, progress, status="trial", note=note)
             return _report(cycle, plan, failures)
         write_memberships(
             session,

@@ -6,6 +6,7 @@ Built once at the edges (CLI, Streamlit app) and passed in; library code never r
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,10 @@ DEFAULT_PRICES: dict[str, ModelPrice] = {
     "gpt-4.1-nano": ModelPrice(input=0.10, output=0.40, cached_input=0.025),
     "gpt-4.1": ModelPrice(input=2.00, output=8.00, cached_input=0.50),
 }
+
+
+# "-2024-07-18" or "-20240718" at the end of a model name: a dated snapshot of the base model.
+_DATED_SNAPSHOT = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8})$")
 
 
 class Webhook(BaseModel):
@@ -116,6 +121,13 @@ class Settings(BaseSettings):
         """The scoring policy with the configured default tier thresholds and signal half-life."""
         t1, t2 = self.tier_thresholds
         return ScoringPolicy(t1=t1, t2=t2, signal_half_life_days=self.signal_half_life_days)
+
+    def price_of(self, model: str) -> ModelPrice | None:
+        """The price of ``model``; a dated snapshot ("gpt-4o-mini-2024-07-18") costs what its base model costs."""
+        if model in self.prices:
+            return self.prices[model]
+        base = _DATED_SNAPSHOT.sub("", model)
+        return self.prices.get(base)
 
     def resolved_evaluator(self) -> Literal["offline", "llm", "hybrid"]:
         """The evaluator to use when none is named: hybrid with a key, offline without."""

@@ -15,6 +15,7 @@ from icp.cli._context import app_context
 from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console, short_time
 from icp.cli.alerts import send_after_cycle
 from icp.cycle import CycleProgress, CycleReport, UsageEstimator, estimate_cycle, run_cycle
+from icp.errors import InputError
 from icp.evaluators.base import Evaluator
 from icp.evaluators.factory import make_evaluator
 from icp.lease import LeaseInfo
@@ -73,6 +74,13 @@ def run(
         "--wait",
         help="When another cycle is running on this database, wait for it to finish instead of exiting 3.",
     ),
+    limit: int | None = typer.Option(
+        None,
+        "--limit",
+        min=1,
+        help="A trial: grade at most this many pairs (stored, and reused by the next cycle) and leave the queue, "
+        "memberships and tasks as they are. Try a new model or endpoint on a few pairs first.",
+    ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Run a cycle: pin the current segment versions, grade what changed, write memberships and tasks.
@@ -107,6 +115,14 @@ def run(
                 json_payload=estimate.model_dump(mode="json"),
             )
         return
+    identity = chosen.identity
+    unpriced = identity.model is not None and context.settings.price_of(identity.model) is None
+    if budget is not None and identity.evaluator != "offline" and unpriced:
+        raise InputError(
+            f"--budget needs a price for {identity.model!r}, and icp has none. Set it in USD per million "
+            f'tokens, e.g. ICP_PRICES=\'{{"{identity.model}": {{"input": 0.15, "output": 0.6}}}}\' '
+            "(use 0 for a local server you do not pay per token), or run without --budget."
+        )
     workers = concurrency or default_concurrency(chosen, context.settings.concurrency)
     report = _run_with_progress(
         context.engine,
@@ -117,6 +133,7 @@ def run(
         show=fmt is OutputFormat.table,
         policy=context.settings.scoring_policy(),
         wait=wait,
+        limit=limit,
     )
     if report.status in ("completed", "partial"):
         send_after_cycle(ctx, report.cycle_id)
@@ -134,7 +151,7 @@ def run(
             fmt,
             json_payload=report.model_dump(mode="json"),
         )
-    if report.status not in ("completed", "partial"):
+    if report.status not in ("completed", "partial", "trial"):
         raise typer.Exit(1)
 
 
@@ -148,6 +165,7 @@ def _run_with_progress(
     show: bool,
     policy: ScoringPolicy = DEFAULT_POLICY,
     wait: bool = False,
+    limit: int | None = None,
 ) -> CycleReport:
     """Run a cycle with a progress bar (pairs done / total, reused, graded, failed, cost so far)."""
     progress = Progress(
@@ -183,6 +201,7 @@ def _run_with_progress(
             policy=policy,
             wait=wait,
             on_wait=_waiting_message(),
+            limit=limit,
         )
         progress.update(task, completed=report.pairs_total - report.pairs_deferred)
     return report

@@ -438,7 +438,7 @@ def ground_answer(criterion: Criterion, given: CriterionAnswer, company: Company
 
 def cost_usd(settings: Settings, model: str, tokens_in: int, tokens_out: int, tokens_cached: int = 0) -> float:
     """Cost in USD from per-million prices; cached input at its own price; unknown models cost 0."""
-    price = settings.prices.get(model)
+    price = settings.price_of(model)
     if price is None:
         return 0.0
     cached = min(tokens_cached, tokens_in)

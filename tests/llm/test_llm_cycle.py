@@ -123,3 +123,43 @@ def test_a_failed_grade_is_never_a_score(db: Path, fake_openai: FakeOpenAI, fmt:
         assert payload["grade"]["status"] == "failed" and payload["breakdown"] is None
     else:
         assert "T1" not in result.stdout and "100" not in result.stdout
+
+
+def test_a_trial_cycle_grades_a_few_pairs_and_leaves_the_queue_alone(db: Path, fake_openai: FakeOpenAI) -> None:
+    run_icp("cycle", "run", "--evaluator", "offline", db=db, fake=fake_openai)  # a queue to keep
+    before = run_icp("queue", "-n", "0", "-f", "json", db=db, fake=fake_openai).stdout
+    trial = json.loads(
+        run_icp("cycle", "run", "--evaluator", "llm", "--limit", "3", "-f", "json", db=db, fake=fake_openai).stdout
+    )
+    assert trial["status"] == "trial" and trial["pairs_graded"] == 3 and "queue" in trial["note"]
+    assert len(fake_openai.chat_requests) == 3
+    assert run_icp("queue", "-n", "0", "-f", "json", db=db, fake=fake_openai).stdout == before
+    again = json.loads(
+        run_icp("cycle", "run", "--evaluator", "llm", "--limit", "5", "-f", "json", db=db, fake=fake_openai).stdout
+    )
+    assert again["pairs_graded"] == 5 and len(fake_openai.chat_requests) == 8  # the first three were reused
+
+
+def test_a_budget_needs_a_price_for_the_model(db: Path, fake_openai: FakeOpenAI) -> None:
+    from icp.settings import Settings
+
+    env_model = {"ICP_MODEL": "llama-3.1-8b-instruct"}
+    result = subprocess.run(
+        [ICP, "--db", str(db), "cycle", "run", "--evaluator", "llm", "--budget", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": str(Path(sys.executable).parent),
+            "HOME": str(db.parent),
+            "ICP_OPENAI_BASE_URL": fake_openai.base_url,
+            "ICP_OPENAI_API_KEY": "test",
+            **env_model,
+        },
+    )
+    assert result.returncode == 1 and "--budget needs a price for 'llama-3.1-8b-instruct'" in result.stderr
+    assert "ICP_PRICES" in result.stderr and fake_openai.chat_requests == []
+    settings = Settings()
+    assert settings.price_of("gpt-4o-mini-2024-07-18") == settings.prices["gpt-4o-mini"]
+    assert settings.price_of("gpt-4o-mini-20240718") == settings.prices["gpt-4o-mini"]
+    assert settings.price_of("my-own-model") is None
