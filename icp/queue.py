@@ -23,6 +23,7 @@ from icp.domain import CriterionResult, FitStatus, Tier
 from icp.domain import Grade as Grade_
 from icp.errors import NotFoundError
 from icp.evaluators.base import Evaluator
+from icp.owners import owned_company_ids
 from icp.scoring import DEFAULT_POLICY, ScoreBreakdown, ScoringPolicy, score_grade, unverified_requirements
 from icp.store import rows_by_id
 from icp.store.tables import Company, Cycle, Grade, Membership, Motion, MotionSegment, Segment, SegmentVersion, utcnow
@@ -54,6 +55,7 @@ class QueueEntry(BaseModel):
     tier: str
     status: str
     fit_score: float
+    owner: str | None
     summary: str
     needs_research: list[str]
     criteria: list[CriterionView]
@@ -232,11 +234,14 @@ def member_standings(
     company_ids: Sequence[int] | None = None,
     tier: str | None = None,
     status: str | None = None,
+    owner: str | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Standing]:
     """Members of a cycle, in queue order (tier, then qualified before unverified, then score)."""
     stmt = select(Membership).where(Membership.cycle_id == cycle_id)
+    if owner:
+        stmt = stmt.where(col(Membership.company_id).in_(owned_company_ids(owner)))
     if segment_ids is not None:
         stmt = stmt.where(col(Membership.segment_id).in_(segment_ids))
     if company_ids is not None:
@@ -272,6 +277,7 @@ def ranked_queue(
     motion: str | None = None,
     tier: str | None = None,
     status: str | None = None,
+    owner: str | None = None,
     limit: int | None = 50,
     offset: int = 0,
     cycle_id: int | None = None,
@@ -279,7 +285,7 @@ def ranked_queue(
     """Accounts ranked by tier, then status (qualified first), then fit score, from the latest finished cycle.
 
     Members only, unless ``tier`` or ``status`` is ``"disqualified"``: then the non-members, best score first.
-    ``status`` keeps only ``"qualified"`` or only ``"unverified"`` members.
+    ``status`` keeps only ``"qualified"`` or only ``"unverified"`` members; ``owner`` only that rep's accounts.
     """
     cycle_id = cycle_id or latest_cycle_id(session)
     if cycle_id is None:
@@ -288,7 +294,15 @@ def ranked_queue(
     if status is not None:
         status = FitStatus(status).value
     if tier == Tier.DISQUALIFIED.value or status == FitStatus.DISQUALIFIED.value:
-        memberships = non_member_standings(session, cycle_id, segment_ids=segment_ids, limit=limit, offset=offset)
+        owned = list(session.exec(owned_company_ids(owner))) if owner else None
+        memberships = non_member_standings(
+            session,
+            cycle_id,
+            segment_ids=segment_ids,
+            company_ids=[i for i in owned if i is not None] if owned is not None else None,
+            limit=limit,
+            offset=offset,
+        )
     else:
         memberships = member_standings(
             session,
@@ -296,6 +310,7 @@ def ranked_queue(
             segment_ids=segment_ids,
             tier=Tier(tier).value if tier else None,
             status=status,
+            owner=owner,
             limit=limit,
             offset=offset,
         )
@@ -319,6 +334,7 @@ def ranked_queue(
                 tier=m.tier,
                 status=m.status,
                 fit_score=m.score,
+                owner=company.owner,
                 summary=grade.summary,
                 needs_research=needs_research(version, criteria) if m.status == FitStatus.UNVERIFIED else [],
                 criteria=_criteria(criteria),

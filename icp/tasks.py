@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from icp.domain import FitStatus, Tier
 from icp.errors import ConflictError, InputError, NotFoundError
+from icp.owners import Assignment, open_tasks_by_owner
 from icp.queue import effective_results, needs_research
 from icp.scoring import top_reasons
 from icp.store import rows_by_id
@@ -200,6 +201,7 @@ class TaskInfo(BaseModel):
     tier: str
     fit_status: str
     kind: str
+    owner: str | None
     score: float
     play: str
     channel: str
@@ -220,6 +222,7 @@ def list_tasks(
     overdue: bool = False,
     by_due_date: bool = False,
     today: date | None = None,
+    owner: str | None = None,
 ) -> list[TaskInfo]:
     """Tasks, best first within each motion (open ones by default); or, ``by_due_date``, the most urgent first.
 
@@ -228,6 +231,8 @@ def list_tasks(
     stmt = select(ProspectingTask)
     if motion:
         stmt = stmt.where(ProspectingTask.motion_name == motion)
+    if owner:
+        stmt = stmt.where(ProspectingTask.owner == owner)
     if overdue:
         status = "open"
         stmt = stmt.where(col(ProspectingTask.due_date) < (today or utcnow().date()))
@@ -321,8 +326,15 @@ def _write_tasks(session: Session, motion: Motion, cycle_id: int, chosen: Sequen
     versions = rows_by_id(session, SegmentVersion, (m.segment_version_id for m in chosen))
     effective = effective_results(session, list(grades.values()))
     plays: Mapping[str, Any] = motion.plays
+    assignment = Assignment.model_validate(motion.assignment or {})
+    open_tasks = open_tasks_by_owner(session, motion.id)
     for rank, membership in enumerate(chosen, start=1):
         company = companies[membership.company_id]
+        if company.owner is None:
+            company.owner = assignment.owner_for(company, open_tasks)  # the account keeps its first owner
+            session.add(company)
+        if company.owner is not None:
+            open_tasks[company.owner] = open_tasks.get(company.owner, 0) + 1
         version = versions[membership.segment_version_id]
         results = effective[membership.grade_id][0]
         play = Play.model_validate(plays.get(membership.tier) or DEFAULT_PLAYS[membership.tier].model_dump())
@@ -351,6 +363,7 @@ def _write_tasks(session: Session, motion: Motion, cycle_id: int, chosen: Sequen
                     "tier": membership.tier,
                     "fit_status": membership.status,
                     "kind": kind,
+                    "owner": company.owner,
                     "score": membership.score,
                     "rank": rank,
                     "play": play.play,

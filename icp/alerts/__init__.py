@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from icp.alerts._deliver import Delivery, deliver, webhook_label
 from icp.alerts._digest import AlertChange, Digest, build_digests, classify, json_body, slack_body
-from icp.store.tables import Motion, MotionSegment, Segment
+from icp.store.tables import Company, Motion, MotionSegment, Segment
 from icp.trends import tier_changes
 
 __all__ = [
@@ -64,7 +64,13 @@ def cycle_digests(session: Session, cycle_id: int) -> list[Digest]:
                 why=change.reasons[0] if change.reasons else "",
             )
         )
-    return build_digests(cycle_id, changes, _motions_by_segment(session))
+    rows = session.exec(
+        select(Company.domain, Company.owner).where(
+            col(Company.domain).in_({c.domain for c in changes}), col(Company.owner).is_not(None)
+        )
+    )
+    owners = {domain: owner for domain, owner in rows if owner}
+    return build_digests(cycle_id, changes, _motions_by_segment(session), owners)
 
 
 def sample_digest() -> Digest:

@@ -178,3 +178,17 @@ def show(
         title="Segments (latest cycle)",
         empty_message="Not graded yet: run `icp cycle run`.",
     )
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    domain: str = typer.Argument(..., help="The company's domain."),
+    owner: str = typer.Option(..., "--owner", "-o", help="The rep who owns the account from now on."),
+) -> None:
+    """Give an account (and its open tasks) to a rep; every later task of the account goes to them too."""
+    from icp.owners import assign_account
+
+    with Session(app_context(ctx).engine) as session:
+        moved = assign_account(session, domain, owner)
+    console.print(f"{shown(domain)} now belongs to {shown(owner)}; {moved} open task{'s' * (moved != 1)} moved.")

@@ -44,6 +44,7 @@ def _queue_row(entry: QueueEntry) -> dict[str, object]:
         "tier": entry.tier,
         "status": entry.status,
         "score": entry.fit_score,
+        "owner": entry.owner or "",
         "company": entry.company_name,
         "domain": entry.domain,
         "segment": f"{entry.segment} v{entry.segment_version}",
@@ -62,6 +63,7 @@ def queue(
         "--status",
         help="Only qualified accounts (every requirement met) or unverified ones (a requirement nobody could verify).",
     ),
+    owner: str | None = typer.Option(None, "--owner", "-o", help="Only this rep's accounts (my queue)."),
     limit: int = typer.Option(25, "--limit", "-n", help="At most this many accounts (0 = all)."),
     explain: bool = typer.Option(False, "--explain", "-x", help="Show every criterion with its verdict and evidence."),
     fmt: OutputFormat = FORMAT,
@@ -80,6 +82,7 @@ def queue(
             motion=motion,
             tier=tier.value if tier else None,
             status=status.value if status else None,
+            owner=owner,
             limit=limit or None,
         )
     if fmt is OutputFormat.json:
@@ -200,6 +203,7 @@ def tasks_list(
     ctx: typer.Context,
     motion: str | None = typer.Option(None, "--motion", "-m"),
     status: str = typer.Option("open", "--status", help="open, done or all."),
+    owner: str | None = typer.Option(None, "--owner", "-o", help="Only this rep's tasks."),
     overdue: bool = typer.Option(False, "--overdue", help="Only open tasks past their due date, oldest first."),
     by_due: bool = typer.Option(False, "--by-due", help="Most urgent first (due date, then tier), across motions."),
     limit: int = typer.Option(50, "--limit", "-n", help="0 = all."),
@@ -214,6 +218,7 @@ def tasks_list(
             limit=limit or None,
             overdue=overdue,
             by_due_date=by_due,
+            owner=owner,
         )
     today = utcnow().date()
     compact = [
@@ -225,6 +230,7 @@ def tasks_list(
             "status": t.fit_status,
             "score": t.score,
             "company": f"{t.company_name} ({t.company_domain})",
+            "owner": t.owner or "",
             "task": t.kind,
             "play": t.channel,
             "due": t.due_date.isoformat() + (" (overdue)" if t.status == "open" and t.due_date < today else ""),
@@ -245,6 +251,7 @@ def tasks_list(
             "score",
             "company_name",
             "company_domain",
+            "owner",
             "segment_name",
             "channel",
             "due_date",
@@ -266,6 +273,80 @@ def tasks_done(
         for task_id in dict.fromkeys(task_ids):
             task = complete_task(session, task_id)
             console.print(f"Task {task.id} ({shown(task.company_name)}, {shown(task.motion_name)}) marked done.")
+
+
+@tasks_app.command("assign")
+def tasks_assign(
+    ctx: typer.Context,
+    task_ids: list[int] = typer.Argument(..., help="One or more task ids."),
+    owner: str = typer.Option(..., "--owner", "-o", help="The rep who takes them (and their accounts from now on)."),
+) -> None:
+    """Reassign tasks; their accounts go to the same rep, so the next cycle's tasks do too."""
+    from icp.owners import reassign_task
+
+    with Session(app_context(ctx).engine) as session:
+        for task_id in dict.fromkeys(task_ids):
+            task = reassign_task(session, task_id, owner)
+            console.print(f"Task {task.id} ({shown(task.company_name)}) now belongs to {shown(task.owner)}.")
+
+
+@motions_app.command("assign")
+def motions_assign(
+    ctx: typer.Context,
+    motion: str = typer.Argument(..., help="The motion's name."),
+    round_robin: list[str] = typer.Option(
+        [], "--round-robin", "-r", help="A rep for round-robin (repeatable): new accounts go to the least busy."
+    ),
+    territory: list[str] = typer.Option(
+        [],
+        "--territory",
+        "-t",
+        help="A territory rule FIELD=VALUE:REP (country, region, city, industry) or employees=MIN-MAX:REP "
+        "(repeatable; first match wins), e.g. 'country=Germany:anna' or 'employees=1000-:lee'.",
+    ),
+    fallback: str | None = typer.Option(None, "--fallback", help="Territory: who gets accounts no rule matches."),
+    clear: bool = typer.Option(False, "--none", help="Stop assigning: new tasks stay unassigned."),
+) -> None:
+    """How a motion gives new accounts an owner: round-robin among reps, or territory rules.
+
+    An account keeps its owner once it has one; `icp companies assign` and `icp tasks assign` change it.
+    """
+    from icp.errors import InputError
+    from icp.owners import Assignment, TerritoryRule, set_assignment
+
+    if sum(bool(x) for x in (round_robin, territory or fallback, clear)) != 1:
+        raise InputError("Choose one: --round-robin REP ..., --territory RULE ... [--fallback REP], or --none.")
+    rules: list[TerritoryRule] = []
+    for item in territory:
+        condition, sep, rep = item.rpartition(":")
+        field, eq, value = condition.partition("=")
+        if not sep or not eq or not rep.strip() or not value.strip():
+            raise InputError(f"A territory rule looks like 'country=Germany:anna'; got {item!r}.")
+        field = field.strip().lower()
+        if field == "employees":
+            low, _, high = value.partition("-")
+            if not (low.strip().isdigit() or high.strip().isdigit()):
+                raise InputError(f"A headcount rule looks like 'employees=200-2000:rep'; got {item!r}.")
+            rules.append(
+                TerritoryRule(
+                    owner=rep.strip(),
+                    employees_min=int(low) if low.strip().isdigit() else None,
+                    employees_max=int(high) if high.strip().isdigit() else None,
+                )
+            )
+        elif field in ("country", "region", "city", "industry"):
+            rules.append(TerritoryRule(owner=rep.strip(), field=field, value=value.strip()))
+        else:
+            raise InputError(f"Territory fields are country, region, city, industry or employees; got {field!r}.")
+    if clear:
+        assignment = Assignment()
+    elif round_robin:
+        assignment = Assignment(mode="round_robin", reps=[r.strip() for r in round_robin])
+    else:
+        assignment = Assignment(mode="territory", rules=rules, fallback=fallback)
+    with Session(app_context(ctx).engine) as session:
+        set_assignment(session, motion, assignment)
+    console.print(f"Motion {shown(motion)}: new accounts are assigned by {assignment.mode.replace('_', '-')}.")
 
 
 @tasks_app.command("snooze")

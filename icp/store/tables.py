@@ -139,6 +139,7 @@ class Company(SQLModel, table=True):
     technologies: list[str] = _json_column()
     funding_stage: str | None = None
     founded_year: int | None = None
+    owner: str | None = Field(default=None, index=True, description="The rep who owns the account (not graded).")
     content_hash: str = Field(index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -169,6 +170,11 @@ class Motion(SQLModel, table=True):
     description: str = ""
     capacity: int = Field(default=100, ge=0, description="Maximum open tasks at once.")
     plays: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    assignment: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default="{}"),
+        description="Who gets the motion's new accounts: round-robin among reps, or territory rules (icp.owners).",
+    )
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -284,6 +290,7 @@ class ProspectingTask(SQLModel, table=True):
     tier: str
     fit_status: str = Field(default="qualified", description="The account's status when the task was made.")
     kind: str = Field(default="outreach", description="'outreach', or 'research': confirm what the data does not say.")
+    owner: str | None = Field(default=None, index=True, description="The rep who works the task.")
     score: float
     rank: int
     play: str = ""
