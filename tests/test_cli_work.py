@@ -74,11 +74,12 @@ def test_bad_play_and_unknown_segment_are_clear_errors(db: Path) -> None:
 def test_queue_csv_has_one_column_per_criterion_and_changes_name_the_flip(db: Path, tmp_path: Path) -> None:
     run(db, "cycle", "run")
     rows = list(csv.DictReader(io.StringIO(run(db, "queue", "--segment", "EMEA Scale-ups", "-f", "csv", "-n", "3"))))
-    assert len(rows) == 3 and {"R1", "R2", "N1"} <= set(rows[0]) and rows[0]["R1"].startswith("met")
+    assert len(rows) == 3 and {"R1 verdict", "R1 evidence", "R2 verdict", "N1 evidence"} <= set(rows[0])
+    assert rows[0]["R1 verdict"] == "met" and rows[0]["R1 evidence"]
     # A company leaves the segment: move its headquarters out of EMEA and run again.
     member = rows[0]["domain"]
     changed = tmp_path / "moved.json"
-    changed.write_text(json.dumps([{"name": rows[0]["company"], "domain": member, "country": "Brazil"}]))
+    changed.write_text(json.dumps([{"name": rows[0]["company_name"], "domain": member, "country": "Brazil"}]))
     run(db, "companies", "import", str(changed))
     run(db, "cycle", "run")
     changes = json.loads(run(db, "changes", "-f", "json"))

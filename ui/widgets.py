@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from icp import exports
 from icp.demo import load_samples
 from icp.errors import ICPError
 from icp.queue import QueueEntry
-from icp.spreadsheet import csv_text
 from ui import resources, state
 
 _TIER_COLOURS = {"T1": "green", "T2": "blue", "T3": "orange", "disqualified": "red"}
@@ -93,35 +93,5 @@ def ago(when: datetime, now: datetime | None = None) -> str:
 
 
 def queue_csv(entries: list[QueueEntry]) -> str:
-    """The current view as CSV: one row per account, verdicts as 'R1=met; N1=unknown'; formula-safe cells."""
-    return csv_text(
-        [
-            "rank",
-            "company",
-            "domain",
-            "segment",
-            "segment_version",
-            "tier",
-            "status",
-            "fit_score",
-            "summary",
-            "needs_research",
-            "verdicts",
-        ],
-        (
-            [
-                e.rank,
-                e.company_name,
-                e.domain,
-                e.segment,
-                e.segment_version,
-                e.tier,
-                e.status,
-                e.fit_score,
-                e.summary,
-                "; ".join(e.needs_research),
-                "; ".join(f"{c.id}={c.verdict}" for c in e.criteria),
-            ]
-            for e in entries
-        ),
-    )
+    """The view as CSV, with the same columns as `icp queue --format csv` (formula-safe cells)."""
+    return exports.queue_csv(entries)

@@ -6,7 +6,7 @@ import typer
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, shown
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, safe_text, shown
 from icp.domain import FitStatus, Tier
 from icp.queue import QueueEntry, ranked_queue
 from icp.store.tables import utcnow
@@ -89,17 +89,9 @@ def queue(
         emit([], fmt, json_payload=[e.model_dump(mode="json") for e in entries])
         return
     if fmt is OutputFormat.csv:
-        rows = [
-            {
-                **_queue_row(e),
-                "summary": e.summary,
-                "needs_research": "; ".join(e.needs_research),
-                **{f"{c.id}": f"{c.verdict}: {c.evidence}" for c in e.criteria},
-            }
-            for e in entries
-        ]
-        columns = list(dict.fromkeys(k for row in rows for k in row))
-        emit(rows, fmt, columns=columns)
+        from icp.exports import queue_csv
+
+        typer.echo(safe_text(queue_csv(entries)), nl=False)
         return
     if not entries:
         console.print("[dim]The queue is empty. Run a cycle first (`icp cycle run`), or relax the filters.[/dim]")
