@@ -80,7 +80,7 @@ def live_segment_ids(session: Session) -> list[int]:
     return [i for i in session.exec(select(Segment.id).where(col(Segment.deleted_at).is_(None))) if i is not None]
 
 
-def _segment_ids_for(session: Session, segment: str | None, motion: str | None) -> list[int]:
+def segment_ids_for(session: Session, segment: str | None, motion: str | None) -> list[int]:
     ids = live_segment_ids(session)
     if segment:
         key = segment.strip().casefold()
@@ -290,7 +290,7 @@ def ranked_queue(
     cycle_id = cycle_id or latest_cycle_id(session)
     if cycle_id is None:
         return []
-    segment_ids = _segment_ids_for(session, segment, motion)
+    segment_ids = segment_ids_for(session, segment, motion)
     if status is not None:
         status = FitStatus(status).value
     if tier == Tier.DISQUALIFIED.value or status == FitStatus.DISQUALIFIED.value:

@@ -103,6 +103,8 @@ def test_queue_export_in_the_app_neutralises_formulas() -> None:
     )
     entry = QueueEntry.model_construct(**values)
     [row] = list(csv.DictReader(io.StringIO(widgets.queue_csv([entry]))))
-    assert row["company_name"] == "'=IMPORTXML(A1)" and row["segment"] == "'@Seg" and row["summary"] == "'-1+1 looks fine"
+    assert (
+        row["company_name"] == "'=IMPORTXML(A1)" and row["segment"] == "'@Seg" and row["summary"] == "'-1+1 looks fine"
+    )
     assert row["fit_score"] == "91.5" and row["rank"] == "1"
     assert row["needs_research"] == "'=R1 Fintech company"

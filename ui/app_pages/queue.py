@@ -208,6 +208,7 @@ def _queue(session: Session) -> None:
         f"{len(entries)} accounts from cycle #{cycle_id}, best first (tier, then qualified before unverified, "
         "then fit score). Unverified accounts have a requirement nobody could verify: never T1 until confirmed."
     )
+
     def whole_view() -> str:  # built when clicked: every account of the filtered view, not just this page
         with resources.session() as session:
             view = ranked_queue(session, segment=segment, motion=motion, tier=tier, status=status, limit=None)

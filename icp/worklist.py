@@ -1,0 +1,175 @@
+"""The SDR's work list: one row per account, fast at any size.
+
+An account that is a member of several segments is listed once, under its **primary segment** (the
+highest segment priority, then the higher score — the same rule motions use), with the others as "also
+in". Filtering, sorting and paging happen in the database, so opening a page costs the same for a book of
+a thousand accounts or a hundred thousand; only the rows of the page are read in full. The detail of one
+account (every verdict, the breakdown, the audit trail) is :func:`icp.queue.ranked_queue` with that
+account's segment, built only when someone opens it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from icp.domain import CriterionResult, FitStatus, Tier
+from icp.queue import effective_results, latest_cycle_id, segment_ids_for
+from icp.scoring import top_reasons
+from icp.store import rows_by_id
+from icp.store.tables import Company, Grade, Membership, ProspectingTask, Segment
+
+
+class AccountRow(BaseModel):
+    """One account in the work list."""
+
+    rank: int
+    company_id: int
+    company_name: str
+    domain: str
+    segment: str
+    segment_id: int
+    tier: str
+    status: str
+    score: float
+    owner: str | None
+    also_in: list[str] = Field(description="The account's other segments in this cycle.")
+    top_reason: str
+    open_task_id: int | None
+    due_date: date | None
+    grade_id: int
+
+
+class AccountPage(BaseModel):
+    """A page of the work list and how many accounts the whole filtered view holds."""
+
+    cycle_id: int | None
+    total: int
+    rows: list[AccountRow]
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def account_queue(
+    session: Session,
+    *,
+    segment: str | None = None,
+    motion: str | None = None,
+    tier: str | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+    search: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    cycle_id: int | None = None,
+) -> AccountPage:
+    """One page of accounts, best first (tier, qualified before unverified, score), from the latest cycle."""
+    cycle_id = cycle_id or latest_cycle_id(session)
+    if cycle_id is None:
+        return AccountPage(cycle_id=None, total=0, rows=[])
+    segment_ids = segment_ids_for(session, segment, motion)
+    pick = (
+        func.row_number()
+        .over(
+            partition_by=col(Membership.company_id),
+            order_by=(col(Segment.priority).desc(), col(Membership.score).desc(), col(Membership.segment_id)),
+        )
+        .label("pick")
+    )
+    ranked = (
+        sa_select(
+            col(Membership.company_id),
+            col(Membership.segment_id),
+            col(Membership.grade_id),
+            col(Membership.tier),
+            col(Membership.status),
+            col(Membership.score),
+            col(Membership.rank_key),
+            pick,
+        )
+        .join(Segment, col(Segment.id) == col(Membership.segment_id))
+        .where(col(Membership.cycle_id) == cycle_id, col(Membership.segment_id).in_(segment_ids))
+        .subquery()
+    )
+    stmt = (
+        sa_select(ranked, col(Company.name), col(Company.domain), col(Company.owner))
+        .join(Company, col(Company.id) == ranked.c.company_id)
+        .where(ranked.c.pick == 1)
+    )
+    if tier:
+        stmt = stmt.where(ranked.c.tier == Tier(tier).value)
+    if status:
+        stmt = stmt.where(ranked.c.status == FitStatus(status).value)
+    if owner:
+        stmt = stmt.where(col(Company.owner) == owner)
+    if search and search.strip():
+        pattern = _like(search.strip().lower())
+        stmt = stmt.where(
+            or_(
+                func.lower(col(Company.name)).like(pattern, escape="\\"), col(Company.domain).like(pattern, escape="\\")
+            )
+        )
+    total = int(session.execute(sa_select(func.count()).select_from(stmt.subquery())).scalar_one())
+    page = session.execute(
+        stmt.order_by(ranked.c.rank_key, ranked.c.company_id, ranked.c.segment_id).offset(offset).limit(limit)
+    ).all()
+    if not page:
+        return AccountPage(cycle_id=cycle_id, total=total, rows=[])
+    company_ids = [r.company_id for r in page]
+    names = dict(session.exec(select(Segment.id, Segment.name)).all())
+    also: dict[int, list[str]] = defaultdict(list)
+    for company_id, segment_id in session.exec(
+        select(Membership.company_id, Membership.segment_id).where(
+            Membership.cycle_id == cycle_id,
+            col(Membership.company_id).in_(company_ids),
+            col(Membership.segment_id).in_(segment_ids),
+        )
+    ):
+        also[company_id].append(names.get(segment_id, "?"))
+    tasks: dict[int, ProspectingTask] = {}
+    for task in session.exec(
+        select(ProspectingTask)
+        .where(col(ProspectingTask.company_id).in_(company_ids), ProspectingTask.status == "open")
+        .order_by(col(ProspectingTask.due_date))
+    ):
+        tasks.setdefault(task.company_id, task)
+    grades = rows_by_id(session, Grade, (r.grade_id for r in page))
+    results = effective_results(session, list(grades.values()))
+    rows = []
+    for index, r in enumerate(page, start=offset + 1):
+        primary = names.get(r.segment_id, "?")
+        open_task = tasks.get(r.company_id)
+        reasons = top_reasons(_results(results, r.grade_id), limit=1)
+        rows.append(
+            AccountRow(
+                rank=index,
+                company_id=r.company_id,
+                company_name=r.name,
+                domain=r.domain,
+                segment=primary,
+                segment_id=r.segment_id,
+                tier=r.tier,
+                status=r.status,
+                score=r.score,
+                owner=r.owner,
+                also_in=sorted(n for n in also[r.company_id] if n != primary),
+                top_reason=reasons[0] if reasons else "",
+                open_task_id=open_task.id if open_task else None,
+                due_date=open_task.due_date if open_task else None,
+                grade_id=r.grade_id,
+            )
+        )
+    return AccountPage(cycle_id=cycle_id, total=total, rows=rows)
+
+
+def _results(results: dict[int, tuple[list[CriterionResult], bool]], grade_id: int) -> list[CriterionResult]:
+    found = results.get(grade_id)
+    return found[0] if found else []
