@@ -158,3 +158,10 @@ def reassign_task(session: Session, task_id: int, owner: str) -> ProspectingTask
 def owned_company_ids(owner: str) -> SelectOfScalar[int | None]:
     """A subquery of the ids of the accounts ``owner`` owns (for filters)."""
     return select(col(Company.id)).where(col(Company.owner) == owner)
+
+
+def known_owners(session: Session) -> list[str]:
+    """Every owner of an account or a task, by name."""
+    names = {o for o in session.exec(select(Company.owner).distinct()) if o}
+    names |= {o for o in session.exec(select(ProspectingTask.owner).distinct()) if o}
+    return sorted(names, key=str.casefold)

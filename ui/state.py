@@ -63,6 +63,12 @@ Q_LIMIT = "q_limit"
 Q_EXPORT = "q_export"
 Q_AUTHOR = "q_author"
 Q_STATUS = "q_status"
+Q_OWNER = "q_owner"
+Q_SEARCH = "q_search"
+Q_MINE = "q_mine"
+Q_PAGE = "q_page"
+Q_TABLE = "q_table"
+Q_OPEN = "q_open"  # "company_id:segment_id" of the account whose detail is open
 
 # Cycles page
 CY_EVALUATOR = "cy_evaluator"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import streamlit as st
 
@@ -62,6 +62,21 @@ def load_samples_button(label: str = "Load sample data") -> None:
             "Run a cycle on the Cycles page to grade them.",
         )
         st.rerun()
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 account', '2 accounts', '1,204 accounts'."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def due_label(due: date, today: date) -> str:
+    """'today', 'in 3 days', '2 days overdue'."""
+    days = (due - today).days
+    if days == 0:
+        return "today"
+    if days > 0:
+        return "tomorrow" if days == 1 else f"in {days} days"
+    return f"{plural(-days, 'day')} overdue"
 
 
 def money(amount: float | None) -> str:

@@ -10,7 +10,7 @@ from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err
 from icp.cli.cycle import EVALUATOR_HELP
 from icp.cli.work import VERDICT_MARK
 from icp.evaluators.factory import make_evaluator
-from icp.queue import grade_company
+from icp.explain import grade_company
 
 
 def grade(

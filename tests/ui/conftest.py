@@ -82,3 +82,10 @@ def texts(at: AppTest) -> str:
     for kind in ("markdown", "caption", "success", "info", "warning", "error", "title", "subheader"):
         parts.extend(str(e.value) for e in getattr(at, kind))
     return "\n".join(parts)
+
+
+def open_account(at: AppTest, company_id: int, segment_id: int) -> AppTest:
+    """Open one account's detail on the Queue page, as selecting its row does."""
+    at.selectbox(key="q_open").set_value(f"{company_id}:{segment_id}").run()
+    assert not at.exception, at.exception
+    return at

@@ -189,9 +189,9 @@ def test_create_a_segment_run_a_cycle_and_see_the_ranked_queue(server: str, brow
     page_shows("Cycle #1 completed: 4 pairs, 4 graded")
 
     element("[data-testid='stSidebarNav'] a[href$='/queue']").click()
-    page_shows("#1 Acme Cloud")
-    page_shows("#2 Birch Analytics")
-    element("[data-testid='stExpander'] summary").click()  # open the top account's evidence
+    page_shows("2 accounts from cycle #1")
+    element(".st-key-q_open input").click()  # open the top account's evidence
+    wait.until(ec.element_to_be_clickable((By.XPATH, "//*[@role='option'][contains(., '#1 Acme Cloud')]"))).click()
     page_shows("Score breakdown")
     shot = _save_screenshot(browser, tmp_path, "queue.png")
     assert shot.stat().st_size > 10_000

@@ -15,7 +15,7 @@ from icp.evaluators.offline import OfflineEvaluator
 from icp.feedback import list_feedback
 from icp.queue import ranked_queue
 from icp.segments import edit_segment
-from tests.ui.conftest import SEGMENT_NAME, open_page, texts
+from tests.ui.conftest import SEGMENT_NAME, open_account, open_page, texts
 from ui import state, widgets
 
 
@@ -47,25 +47,24 @@ def test_run_a_cycle_and_see_the_queue_ranked(graded: AppTest, seeded: Engine) -
     assert list(table["company"]) == ["Acme Cloud", "Birch Analytics"]  # Salesforce earns Acme the nice-to-have
     assert list(table["rank"]) == [1, 2]
     assert list(table["score"]) == sorted(table["score"], reverse=True)
-    assert [e.label for e in graded.expander][:2] == [
-        widgets.plain(
-            f"#1 Acme Cloud — {table['tier'][0]} · {table['status'][0]} · {table['score'][0]:g} · {SEGMENT_NAME}"
-        ),
-        widgets.plain(
-            f"#2 Birch Analytics — {table['tier'][1]} · {table['status'][1]} · {table['score'][1]:g} · {SEGMENT_NAME}"
-        ),
-    ]
+    assert list(table["segment"]) == [SEGMENT_NAME, SEGMENT_NAME]
+    picker = graded.selectbox(key=state.Q_OPEN)
+    assert picker.value is None and len(graded.dataframe) == 1  # no detail is built before a row is opened
+    assert picker.options[:2] == [f"#1 Acme Cloud — {SEGMENT_NAME}", f"#2 Birch Analytics — {SEGMENT_NAME}"]
 
 
-def test_open_an_account_shows_evidence_and_score_breakdown(graded: AppTest) -> None:
+def test_open_an_account_shows_evidence_and_score_breakdown(graded: AppTest, seeded: Engine) -> None:
+    with Session(seeded) as session:
+        first = ranked_queue(session)[0]
     open_page(graded, "queue")
-    account = graded.expander[0]
-    criteria = account.dataframe[0].value
+    open_account(graded, first.company_id, first.segment_id)
+    account = graded
+    criteria = account.dataframe[1].value
     assert list(criteria["id"]) == ["R1", "R2", "N1"]
     assert list(criteria["verdict"]) == ["✅ met", "✅ met", "✅ met"]
     assert all(evidence != "—" for evidence in criteria["evidence"])
     assert {m.label for m in account.metric} >= {"Requirements", "Nice to haves", "Signals", "Confidence"}
-    contributions = account.dataframe[1].value
+    contributions = account.dataframe[2].value
     assert list(contributions["from"]) == ["R1", "R2", "N1"]
     assert sum(contributions["points"]) == pytest.approx(100, abs=0.01)
     assert any("Graded by offline" in c.value for c in account.caption)
@@ -85,9 +84,11 @@ def test_feedback_is_stored(graded: AppTest, seeded: Engine) -> None:
         first, second = ranked_queue(session)
     open_page(graded, "queue")
     graded.text_input(key=state.Q_AUTHOR).set_value("sam")
+    open_account(graded, first.company_id, first.segment_id)
     graded.button(key=state.feedback_agree_key(first.grade_id)).click().run()
     assert any("agreement is stored" in s.value for s in graded.success)
 
+    open_account(graded, second.company_id, second.segment_id)
     graded.selectbox(key=state.feedback_fix_key(second.grade_id, "R1")).set_value("not_met")
     graded.text_input(key=state.feedback_note_key(second.grade_id)).set_value("They sell to consumers.")
     graded.button(key=state.feedback_wrong_key(second.grade_id)).click().run()
@@ -107,6 +108,7 @@ def test_wrong_without_a_correction_or_note_is_refused(graded: AppTest, seeded: 
     with Session(seeded) as session:
         first = ranked_queue(session)[0]
     open_page(graded, "queue")
+    open_account(graded, first.company_id, first.segment_id)
     graded.button(key=state.feedback_wrong_key(first.grade_id)).click().run()
     assert any("Say what is wrong" in e.value for e in graded.error)
     with Session(seeded) as session:

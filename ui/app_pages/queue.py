@@ -8,10 +8,14 @@ from sqlmodel import Session
 from icp.confirmations import confirm_verdict
 from icp.domain import Verdict
 from icp.errors import ICPError
+from icp.explain import grade_audit, score_breakdown
 from icp.feedback import CriterionCorrection, list_feedback, record_feedback
-from icp.queue import QueueEntry, grade_audit, latest_cycle_id, ranked_queue, score_breakdown
+from icp.owners import known_owners
+from icp.queue import QueueEntry, latest_cycle_id, queue_entry, ranked_queue
 from icp.segments import list_segments
+from icp.store.tables import utcnow
 from icp.tasks import list_motions
+from icp.worklist import account_queue
 from ui import resources, state, widgets
 
 _TIERS = ("T1", "T2", "T3", "disqualified")
@@ -162,6 +166,7 @@ def _confirm(session: Session, entry: QueueEntry) -> None:
 
 
 def _account(session: Session, entry: QueueEntry) -> None:
+    st.subheader(widgets.plain(entry.company_name), anchor=False)
     st.markdown(
         f"{widgets.tier_badge(entry.tier)} **{entry.fit_score:g}** / 100 · {entry.status} · "
         f"{widgets.plain(entry.segment)} (version {entry.segment_version}) · {widgets.plain(entry.domain)}"
@@ -180,71 +185,145 @@ def _account(session: Session, entry: QueueEntry) -> None:
     _feedback(session, entry)
 
 
-def _filters(session: Session) -> tuple[str | None, str | None, str | None, str | None, int]:
+def _filters(session: Session) -> dict[str, str | None]:
     segments = [s.name for s in list_segments(session)]
     motions = [m.name for m in list_motions(session)]
-    cols = st.columns([2, 2, 1, 1, 1, 2])
-    segment = cols[0].selectbox("Segment", segments, index=None, key=state.Q_SEGMENT, placeholder="All segments")
-    motion = cols[1].selectbox("Motion", motions, index=None, key=state.Q_MOTION, placeholder="All motions")
-    tier = cols[2].selectbox("Tier", _TIERS, index=None, key=state.Q_TIER, placeholder="All members")
-    status = cols[3].selectbox("Status", _STATUSES, index=None, key=state.Q_STATUS, placeholder="Any")
-    limit = cols[4].selectbox("Show", (25, 50, 100, 250), key=state.Q_LIMIT)
-    cols[5].text_input("Your name (for feedback)", key=state.Q_AUTHOR)
-    return segment, motion, tier, status, int(limit or 25)
+    owners = known_owners(session)
+    top = st.columns([2, 2, 1, 1, 2])
+    segment = top[0].selectbox("Segment", segments, index=None, key=state.Q_SEGMENT, placeholder="All segments")
+    motion = top[1].selectbox("Motion", motions, index=None, key=state.Q_MOTION, placeholder="All motions")
+    tier = top[2].selectbox("Tier", _TIERS, index=None, key=state.Q_TIER, placeholder="All members")
+    status = top[3].selectbox("Status", _STATUSES, index=None, key=state.Q_STATUS, placeholder="Any")
+    owner = top[4].selectbox("Owner", owners, index=None, key=state.Q_OWNER, placeholder="Everyone")
+    bottom = st.columns([3, 2, 1])
+    search = bottom[0].text_input("Search", key=state.Q_SEARCH, placeholder="Company name or domain")
+    bottom[1].text_input("Your name (for feedback and My queue)", key=state.Q_AUTHOR)
+    me = str(st.session_state.get(state.Q_AUTHOR) or "").strip()
+    if bottom[2].toggle("My queue", key=state.Q_MINE, disabled=not me, help="Only the accounts you own."):
+        owner = me
+    return {"segment": segment, "motion": motion, "tier": tier, "status": status, "owner": owner, "search": search}
+
+
+def _rows(
+    session: Session, filters: dict[str, str | None], offset: int, size: int
+) -> tuple[int, list[dict[str, object]]]:
+    """The page's rows for the table (one per account; per segment for non-members), and the view's size."""
+    if filters["tier"] == "disqualified":
+        entries = ranked_queue(
+            session,
+            segment=filters["segment"],
+            motion=filters["motion"],
+            tier="disqualified",
+            owner=filters["owner"],
+            limit=None,
+        )
+        search = (filters["search"] or "").strip().lower()
+        if search:
+            entries = [e for e in entries if search in e.company_name.lower() or search in e.domain]
+        shown = entries[offset : offset + size]
+        return len(entries), [
+            {"_key": (e.company_id, e.segment_id), "rank": e.rank, "tier": e.tier, "status": "—",
+             "score": round(e.fit_score, 1), "company": e.company_name, "domain": e.domain, "segment": e.segment,
+             "also in": "",
+             "owner": e.owner or "", "top reason": "", "task due": ""}
+            for e in shown
+        ]  # fmt: skip
+    page = account_queue(
+        session,
+        segment=filters["segment"],
+        motion=filters["motion"],
+        tier=filters["tier"],
+        status=filters["status"],
+        owner=filters["owner"],
+        search=filters["search"],
+        limit=size,
+        offset=offset,
+    )
+    today = utcnow().date()
+    return page.total, [
+        {
+            "_key": (r.company_id, r.segment_id),
+            "rank": r.rank,
+            "tier": r.tier,
+            "status": r.status,
+            "score": round(r.score, 1),
+            "company": r.company_name,
+            "domain": r.domain,
+            "segment": r.segment,
+            "also in": ", ".join(r.also_in),
+            "owner": r.owner or "",
+            "top reason": r.top_reason,
+            "task due": "" if r.due_date is None else widgets.due_label(r.due_date, today),
+        }
+        for r in page.rows
+    ]
 
 
 def _queue(session: Session) -> None:
-    segment, motion, tier, status, limit = _filters(session)
+    filters = _filters(session)
     cycle_id = latest_cycle_id(session)
     if cycle_id is None:
         st.info("No cycle has run yet, so there is nothing to rank. Run one on the Cycles page.")
         return
-    entries = ranked_queue(session, segment=segment, motion=motion, tier=tier, status=status, limit=limit)
-    if not entries:
-        st.info("No accounts match these filters in the latest cycle.")
+    size = int(st.session_state.get(state.Q_LIMIT) or 25)
+    page_number = int(st.session_state.get(state.Q_PAGE) or 1)
+    total, rows = _rows(session, filters, (page_number - 1) * size, size)
+    if not rows and page_number > 1:  # the filters shrank the view below this page
+        page_number, (total, rows) = 1, _rows(session, filters, 0, size)
+    if not rows:
+        st.info("No accounts match these filters in the latest cycle. Clear a filter to see more.")
         return
-    head, export = st.columns([4, 1])
+    pages = max(1, -(-total // size))
+    head, paging, per_page, export = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
     head.caption(
-        f"{len(entries)} accounts from cycle #{cycle_id}, best first (tier, then qualified before unverified, "
-        "then fit score). Unverified accounts have a requirement nobody could verify: never T1 until confirmed."
+        f"{widgets.plural(total, 'account')} from cycle #{cycle_id}, best first (tier, then qualified before "
+        "unverified, then fit score); each account once, under its primary segment. Select a row to open it."
     )
+    paging.number_input("Page", min_value=1, max_value=pages, value=min(page_number, pages), key=state.Q_PAGE)
+    per_page.selectbox("Per page", (25, 50, 100, 250), key=state.Q_LIMIT)
 
     def whole_view() -> str:  # built when clicked: every account of the filtered view, not just this page
-        with resources.session() as session:
-            view = ranked_queue(session, segment=segment, motion=motion, tier=tier, status=status, limit=None)
+        with resources.session() as s:
+            view = ranked_queue(
+                s,
+                segment=filters["segment"],
+                motion=filters["motion"],
+                tier=filters["tier"],
+                status=filters["status"],
+                owner=filters["owner"],
+                limit=None,
+            )
         return widgets.queue_csv(view)
 
     export.download_button(
-        "Export CSV",
-        data=whole_view,
-        file_name="icp-queue.csv",
-        mime="text/csv",
-        key=state.Q_EXPORT,
-        on_click="ignore",
+        "Export CSV", data=whole_view, file_name="icp-queue.csv", mime="text/csv", key=state.Q_EXPORT, on_click="ignore"
     )
-    st.dataframe(
-        [
-            {
-                "rank": e.rank,
-                "tier": e.tier,
-                "status": e.status,
-                "score": e.fit_score,
-                "company": e.company_name,
-                "domain": e.domain,
-                "segment": e.segment,
-                "summary": e.summary,
-            }
-            for e in entries
-        ],
-        hide_index=True,
-        width="stretch",
+    keys = [row.pop("_key") for row in rows]
+    event = st.dataframe(
+        rows, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=state.Q_TABLE
     )
-    st.markdown("#### Accounts")
-    for e in entries:
-        with st.expander(
-            widgets.plain(f"#{e.rank} {e.company_name} — {e.tier} · {e.status} · {e.fit_score:g} · {e.segment}")
-        ):
-            _account(session, e)
+    labels = {
+        f"{c}:{g}": f"#{row['rank']} {row['company']} — {row['segment']}"
+        for (c, g), row in zip(keys, rows, strict=True)
+    }
+    selected = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if selected and selected[0] < len(keys):
+        st.session_state[state.Q_OPEN] = "{}:{}".format(*keys[selected[0]])
+    if st.session_state.get(state.Q_OPEN) not in labels:
+        st.session_state[state.Q_OPEN] = None
+    chosen = st.selectbox(
+        "Open account", list(labels), format_func=labels.__getitem__, index=None, key=state.Q_OPEN,
+        placeholder="Select a row above, or pick an account here",
+    )  # fmt: skip
+    if chosen is None:
+        return
+    company_id, segment_id = (int(x) for x in str(chosen).split(":"))
+    entry = queue_entry(session, company_id, segment_id, cycle_id=cycle_id)
+    if entry is None:
+        st.warning("This account is no longer in the latest cycle.")
+        return
+    with st.container(border=True):
+        _account(session, entry)
 
 
 st.title("Queue")
