@@ -229,7 +229,8 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
         {"shop": M, "bolt": N, "acme": N},
     ),
     # --- industries and business models
-    ("B2B SaaS", ind("b2b", "saas", match="all"), {"acme": M, "plant": N}),
+    # Acme names SaaS only as its customers ("payments infrastructure for B2B SaaS platforms")
+    ("B2B SaaS", ind("b2b", "saas", match="all"), {"bolt": M, "acme": U, "plant": N}),
     ("fintech or insurance", ind("fintech", "insurance"), {"acme": M, "plant": N}),
     ("Fintech", ind("fintech"), {"acme": M, "plant": N, "bolt": U}),
     ("healthcare companies", ind("healthcare"), {"clinic": M, "acme": N}),
@@ -240,7 +241,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("manufacturing", ind("manufacturing"), {"plant": M, "acme": N}),
     ("logistics or manufacturing", ind("logistics", "manufacturing"), {"plant": M, "acme": N}),
     ("retail", ind("retail"), {"shop": M, "acme": N}),
-    ("banking or financial services", ind("financial_services"), {"acme": M, "plant": N}),
+    ("banking or financial services", ind("banking", "financial_services"), {"acme": M, "plant": N}),
     ("biotech", ind("biotech"), {"clinic": U, "acme": N}),
     ("medical devices", ind("medtech"), {"clinic": U, "plant": N}),
     ("real estate", ind("real_estate"), {"plant": N}),
@@ -271,7 +272,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("Not in retail or government", NOT(ind("retail", "government")), {"shop": N, "plant": M}),
     ("Agencies and consultancies are excluded", NOT(ind("agency", "consulting")), {"corner": N, "acme": M}),
     ("Not a government agency or non-profit", NOT(ind("government", "nonprofit")), {"acme": M}),
-    ("B2B SaaS, no agencies", ALL(ind("b2b", "saas", match="all"), NOT(ind("agency"))), {"acme": M}),
+    ("B2B SaaS, no agencies", ALL(ind("b2b", "saas", match="all"), NOT(ind("agency"))), {"bolt": M, "acme": U}),
     ("Does not use Salesforce", NOT(tech("Salesforce")), {"acme": N, "bolt": M}),
     # --- technologies
     ("Uses Salesforce", tech("Salesforce"), {"acme": M, "bolt": N, "clinic": U}),
@@ -343,7 +344,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     (
         "B2B SaaS in Europe with 200+ employees",
         ALL(ind("b2b", "saas", match="all"), region("Europe"), emp(200)),
-        {"acme": M, "corner": N},
+        {"acme": U, "corner": N, "bolt": N},
     ),
     ("Series B+ fintech", ALL(fund(*LATER_THAN_B), ind("fintech")), {"acme": M, "plant": N}),
     # --- no structure: text-only

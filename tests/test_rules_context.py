@@ -108,7 +108,7 @@ def test_data_pipeline_and_health_record_tools(criterion: str, technologies: lis
         ("Sells procurement software to enterprises.", M),
         ("Cloud software sold to HR departments of mid-sized companies.", M),
         ("A direct-to-consumer outdoor apparel label.", N),  # says B2C in so many words
-        ("Subscription meditation app for consumers.", U),  # for consumers, but not a B2B/B2C label
+        ("Subscription meditation app for consumers.", N),  # sold to people, not to businesses
         ("Handmade candles.", U),
     ],
 )
