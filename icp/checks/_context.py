@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
@@ -30,7 +29,7 @@ from icp.checks._text import _grouped_alternation
 AsideKind = Literal["audience", "customers", "people", "effect", "possessive", "feature", "partner"]
 
 # Clause boundaries: sentence ends, semicolons, colons, dashes used as breaks, brackets, line breaks.
-_BOUNDARY = re.compile(r"[.!?;:](?=\s|$)|[\n()\[\]]|(?<=\s)[-–—](?=\s)")
+_BOUNDARY_CHAR = re.compile(r"[.!?;:\n()\[\]\u2013\u2014]")
 _SUBJECT = r"(?:we|it|the company|this company|our company|@+)"
 _SELF_VERBS = (
     r"build|builds|make|makes|develop|develops|design|designs|sell|sells|offer|offers|provide|provides|operate|"
@@ -137,6 +136,14 @@ _CUES = re.compile(
     + _grouped_alternation([a for alternatives in _CUE_TABLE.values() for a in alternatives])
     + r")(?:(?<=[\s-])|(?!\w))"
 )
+# Scanning a clause word by word and trying the pattern only where a cue can begin is several times
+# faster than letting the pattern try every position: every cue begins with one of these.
+_WORDS = re.compile(r"[\w@'-]+")
+_CUE_OPENINGS = frozenset(
+    alternative[: next((i for i, ch in enumerate(alternative) if not ch.isalpha()), len(alternative))][:3]
+    for alternatives in _CUE_TABLE.values()
+    for alternative in alternatives
+) - {""}  # "(?:co-?)?founded by" also appears as "co-?founded by" and "founders?"
 # Lookaheads look past the matched phrase, so the classifier leaves them out.
 _CUE_KINDS = [
     (kind, re.compile("|".join(re.sub(r"\(\?=[^)]*\)", "", a) for a in alternatives)))
@@ -155,7 +162,8 @@ def _cue_kind(phrase: str) -> str:
 
 # A relative clause or a new subject ends a stretch ("software for hospitals that automates billing").
 _RESTART = re.compile(r"\b(?:that|which|who|whose|while|whereas|where|but|so|and (?:we|it|our|its))\b")
-_LIST_ITEM = re.compile(r"^\s*(?:and |or |& )?(?:[\w'&/-]+\s*){1,3}$")
+# One more item of a list ("hospitals, clinics and care homes"): up to three words, or two such joined.
+_LIST_ITEM = re.compile(r"^\s*(?:and |or |& )?(?:[\w'&/-]+\s*){1,3}(?:(?:and|or|&)\s+(?:[\w'&/-]+\s*){1,3})?$")
 # A description that opens with one of these is not naming its own category in its first words.
 _NOT_A_CATEGORY_START = re.compile(
     rf"^\s*(?:we|our|i|you|your|it|they|their|the company|this|these|in|at|on|with|for|by|from|since|as|when|"
@@ -168,33 +176,134 @@ _ASIDES = frozenset({"audience", "customers", "people", "effect", "possessive", 
 _NOT_THE_COMPANY = _ASIDES - {"audience"}
 
 
-@dataclass(frozen=True, slots=True)
-class DescriptionContext:
-    """Stretches of one description, by whom they speak of: sorted, non-overlapping ``(start, end, kind)``."""
+def _mark_name(text: str, name: str) -> str:
+    """The company's name as a run of "@" wherever it stands as a whole word (offsets unchanged)."""
+    parts: list[str] = []
+    done = found = 0
+    while (found := text.find(name, found)) >= 0:
+        end = found + len(name)
+        before, after = text[found - 1 : found], text[end : end + 1]
+        if not (before.isalnum() or before == "-") and not (after.isalnum() or after == "-"):
+            parts += [text[done:found], "@" * len(name)]
+            done = end
+        found = end
+    return "".join([*parts, text[done:]])
 
-    starts: tuple[int, ...]
-    spans: tuple[tuple[int, int, str], ...]
+
+def _find_cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    cues: list[tuple[int, int, str]] = []
+    position = start
+    for word in _WORDS.finditer(text, start, end):
+        token = word.group()
+        head = token[:3]
+        while head and not head.isalpha():
+            head = head[:-1]  # "co-founded", "ex-google": the letters before the hyphen
+        if word.start() < position or (token[0] != "@" and head not in _CUE_OPENINGS):
+            continue
+        cue = _CUES.match(text, word.start(), end)
+        if cue is not None:
+            cues.append((cue.start(), cue.end(), _cue_kind(cue.group())))
+            position = cue.end()
+    return cues
+
+
+class DescriptionContext:
+    """Stretches of one description, by whom they speak of; each clause is read when first asked about.
+
+    Most descriptions name an industry in one clause of several, so reading only the clauses asked
+    about keeps this cheap on the path every company takes.
+    """
+
+    __slots__ = ("_text", "_first", "_opens", "_ends", "_clauses", "_all")
+
+    def __init__(self, lower: str, name: str = "") -> None:
+        text = lower
+        name = name.strip().lower()
+        if len(name) > 1 and name in text:
+            text = _mark_name(text, name)
+        self._text = text
+        self._first = len(text) - len(text.lstrip())
+        self._opens = not _NOT_A_CATEGORY_START.match(text, self._first)
+        self._ends: list[int] | None = None  # where each clause ends (the last at the end of the text)
+        self._clauses: dict[int, tuple[tuple[int, int, str], ...]] = {}
+        self._all: tuple[tuple[int, int, str], ...] | None = None
 
     def kind_at(self, position: int) -> str:
         """``own``, ``neutral`` or an aside kind (``audience``, ``people``, ...) at a character offset."""
-        index = bisect_right(self.starts, position) - 1
-        if index >= 0:
-            start, end, kind = self.spans[index]
-            if start <= position < end:
+        ends = self._clause_ends()
+        index = bisect_right(ends, position)
+        if index >= len(ends):
+            return "neutral"
+        spans = self._clauses.get(index)
+        if spans is None:
+            spans = self._read(index)
+        for span_start, span_end, kind in spans:
+            if span_start <= position < span_end:
                 return kind
         return "neutral"
+
+    def clause_end(self, position: int) -> int:
+        """Where the clause holding ``position`` ends."""
+        ends = self._clause_ends()
+        return ends[min(bisect_right(ends, position), len(ends) - 1)]
 
     def is_aside(self, position: int) -> bool:
         """Whether the word at ``position`` speaks of customers, founders, partners, effects or others' things."""
         return self.kind_at(position) in _ASIDES
 
+    @property
+    def spans(self) -> tuple[tuple[int, int, str], ...]:
+        """Every stretch that is not neutral, in order: ``(start, end, kind)``."""
+        if self._all is None:
+            self._all = tuple(
+                span
+                for index in range(len(self._clause_ends()))
+                for span in (self._clauses.get(index) or self._read(index))
+            )
+        return self._all
+
     def stretches(self, kind: str) -> list[tuple[int, int]]:
         """Every stretch of one kind, in order."""
         return [(start, end) for start, end, k in self.spans if k == kind]
 
+    def _clause_ends(self) -> list[int]:
+        if self._ends is None:
+            text = self._text
+            ends = [m.start() for m in _BOUNDARY_CHAR.finditer(text) if _is_boundary(text, m.start())]
+            self._ends = [*ends, len(text)]
+        return self._ends
+
+    def _read(self, index: int) -> tuple[tuple[int, int, str], ...]:
+        text, ends = self._text, self._clause_ends()
+        start, end = (ends[index - 1] + 1 if index else 0), ends[index]
+        result: tuple[tuple[int, int, str], ...] = ()
+        if end > start:
+            cues = _find_cues(text, start, end)
+            opens = self._opens and start <= self._first < end
+            if cues or opens:  # a clause with no cue, past the first, is neutral throughout
+                spans: list[tuple[int, int, str]] = []
+                _read_clause(text, start, end, cues, "own" if opens else "neutral", spans)
+                result = tuple(s for s in spans if s[1] > s[0] and s[2] != "neutral")
+        self._clauses[index] = result
+        return result
+
+
+def _is_boundary(text: str, index: int) -> bool:
+    """Whether the character at ``index`` ends a clause.
+
+    A sentence end, semicolon or colon before a space, a line break, a bracket, or a dash between spaces.
+    """
+    ch = text[index]
+    after = text[index + 1 : index + 2]
+    if ch in ".!?;:":
+        return not after or after.isspace()
+    if ch in "\n()[]":
+        return True
+    return text[index - 1 : index].isspace() and after.isspace()
+
 
 def read_context(lower: str, name: str = "") -> DescriptionContext:
-    """Mark a lower-cased description's own, neutral and aside stretches.
+    """Mark a lower-cased description's own, neutral and aside stretches (read lazily, clause by clause).
 
     Args:
         lower: The description, lower-cased (offsets index the original).
@@ -203,27 +312,7 @@ def read_context(lower: str, name: str = "") -> DescriptionContext:
     Returns:
         The stretches; anything not covered is neutral.
     """
-    text = lower
-    name = name.strip().lower()
-    if len(name) > 1 and name in text:
-        text = text.replace(name, "@" * len(name))  # same length: offsets still index the description
-    cues = [(m.start(), m.end(), _cue_kind(m.group())) for m in _CUES.finditer(text)]
-    first = len(text) - len(text.lstrip())
-    opens_with_category = not _NOT_A_CATEGORY_START.match(text, first)
-    spans: list[tuple[int, int, str]] = []
-    clause_start, index = 0, 0
-    for clause_end in [*(m.start() for m in _BOUNDARY.finditer(text)), len(text)]:
-        following = index
-        while following < len(cues) and cues[following][0] < clause_end:
-            following += 1
-        in_clause = [cue for cue in cues[index:following] if cue[0] >= clause_start]
-        index = following
-        opens = opens_with_category and clause_start <= first < clause_end
-        if in_clause or opens:  # a clause with no cue, past the first, is neutral throughout
-            _read_clause(text, clause_start, clause_end, in_clause, "own" if opens else "neutral", spans)
-        clause_start = clause_end + 1
-    spans = [s for s in spans if s[1] > s[0] and s[2] != "neutral"]
-    return DescriptionContext(tuple(s[0] for s in spans), tuple(spans))
+    return DescriptionContext(lower, name)
 
 
 def _read_clause(

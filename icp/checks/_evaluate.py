@@ -128,6 +128,13 @@ _MARKET_MEETS = {"b2b": "business", "b2c": "consumer"}
 _BUYER_WORDS = {"business": "businesses", "consumer": "consumers"}
 
 
+def _field_rules_out(key: str, facts: CompanyFacts) -> bool:
+    """The industry field names a sector that cannot hide ``key`` ("Logistics" is not a fintech)."""
+    parents = _HIDING_PARENTS[key]
+    fields = facts.industry_field_keys
+    return bool(facts.company.industry and fields and "*" not in parents and not fields & parents)
+
+
 def _industry_one(key: str, facts: CompanyFacts) -> CheckOutcome:
     label = INDUSTRIES[key].label
     hit = facts.industry_hits.get(key)
@@ -153,15 +160,15 @@ def _industry_one(key: str, facts: CompanyFacts) -> CheckOutcome:
             reason = f"sold to {_BUYER_WORDS[buyers[0]]}: {buyers[1]}"
             return CheckOutcome(Verdict.NOT_MET, buyers[1], 0.6, reason, True)
     parents = _HIDING_PARENTS[key]
-    if key in facts.aside_keys:
-        return _unknown(f"the description names {label} only about customers, founders, partners or effects")
+    if key in facts.aside_keys and key not in BUSINESS_MODELS:
+        # "scheduling software for clinics": a company serving a sector may count as part of it
+        return _unknown(f"the description names {label} only as its customers' industry")
     industry = facts.company.industry
-    if industry and facts.industry_field_keys:
-        if "*" in parents or facts.industry_field_keys & parents:
-            return _unknown(f"industry: {industry} does not say whether it is {label}")
+    if _field_rules_out(key, facts):
         return CheckOutcome(Verdict.NOT_MET, f"industry: {industry}", 0.8, f"industry: {industry} is not {label}")
     # The company's own words name its category ("Acme is a cybersecurity company"): that answers it too,
-    # when the category is a sector (an "AI company" may work in any) that cannot hide this one.
+    # when the category is a sector that cannot hide this one (an "AI company" may work in any sector),
+    # and it narrows a broad field ("industry: Software", "we build payroll software").
     sectors = facts.described_keys - (BUSINESS_MODELS if key == "saas" else HORIZONTAL)
     if sectors and "*" not in parents and not sectors & parents:
         evidence = facts.described_evidence
@@ -362,15 +369,30 @@ def facts_key(check: Check) -> FactsKey:
                 [*check.industries, *(_OPPOSITE_MODEL[k][0] for k in check.industries if k in _OPPOSITE_MODEL)]
             )
         )
-        fields = attrgetter("company.industry", "company.tags", "described_keys", "described_evidence", "aside_keys")
-        if not set(keys) & set(_MARKET_MEETS):
-            return lambda facts: (fields(facts), tuple(map(facts.industry_hits.get, keys)))
-        # Who buys is read only when no label answers a B2B or B2C criterion first.
-        return lambda facts: (
-            fields(facts),
-            hits := tuple(map(facts.industry_hits.get, keys)),
-            None if all(hits) else market(facts),
-        )
+        fields = attrgetter("company.industry", "company.tags")
+        buyers = bool(set(keys) & set(_MARKET_MEETS))
+        wanted = len(check.industries)
+        any_hit_meets = check.match == "any"
+
+        def key(facts: CompanyFacts) -> Hashable:
+            # A label that answers decides alone; the description's own words, the industries it names
+            # as customers and who it says buys matter only for the rest. Leaving out what cannot matter
+            # lets companies with equal labels share one outcome.
+            hits = tuple(map(facts.industry_hits.get, keys))
+            if all(hits) or (any_hit_meets and any(hits[:wanted])):
+                return hits
+            open_keys = [k for k, hit in zip(keys, hits, strict=True) if hit is None]
+            aside = facts.aside_keys.intersection(open_keys)
+            described = any(k not in aside and not _field_rules_out(k, facts) for k in open_keys)
+            return (
+                fields(facts),
+                hits,
+                aside,
+                (facts.described_keys, facts.described_evidence) if described else None,
+                market(facts) if buyers else None,
+            )
+
+        return key
     if isinstance(check, NotCheck):
         return facts_key(check.check)
     parts = tuple(facts_key(c) for c in check.checks)

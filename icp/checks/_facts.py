@@ -175,6 +175,9 @@ def _industries_in(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(dict.fromkeys(keys)), tuple(dict.fromkeys(sectors))
 
 
+_CUSTOMERS = frozenset({"audience", "customers"})
+
+
 class _Industries(NamedTuple):
     hits: dict[str, _Hit]
     field_keys: frozenset[str]  # sectors the industry field and tags name (business models left out)
@@ -205,10 +208,12 @@ def _industry_hits(company: CompanyProfile, description_lower: str, context: Des
             kind = context.kind_at(m.start())
             if kind == "own":
                 described.update(keys)
-                described_evidence = described_evidence or quote(text, m.start(), m.end())
-            elif kind != "neutral":
-                aside.update(keys)  # "software for hospitals": the customers' industry, not its own
+                described_evidence = described_evidence or _phrase(text, m.start(), context.clause_end(m.start()))
+            elif kind in _CUSTOMERS:
+                aside.update(keys)  # "software for hospitals": the customers' industry; it may be its own
                 continue
+            elif kind != "neutral":
+                continue  # founders, partners, effects, someone else's things: nothing about the company
             for key in keys:
                 if key not in hits:
                     hits[key] = _Hit(quote(text, m.start(), m.end()), False)
@@ -217,6 +222,7 @@ def _industry_hits(company: CompanyProfile, description_lower: str, context: Des
     )
 
 
+_BUYER_LIST_GAP = re.compile(r"\s*(?:,|,? and|,? or|&|/)?\s*(?:[a-z-]+\s+)?")
 _BUYERS = re.compile(_word(f"(?P<business>{BUSINESS_BUYERS})|(?P<consumer>{CONSUMER_BUYERS})"))
 # Products only people buy for themselves, wherever the description names them.
 _CONSUMER_PRODUCTS = WordScanner(
@@ -249,11 +255,42 @@ def market(facts: CompanyFacts) -> tuple[str, str] | None:
 _UNREAD = object()
 
 
+def _phrase(text: str, start: int, end: int, width: int = 90) -> str:
+    """The words from ``start`` to ``end`` (at most ``width`` characters, cut at a word): short evidence.
+
+    "payments infrastructure for banks", "for mid-market teams": the words that say it, without the
+    company's name, so companies saying the same thing share one outcome.
+    """
+    if end - start > width:
+        end = start + width
+        while end > start and text[end - 1].isalnum():
+            end -= 1
+    return text[start:end].strip(" ,;:.")
+
+
+def _word_before(lower: str, start: int) -> int:
+    """The start of the word before ``start`` ("for" before "mid-market teams")."""
+    index = lower.rfind(" ", 0, max(0, start - 1))
+    return index + 1
+
+
 def _read_market(text: str, lower: str, context: DescriptionContext) -> tuple[str, str] | None:
     found: dict[str, str] = {}
-    for start, end in sorted([*context.stretches("audience"), *context.stretches("customers")]):
+    for start, end in context.stretches("audience"):
+        previous = -1
         for m in _BUYERS.finditer(lower, start, end):
-            found.setdefault(m.lastgroup or "", quote(text, m.start(), m.end()))
+            if previous >= 0 and not _BUYER_LIST_GAP.fullmatch(lower, previous, m.start()):
+                break  # "helps brands win back shoppers": the shoppers are the brands' customers
+            found.setdefault(m.lastgroup or "", _phrase(text, _word_before(lower, start), end))
+            previous = m.end()
+    for start, end in context.stretches("customers"):
+        # "customers across consumer goods and retail", "clients in banking": customers named by their
+        # industry are businesses
+        buyer = _BUYERS.search(lower, start, end)
+        if buyer is not None:
+            found.setdefault(buyer.lastgroup or "", _phrase(text, _word_before(lower, start), end))
+        elif _INDUSTRY_EVIDENCE_ANY.search(text[start:end], lower[start:end]) is not None:
+            found.setdefault("business", _phrase(text, _word_before(lower, start), end))
     for m in _CONSUMER_PRODUCTS.finditer(text, lower) if _CONSUMER_PRODUCT_WORD.search(lower) else ():
         if not context.is_aside(m.start()) or m.group().startswith("for "):
             found.setdefault("consumer", quote(text, m.start(), m.end()))

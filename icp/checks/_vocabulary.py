@@ -513,6 +513,8 @@ INDUSTRIES: dict[str, _Industry] = {
     "healthcare": _Industry(
         "healthcare",
         r"healthcare|health care|health|healthtech|health tech|digital health",
+        # "Hospital & Health Care" is the broad label CRMs use for the whole sector, not for hospitals
+        r"hospitals? (?:&|and) health ?care|"
         r"healthcare|health care|health|healthtech|health tech|digital health|hospitals?|clinics?|clinical|"
         r"patients?|medical|telehealth|telemedicine",
         (),
@@ -578,13 +580,14 @@ INDUSTRIES: dict[str, _Industry] = {
     "edtech": _Industry(
         "edtech",
         r"edtech|ed[- ]tech|education technology|e-?learning|online learning",
-        r"edtech|ed[- ]tech|education technology|e-?learning|online learning|online courses|learning platform",
+        r"edtech|ed[- ]tech|education technology|e-?learning|online learning|online courses|learning platform|"
+        r"tutoring (?:software|platforms?|apps?)|learning apps?",
         (*_TECH, "education"),
     ),
     "education": _Industry(
         "education",
         r"education|schools|universities|higher ed(?:ucation)?|k-12",
-        r"education|schools?|universit(?:y|ies)|higher ed(?:ucation)?|k-12|edtech|e-?learning",
+        r"education|schools?|universit(?:y|ies)|higher ed(?:ucation)?|k-12|edtech|e-?learning|tutoring",
         (),
     ),
     "logistics": _Industry(
@@ -759,13 +762,16 @@ INDUSTRIES: dict[str, _Industry] = {
     "food": _Industry(
         "food & beverage",
         r"food (?:and|&) beverage|f&b|food|beverages?|cpg food",
-        r"food (?:and|&) beverage|f&b|food|beverages?|restaurants?|grocery",
+        r"food (?:and|&) beverage|f&b|food|beverages?|restaurants?|grocery|bakery|bakeries|breweries|brewery|"
+        r"coffee roasters?|confectionery|dairy",
         ("retail", "manufacturing"),
     ),
     "construction": _Industry(
         "construction",
         r"construction|contractors?|builders?|aec|architecture",
-        r"construction|contractors?|builders?|architecture|engineering firm|building",
+        # "building" alone is a verb far more often ("building foundation models") than the trade
+        r"construction|contractors?|builders?|architecture|engineering firm|building materials|"
+        r"building construction|homebuilders?",
         (),
     ),
     "agriculture": _Industry(
