@@ -136,14 +136,6 @@ _CUES = re.compile(
     + _grouped_alternation([a for alternatives in _CUE_TABLE.values() for a in alternatives])
     + r")(?:(?<=[\s-])|(?!\w))"
 )
-# Scanning a clause word by word and trying the pattern only where a cue can begin is several times
-# faster than letting the pattern try every position: every cue begins with one of these.
-_WORDS = re.compile(r"[\w@'-]+")
-_CUE_OPENINGS = frozenset(
-    alternative[: next((i for i, ch in enumerate(alternative) if not ch.isalpha()), len(alternative))][:3]
-    for alternatives in _CUE_TABLE.values()
-    for alternative in alternatives
-) - {""}  # "(?:co-?)?founded by" also appears as "co-?founded by" and "founders?"
 # Lookaheads look past the matched phrase, so the classifier leaves them out.
 _CUE_KINDS = [
     (kind, re.compile("|".join(re.sub(r"\(\?=[^)]*\)", "", a) for a in alternatives)))
@@ -188,23 +180,6 @@ def _mark_name(text: str, name: str) -> str:
             done = end
         found = end
     return "".join([*parts, text[done:]])
-
-
-def _find_cues(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    cues: list[tuple[int, int, str]] = []
-    position = start
-    for word in _WORDS.finditer(text, start, end):
-        token = word.group()
-        head = token[:3]
-        while head and not head.isalpha():
-            head = head[:-1]  # "co-founded", "ex-google": the letters before the hyphen
-        if word.start() < position or (token[0] != "@" and head not in _CUE_OPENINGS):
-            continue
-        cue = _CUES.match(text, word.start(), end)
-        if cue is not None:
-            cues.append((cue.start(), cue.end(), _cue_kind(cue.group())))
-            position = cue.end()
-    return cues
 
 
 class DescriptionContext:
@@ -278,7 +253,7 @@ class DescriptionContext:
         start, end = (ends[index - 1] + 1 if index else 0), ends[index]
         result: tuple[tuple[int, int, str], ...] = ()
         if end > start:
-            cues = _find_cues(text, start, end)
+            cues = [(m.start(), m.end(), _cue_kind(m.group())) for m in _CUES.finditer(text, start, end)]
             opens = self._opens and start <= self._first < end
             if cues or opens:  # a clause with no cue, past the first, is neutral throughout
                 spans: list[tuple[int, int, str]] = []
