@@ -1,4 +1,4 @@
-"""Run every benchmark in one go: offline grading, a full cycle, and LLM grading against a local server.
+"""Run every benchmark in one go: offline grading, a full cycle, LLM grading against a local server, long text.
 
 Usage:
     .venv/bin/python bench/run_all.py           # full sizes (several minutes; the LLM run alone takes ~4)
@@ -21,11 +21,13 @@ FULL = {
     "bench_offline.py": [],
     "bench_cycle.py": [],
     "bench_llm.py": [],
+    "bench_text.py": [],
 }
 QUICK = {
     "bench_offline.py": ["--companies", "2000", "--repeats", "1"],
     "bench_cycle.py": ["--companies", "5000"],
     "bench_llm.py": ["--pairs", "200"],
+    "bench_text.py": ["--megabytes", "0.25"],
 }
 
 
