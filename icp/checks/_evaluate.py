@@ -370,7 +370,8 @@ def facts_key(check: Check) -> FactsKey:
             )
         )
         fields = attrgetter("company.industry", "company.tags")
-        buyers = bool(set(keys) & set(_MARKET_MEETS))
+        # Who buys answers a B2B or B2C criterion only when no label does
+        buyers = [index for index, k in enumerate(keys) if k in _MARKET_MEETS and k in check.industries]
         wanted = len(check.industries)
         any_hit_meets = check.match == "any"
 
@@ -389,7 +390,7 @@ def facts_key(check: Check) -> FactsKey:
                 hits,
                 aside,
                 (facts.described_keys, facts.described_evidence) if described else None,
-                market(facts) if buyers else None,
+                market(facts) if any(hits[index] is None for index in buyers) else None,
             )
 
         return key
