@@ -9,12 +9,15 @@ stretches where the company says what it is or does (``own`` spans: "Acme is a c
 company", "we build payroll software", "provider of ...", or a description that opens with its own
 category, "Payments API for online marketplaces"). Everything else is neutral.
 
-Rules read it this way: an industry named in an aside decides nothing (it neither meets a criterion
-nor lets a field fail it); an industry named in an own span is the company's category, and answers
-industry criteria the way an industry field does; the nouns after "for", "sells to", "serves",
-"customers include" are the company's own customers, which is what B2B and B2C mean.
+Rules read it this way: an industry named as the customers' ("software for hospitals") neither meets
+a criterion nor lets a field fail it, since a company serving a sector may count as part of it; one
+named about founders, partners, effects or someone else's things counts for nothing; one named in an
+own span is the company's category, and answers industry criteria the way an industry field does; the
+nouns after "for", "sells to", "serves", "customers include" are the company's own customers, which is
+what B2B and B2C mean.
 
-One pass of a few regular expressions per description, linear in its length.
+Each clause is read when a rule first asks about it, with one pattern for its cues: linear in the
+length of the description.
 """
 
 from __future__ import annotations
@@ -22,15 +25,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import lru_cache
-from typing import Literal
 
 from icp.checks._text import _grouped_alternation
 
-AsideKind = Literal["audience", "customers", "people", "effect", "possessive", "feature", "partner"]
-
-# Clause boundaries: sentence ends, semicolons, colons, dashes used as breaks, brackets, line breaks.
+# Characters that may end a clause (sentence ends, semicolons, colons, brackets, line breaks, dashes);
+# _is_boundary says which do.
 _BOUNDARY_CHAR = re.compile(r"[.!?;:\n()\[\]\u2013\u2014]")
-_SUBJECT = r"(?:we|it|the company|this company|our company|@+)"
 _SELF_VERBS = (
     r"build|builds|make|makes|develop|develops|design|designs|sell|sells|offer|offers|provide|provides|operate|"
     r"operates|run|runs|manufacture|manufactures|produce|produces|create|creates|deliver|delivers|publish|"
