@@ -1,4 +1,5 @@
-"""Run every benchmark in one go: offline grading, a full cycle, LLM grading against a local server, imports.
+"""Run every benchmark in one go: offline grading, a full cycle, LLM grading against a local server, imports,
+long text and the live segment preview.
 
 Usage:
     .venv/bin/python bench/run_all.py           # full sizes (several minutes; the LLM run alone takes ~4)
@@ -22,6 +23,7 @@ FULL = {
     "bench_cycle.py": [],
     "bench_llm.py": [],
     "bench_import.py": [],
+    "bench_text.py": [],
     "bench_preview.py": [],
 }
 QUICK = {
@@ -29,6 +31,7 @@ QUICK = {
     "bench_cycle.py": ["--companies", "5000"],
     "bench_llm.py": ["--pairs", "200"],
     "bench_import.py": ["--columns", "20000", "--naive-columns", "2000", "--rows", "5000"],
+    "bench_text.py": ["--megabytes", "0.25"],
     "bench_preview.py": ["--sizes", "2000"],
 }
 

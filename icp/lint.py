@@ -115,10 +115,51 @@ def lint_segment(requirements: str, nice_to_haves: str = "") -> list[LintFinding
     for criterion in segment.criteria:
         findings.extend(_lint_criterion(criterion))
     findings.extend(_duplicates(segment.criteria))
-    findings.extend(_contradictions(segment.requirements, segment.nice_to_haves))
+    findings.extend(_contradictions(_distinct(segment.requirements), _distinct(segment.nice_to_haves)))
     order = {c.id: i for i, c in enumerate(segment.criteria)}
     findings.sort(key=lambda f: -1 if f.criterion_id is None else order.get(f.criterion_id, len(order)))
-    return findings
+    return _capped(findings)
+
+
+MAX_FINDINGS_PER_CODE = 20
+"""Findings of one kind shown in full; the rest are counted in one summary finding (a pasted list of
+1,000 similar lines would otherwise bury the form in warnings)."""
+
+
+def _capped(findings: list[LintFinding]) -> list[LintFinding]:
+    shown: list[LintFinding] = []
+    counts: dict[str, int] = {}
+    first: dict[str, LintFinding] = {}
+    for finding in findings:
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+        first.setdefault(finding.code, finding)
+        if counts[finding.code] <= MAX_FINDINGS_PER_CODE:
+            shown.append(finding)
+    for code, count in counts.items():
+        if count > MAX_FINDINGS_PER_CODE:
+            hidden = count - MAX_FINDINGS_PER_CODE
+            shown.append(
+                LintFinding(
+                    criterion_id=None,
+                    severity=first[code].severity,
+                    code=code,
+                    message=f"{hidden} more '{code}' findings like the ones above are not shown.",
+                    suggestion=first[code].suggestion,
+                )
+            )
+    return shown
+
+
+def _distinct(criteria: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
+    """The first criterion of each distinct check: only checks can contradict, and repeats are reported as
+    duplicates, so comparing each distinct check once finds every contradiction there is."""
+    seen: set[Check] = set()
+    kept: list[Criterion] = []
+    for criterion in criteria:
+        if criterion.check is not None and criterion.check not in seen:
+            seen.add(criterion.check)
+            kept.append(criterion)
+    return tuple(kept)
 
 
 def _lint_criterion(criterion: Criterion) -> list[LintFinding]:
@@ -238,12 +279,21 @@ def _key(text: str) -> str:
 
 
 def _duplicates(criteria: tuple[Criterion, ...]) -> list[LintFinding]:
+    """Each criterion that repeats an earlier one (same words, or the same check), against the first of them.
+
+    One pass with two lookups, so a long list costs as many comparisons as it has lines.
+    """
     findings: list[LintFinding] = []
-    for earlier, later in combinations(criteria, 2):
-        same_text = _key(earlier.text) == _key(later.text)
-        same_check = earlier.check is not None and earlier.check == later.check
-        if not (same_text or same_check):
+    by_text: dict[str, Criterion] = {}
+    by_check: dict[Check, Criterion] = {}
+    for later in criteria:
+        key = _key(later.text)
+        earlier_text = by_text.setdefault(key, later)
+        earlier_check = by_check.setdefault(later.check, later) if later.check is not None else later
+        earlier = earlier_text if earlier_text is not later else earlier_check
+        if earlier is later:
             continue
+        same_text = earlier_text is not later
         if earlier.kind is CriterionKind.REQUIREMENT and later.kind is CriterionKind.NICE_TO_HAVE:
             message = (
                 f"{later.id} '{later.text}' is already required by {earlier.id}; as a nice-to-have it adds nothing."

@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from icp.criteria import split_criteria
 from icp.errors import ConflictError, InputError, NotFoundError, StaleEditError
 from icp.hashing import content_hash
 from icp.store.tables import Segment, SegmentVersion, utcnow
@@ -84,8 +85,26 @@ def _clean_name(name: str | None) -> str:
     return cleaned
 
 
-def _clean_text(text: str | None) -> str:
-    return "\n".join(line.rstrip() for line in (text or "").strip().splitlines())
+MAX_CRITERIA_CHARS = 20_000
+"""Longest Requirements or Nice to Haves text a segment accepts (a long page of criteria)."""
+MAX_CRITERIA = 200
+"""Most criteria (lines, bullets or sentences) in one Requirements or Nice to Haves text."""
+
+
+def _clean_text(text: str | None, field: str = "criteria") -> str:
+    cleaned = "\n".join(line.rstrip() for line in (text or "").strip().splitlines())
+    if len(cleaned) > MAX_CRITERIA_CHARS:
+        raise InputError(
+            f"The {field} are too long: {len(cleaned):,} characters, {MAX_CRITERIA_CHARS:,} at most. A segment is "
+            "graded against every account, so keep it to the criteria that decide fit, one per line."
+        )
+    count = len(split_criteria(cleaned))
+    if count > MAX_CRITERIA:
+        raise InputError(
+            f"The {field} hold {count:,} criteria, {MAX_CRITERIA} at most. Keep the ones that decide fit, or split "
+            "them into several segments."
+        )
+    return cleaned
 
 
 def _live(session: Session, name_key: str) -> Segment | None:
@@ -138,8 +157,8 @@ def create_segment(
         {
             "name": clean,
             "name_key": clean.casefold(),
-            "requirements": _clean_text(requirements),
-            "nice_to_haves": _clean_text(nice_to_haves),
+            "requirements": _clean_text(requirements, "requirements"),
+            "nice_to_haves": _clean_text(nice_to_haves, "nice-to-haves"),
             "active": active,
             "priority": priority,
             "version": 1,
@@ -198,8 +217,8 @@ def edit_segment(
         raise StaleEditError(segment.name, expected, segment.version)
 
     new_name = _clean_name(name) if name is not None else segment.name
-    new_req = _clean_text(requirements) if requirements is not None else segment.requirements
-    new_nice = _clean_text(nice_to_haves) if nice_to_haves is not None else segment.nice_to_haves
+    new_req = _clean_text(requirements, "requirements") if requirements is not None else segment.requirements
+    new_nice = _clean_text(nice_to_haves, "nice-to-haves") if nice_to_haves is not None else segment.nice_to_haves
     content_changed = (new_name, new_req, new_nice) != (segment.name, segment.requirements, segment.nice_to_haves)
     if new_name.casefold() != segment.name_key:
         clash = _live(session, new_name.casefold())

@@ -229,27 +229,29 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
         {"shop": M, "bolt": N, "acme": N},
     ),
     # --- industries and business models
-    ("B2B SaaS", ind("b2b", "saas", match="all"), {"acme": M, "plant": N}),
+    # Acme names SaaS only as its customers ("payments infrastructure for B2B SaaS platforms")
+    ("B2B SaaS", ind("b2b", "saas", match="all"), {"bolt": M, "acme": U, "plant": N}),
     ("fintech or insurance", ind("fintech", "insurance"), {"acme": M, "plant": N}),
-    ("Fintech", ind("fintech"), {"acme": M, "plant": N, "bolt": U}),
+    # Bolt's field says Software (which may be a fintech) but its own words say developer tools
+    ("Fintech", ind("fintech"), {"acme": M, "plant": N, "bolt": N}),
     ("healthcare companies", ind("healthcare"), {"clinic": M, "acme": N}),
     ("e-commerce", ind("ecommerce"), {"shop": M, "plant": N}),
     ("marketplaces", ind("marketplace"), {"plant": U}),
     ("developer tools", ind("devtools"), {"bolt": M, "plant": N}),
-    ("cybersecurity vendors", ind("cybersecurity"), {"bolt": U, "plant": N}),
+    ("cybersecurity vendors", ind("cybersecurity"), {"bolt": N, "plant": N}),
     ("manufacturing", ind("manufacturing"), {"plant": M, "acme": N}),
     ("logistics or manufacturing", ind("logistics", "manufacturing"), {"plant": M, "acme": N}),
     ("retail", ind("retail"), {"shop": M, "acme": N}),
-    ("banking or financial services", ind("financial_services"), {"acme": M, "plant": N}),
+    ("banking or financial services", ind("banking", "financial_services"), {"acme": M, "plant": N}),
     ("biotech", ind("biotech"), {"clinic": U, "acme": N}),
     ("medical devices", ind("medtech"), {"clinic": U, "plant": N}),
     ("real estate", ind("real_estate"), {"plant": N}),
-    ("HR tech", ind("hrtech"), {"bolt": U, "plant": N}),
+    ("HR tech", ind("hrtech"), {"bolt": N, "plant": N}),
     ("martech or adtech", ind("martech", "adtech"), {"plant": N}),
     ("government or public sector", ind("government"), {"plant": N}),
     ("AI/ML", ind("ai"), {"plant": N}),
     ("telecom", ind("telecom"), {"acme": N}),
-    ("energy or cleantech", ind("energy", "cleantech"), {"plant": N, "clinic": N, "acme": U}),
+    ("energy or cleantech", ind("energy", "cleantech"), {"plant": N, "clinic": N, "acme": N}),
     ("data & analytics", ind("data"), {"plant": N}),
     ("edtech", ind("edtech"), {"clinic": N}),
     ("B2B fintech or insurance", ALL(ind("b2b"), ind("fintech", "insurance")), {"acme": M, "plant": N}),
@@ -271,7 +273,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     ("Not in retail or government", NOT(ind("retail", "government")), {"shop": N, "plant": M}),
     ("Agencies and consultancies are excluded", NOT(ind("agency", "consulting")), {"corner": N, "acme": M}),
     ("Not a government agency or non-profit", NOT(ind("government", "nonprofit")), {"acme": M}),
-    ("B2B SaaS, no agencies", ALL(ind("b2b", "saas", match="all"), NOT(ind("agency"))), {"acme": M}),
+    ("B2B SaaS, no agencies", ALL(ind("b2b", "saas", match="all"), NOT(ind("agency"))), {"bolt": M, "acme": U}),
     ("Does not use Salesforce", NOT(tech("Salesforce")), {"acme": N, "bolt": M}),
     # --- technologies
     ("Uses Salesforce", tech("Salesforce"), {"acme": M, "bolt": N, "clinic": U}),
@@ -343,7 +345,7 @@ PHRASINGS: list[tuple[str, Check | None, dict[str, Verdict]]] = [
     (
         "B2B SaaS in Europe with 200+ employees",
         ALL(ind("b2b", "saas", match="all"), region("Europe"), emp(200)),
-        {"acme": M, "corner": N},
+        {"acme": U, "corner": N, "bolt": N},
     ),
     ("Series B+ fintech", ALL(fund(*LATER_THAN_B), ind("fintech")), {"acme": M, "plant": N}),
     # --- no structure: text-only
@@ -439,7 +441,8 @@ def test_state_name_in_region_implies_the_country() -> None:
 
 def test_broader_industry_is_unknown_not_a_failure() -> None:
     # "Software" may well be a fintech; "Financial services" may well be an insurer.
-    assert evaluate_check(ind("fintech"), COMPANIES["bolt"]).verdict is U
+    software = CompanyProfile(name="X", domain="x.io", industry="Software")
+    assert evaluate_check(ind("fintech"), software).verdict is U
     insurer = CompanyProfile(name="X", domain="x.io", industry="Financial Services")
     assert evaluate_check(ind("insurance"), insurer).verdict is U
 

@@ -67,3 +67,24 @@ def test_fingerprint_changes_with_the_text() -> None:
 def test_empty_nice_to_haves_and_none_are_accepted() -> None:
     segment = compile_segment("S", "fintech", "")
     assert [c.id for c in segment.criteria] == ["R1"]
+
+
+def test_reading_a_long_criterion_looks_back_a_bounded_distance(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each industry named is checked for an audience cue before it ("software for banks"); reading from the
+    # start of the text every time made a long criterion quadratic. The look-back must not grow with length.
+    from icp.checks import _names
+    from icp.checks._parser import _parse
+
+    spans: list[int] = []
+    real = _names._AUDIENCE
+
+    class Recorder:
+        def search(self, text: str, pos: int, endpos: int) -> object:
+            spans.append(endpos - pos)
+            return real.search(text, pos, endpos)
+
+    monkeypatch.setattr(_names, "_AUDIENCE", Recorder())
+    _parse.cache_clear()
+    _parse(" ".join(["fintech, healthcare or retail companies in Germany"] * 200), 2026)
+    assert len(spans) >= 200
+    assert max(spans) <= 100

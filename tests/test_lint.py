@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from icp.lint import LintFinding, lint_segment
+from icp.lint import MAX_FINDINGS_PER_CODE, LintFinding, lint_segment
 
 
 def codes(requirements: str, nice: str = "") -> list[tuple[str | None, str, str]]:
@@ -150,3 +150,19 @@ def test_north_america_is_explained_to_include_mexico() -> None:
     assert [(f.criterion_id, f.severity) for f in findings] == [("R1", "info")]
     assert "Mexico" in findings[0].message and "US or Canada" in findings[0].suggestion
     assert not [f for f in lint_segment("- Headquartered in the US or Canada") if f.code == "region-scope"]
+
+
+def test_many_similar_lines_give_a_bounded_number_of_findings() -> None:
+    # 1,000 lines that check the same thing: each repeat is reported once against the first, and no kind
+    # of finding is shown more than MAX_FINDINGS_PER_CODE times (the rest are counted in one summary).
+    requirements = "\n".join(f"At least {500 + i % 3} employees, option {i}" for i in range(1000))
+    findings = lint_segment(requirements)
+    assert len(findings) <= 5 * (MAX_FINDINGS_PER_CODE + 1)
+    summaries = [f for f in findings if f.criterion_id is None and "more" in f.message]
+    assert summaries, "the hidden findings are counted, not dropped silently"
+
+
+def test_duplicates_are_reported_once_each_against_the_first() -> None:
+    findings = [f for f in lint_segment("B2B SaaS\nB2B SaaS\nb2b saas.\nB2B  SaaS") if f.code == "duplicate"]
+    assert [f.criterion_id for f in findings] == ["R2", "R3", "R4"]
+    assert all("R1" in f.message for f in findings)

@@ -108,7 +108,7 @@ def test_data_pipeline_and_health_record_tools(criterion: str, technologies: lis
         ("Sells procurement software to enterprises.", M),
         ("Cloud software sold to HR departments of mid-sized companies.", M),
         ("A direct-to-consumer outdoor apparel label.", N),  # says B2C in so many words
-        ("Subscription meditation app for consumers.", U),  # for consumers, but not a B2B/B2C label
+        ("Subscription meditation app for consumers.", N),  # sold to people, not to businesses
         ("Handmade candles.", U),
     ],
 )
@@ -171,3 +171,121 @@ def test_a_figure_the_description_states_decides_only_when_its_whole_range_is_cl
     if verdict is not U and "employees" not in fields and "revenue" not in fields:
         assert result.weak and result.confidence == 0.6
         assert result.evidence in str(fields["description"])  # quoted, so a reviewer can find it
+
+
+# --- a mention is not an identity -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("criterion", "fields", "verdict"),
+    [
+        # customers, markets, founders, partners and effects say nothing of what the company is
+        (
+            "Healthcare",
+            {"industry": "Financial Services", "description": "Helping retirees protect their health and wealth."},
+            N,
+        ),
+        (
+            "Healthcare",
+            {"industry": "Media", "description": "We report on how AI could reshape healthcare and education."},
+            N,
+        ),
+        (
+            "Fintech",
+            {"industry": "Staffing & Recruiting", "description": "Recruiters for banks, fintechs and insurers."},
+            U,
+        ),
+        (
+            "Fintech",
+            {"industry": "Management Consulting", "description": "Started by former Goldman Sachs fintech investors."},
+            N,
+        ),
+        (
+            "Logistics",
+            {"industry": "Computer Software", "description": "Our customers include freight brokers and 3PLs."},
+            U,
+        ),
+        ("Marketplace", {"description": "A note-taking app with a built-in marketplace of templates."}, U),
+        ("Marketplace", {"description": "Sells handmade rugs through the Amazon marketplace."}, U),
+        # ... but the company's own words do
+        ("Healthcare", {"description": "Clinicly is a healthtech startup building triage tools for nurses."}, M),
+        ("Logistics", {"description": "We operate a fleet of 300 refrigerated trucks across Texas."}, M),
+        ("Marketplace", {"description": "Rentwise is a two-sided marketplace for equipment rentals."}, M),
+    ],
+)
+def test_industries_named_about_others_do_not_say_what_the_company_is(
+    criterion: str, fields: dict[str, object], verdict: Verdict
+) -> None:
+    assert outcome(criterion, **fields).verdict is verdict
+
+
+@pytest.mark.parametrize(
+    ("criterion", "fields", "verdict"),
+    [
+        ("Payments company", {"tags": ["fintech"], "industry": "Financial Technology"}, U),
+        ("Lenders", {"industry": "Banking"}, U),
+        ("Hotels", {"industry": "Travel & Tourism"}, U),
+        ("Robotics", {"industry": "Electrical/Electronic Manufacturing", "tags": ["hardware"]}, U),
+        ("Payments company", {"description": "Tapline builds a payments API for vertical software platforms."}, M),
+        ("Hotels", {"industry": "Hospitality", "description": "We own and run five boutique hotels in Lisbon."}, M),
+        ("Payments company", {"industry": "Logistics", "description": "Same-day courier service."}, N),
+    ],
+)
+def test_a_broad_label_never_meets_a_narrow_criterion(
+    criterion: str, fields: dict[str, object], verdict: Verdict
+) -> None:
+    assert outcome(criterion, **fields).verdict is verdict
+
+
+@pytest.mark.parametrize(
+    ("criterion", "industry", "verdict"),
+    [
+        ("SaaS", "B2B", U),
+        ("Cybersecurity", "B2B Software", U),
+        ("Insurance", "B2C", U),
+        ("B2B", "B2C", N),  # a business model answers its opposite
+        ("SaaS", "Restaurants", N),  # a sector still rules out selling software
+    ],
+)
+def test_a_business_model_in_the_industry_field_decides_no_sector(
+    criterion: str, industry: str, verdict: Verdict
+) -> None:
+    assert outcome(criterion, industry=industry).verdict is verdict
+
+
+@pytest.mark.parametrize(
+    ("criterion", "description", "verdict"),
+    [
+        ("B2B", "A budgeting app for couples who share expenses.", N),
+        ("B2B", "Personalised vitamins delivered to your door, for women and men over 40.", N),
+        ("B2B", "Toys and games for toddlers, sold in 40 countries.", N),
+        ("B2C", "An app that helps dog owners find vets and sitters nearby.", M),
+        ("B2B", "Expense management for finance teams at growing companies.", M),
+        ("B2C", "Helps restaurants turn first-time diners into regulars.", N),
+        ("B2B", "Helps gyms keep their members coming back.", M),
+        ("B2B", "Premium olive oil from our family estate in Crete.", U),
+        ("B2B", "An app for families and schools to share homework.", U),  # sold to both: not plain
+    ],
+)
+def test_who_a_product_is_plainly_for_answers_b2b_and_b2c(criterion: str, description: str, verdict: Verdict) -> None:
+    result = outcome(criterion, description=description)
+    assert result.verdict is verdict, result.reason
+    if verdict is not U:
+        assert result.weak and result.evidence in description
+
+
+@pytest.mark.parametrize(
+    ("criterion", "description", "verdict"),
+    [
+        ("Cybersecurity", "Ironlock is an identity security company for hospitals and banks.", M),
+        ("Healthcare", "Ironlock is an identity security company for hospitals and banks.", U),  # its customers
+        ("Fintech", "Harvestly is an agtech company helping farmers sell grain forward.", N),
+        ("Edtech", "We make tutoring software for high-school maths teachers.", M),
+        ("Energy", "We make tutoring software for high-school maths teachers.", N),
+        ("Retail", "Datacove is a data company.", U),  # a horizontal category says nothing of the sector
+    ],
+)
+def test_a_company_naming_its_own_category_answers_industry_criteria(
+    criterion: str, description: str, verdict: Verdict
+) -> None:
+    assert outcome(criterion, description=description).verdict is verdict

@@ -113,3 +113,13 @@ def test_import_creates_updates_and_reports_bad_entries(session: Session) -> Non
     assert "item 4" in report.rejected[1] and "requirement" in report.rejected[1]
     again = svc.import_segments(session, [{"name": "New", "requirements": "SaaS", "priority": 2}])
     assert again.unchanged == ["New"]
+
+
+def test_criteria_text_over_the_limit_is_refused_with_the_limit(session: Session) -> None:
+    long_text = "B2B SaaS companies in Europe " * (svc.MAX_CRITERIA_CHARS // 20)
+    with pytest.raises(InputError, match="too long: 28,999 characters, 20,000 at most"):
+        svc.create_segment(session, "Long", long_text)
+    many = "\n".join(f"Uses tool number {i}" for i in range(svc.MAX_CRITERIA + 1))
+    with pytest.raises(InputError, match=f"{svc.MAX_CRITERIA} at most"):
+        svc.create_segment(session, "Many", "B2B", many)
+    svc.create_segment(session, "Fine", "\n".join(f"Uses tool number {i}" for i in range(svc.MAX_CRITERIA)))

@@ -12,6 +12,7 @@ is a one-line change to a table, and changes grades, so bump ``RULES_VERSION`` i
 :mod:`icp.evaluators.offline` when you do.
 """
 
+from icp.checks._context import AUDIENCE_CRITERION, DescriptionContext, masked, read_context
 from icp.checks._evaluate import CheckOutcome, FactsKey, evaluate_check, evaluate_facts, facts_key
 from icp.checks._facts import CompanyFacts, company_facts, country_code, funding_stage_code, quote, subdivision_code
 from icp.checks._models import (
@@ -51,6 +52,7 @@ from icp.checks._vocabulary import (
 )
 
 __all__ = [
+    "AUDIENCE_CRITERION",
     "AllOf",
     "AnyOf",
     "CA_PROVINCES",
@@ -58,6 +60,7 @@ __all__ = [
     "Check",
     "CheckOutcome",
     "CompanyFacts",
+    "DescriptionContext",
     "FactsKey",
     "FUNDING_LABELS",
     "FUNDING_LADDER",
@@ -91,8 +94,10 @@ __all__ = [
     "format_amount",
     "funding_stage_code",
     "leaf_checks",
+    "masked",
     "parse_check",
     "quote",
+    "read_context",
     "subdivision_code",
     "word_scanner",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Hashable
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from icp.checks._facts import _HIDING_PARENTS, CompanyFacts, company_facts
+from icp.checks._facts import _HIDING_PARENTS, BUSINESS_MODELS, HORIZONTAL, CompanyFacts, company_facts, market
 from icp.checks._models import (
     AllOf,
     AnyOf,
@@ -122,6 +122,17 @@ _OPPOSITE_MODEL: dict[str, tuple[str, re.Pattern[str]]] = {
     "b2b": ("b2c", re.compile(r"\b(?:b2c|d2c|dtc|direct[- ]to[- ]consumer|business[- ]to[- ]consumer)\b", re.I)),
     "b2c": ("b2b", re.compile(r"\b(?:b2b|business[- ]to[- ]business)\b", re.I)),
 }
+# Who the description says buys, and the business model that rules out.
+_MARKET_EXCLUDES = {"b2b": "consumer", "b2c": "business"}
+_MARKET_MEETS = {"b2b": "business", "b2c": "consumer"}
+_BUYER_WORDS = {"business": "businesses", "consumer": "consumers"}
+
+
+def _field_rules_out(key: str, facts: CompanyFacts) -> bool:
+    """The industry field names a sector that cannot hide ``key`` ("Logistics" is not a fintech)."""
+    parents = _HIDING_PARENTS[key]
+    fields = facts.industry_field_keys
+    return bool(facts.company.industry and fields and "*" not in parents and not fields & parents)
 
 
 def _industry_one(key: str, facts: CompanyFacts) -> CheckOutcome:
@@ -132,6 +143,10 @@ def _industry_one(key: str, facts: CompanyFacts) -> CheckOutcome:
             Verdict.MET, hit.evidence, 0.9 if hit.strong else 0.7, f"{hit.evidence} indicates {label}", not hit.strong
         )
     opposite = _OPPOSITE_MODEL.get(key)
+    buyers = market(facts) if opposite is not None else None
+    if opposite is not None and buyers is not None and buyers[0] == _MARKET_MEETS[key]:
+        # "developer tools for cloud teams", "an app that helps people sleep": who buys is the business model
+        return CheckOutcome(Verdict.MET, buyers[1], 0.7, f"sold to {_BUYER_WORDS[buyers[0]]}: {buyers[1]}", True)
     if opposite is not None:
         other = facts.industry_hits.get(opposite[0])
         if other is not None and opposite[1].search(other.evidence):
@@ -140,13 +155,27 @@ def _industry_one(key: str, facts: CompanyFacts) -> CheckOutcome:
             return CheckOutcome(
                 Verdict.NOT_MET, other.evidence, confidence, f"{other.evidence}, not {label}", not other.strong
             )
+        if buyers is not None and buyers[0] == _MARKET_EXCLUDES[key]:
+            # "an app that helps people sleep", "meal kits for busy families": sold to people, not businesses
+            reason = f"sold to {_BUYER_WORDS[buyers[0]]}: {buyers[1]}"
+            return CheckOutcome(Verdict.NOT_MET, buyers[1], 0.6, reason, True)
+    parents = _HIDING_PARENTS[key]
+    if key in facts.aside_keys and key not in BUSINESS_MODELS:
+        # "scheduling software for clinics": a company serving a sector may count as part of it
+        return _unknown(f"the description names {label} only as its customers' industry")
     industry = facts.company.industry
+    if _field_rules_out(key, facts):
+        return CheckOutcome(Verdict.NOT_MET, f"industry: {industry}", 0.8, f"industry: {industry} is not {label}")
+    # The company's own words name its category ("Acme is a cybersecurity company"): that answers it too,
+    # when the category is a sector that cannot hide this one (an "AI company" may work in any sector),
+    # and it narrows a broad field ("industry: Software", "we build payroll software").
+    sectors = facts.described_keys - (BUSINESS_MODELS if key == "saas" else HORIZONTAL)
+    if sectors and "*" not in parents and not sectors & parents:
+        evidence = facts.described_evidence
+        return CheckOutcome(Verdict.NOT_MET, evidence, 0.6, f"{evidence}: not {label}", True)
     if not industry:
         return _unknown(f"no industry data to tell whether it is {label}")
-    parents = _HIDING_PARENTS[key]
-    if "*" in parents or not facts.industry_field_keys or facts.industry_field_keys & parents:
-        return _unknown(f"industry: {industry} does not say whether it is {label}")
-    return CheckOutcome(Verdict.NOT_MET, f"industry: {industry}", 0.8, f"industry: {industry} is not {label}")
+    return _unknown(f"industry: {industry} does not say whether it is {label}")
 
 
 def _eval_industry(check: IndustryCheck, facts: CompanyFacts) -> CheckOutcome:
@@ -343,7 +372,30 @@ def facts_key(check: Check) -> FactsKey:
             )
         )
         fields = attrgetter("company.industry", "company.tags")
-        return lambda facts: (fields(facts), tuple(map(facts.industry_hits.get, keys)))
+        # Who buys answers a B2B or B2C criterion only when no label does
+        buyers = [index for index, k in enumerate(keys) if k in _MARKET_MEETS and k in check.industries]
+        wanted = len(check.industries)
+        any_hit_meets = check.match == "any"
+
+        def key(facts: CompanyFacts) -> Hashable:
+            # A label that answers decides alone; the description's own words, the industries it names
+            # as customers and who it says buys matter only for the rest. Leaving out what cannot matter
+            # lets companies with equal labels share one outcome.
+            hits = tuple(map(facts.industry_hits.get, keys))
+            if all(hits) or (any_hit_meets and any(hits[:wanted])):
+                return hits
+            open_keys = [k for k, hit in zip(keys, hits, strict=True) if hit is None]
+            aside = facts.aside_keys.intersection(open_keys)
+            described = any(k not in aside and not _field_rules_out(k, facts) for k in open_keys)
+            return (
+                fields(facts),
+                hits,
+                aside,
+                (facts.described_keys, facts.described_evidence) if described else None,
+                market(facts) if any(hits[index] is None for index in buyers) else None,
+            )
+
+        return key
     if isinstance(check, NotCheck):
         return facts_key(check.check)
     parts = tuple(facts_key(c) for c in check.checks)

@@ -7,14 +7,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
+from icp.checks._context import DescriptionContext, read_context
 from icp.checks._stated import Stated, stated_figure
 from icp.checks._text import WordScanner, _grouped_alternation, _word
 from icp.checks._vocabulary import (
     _SUBDIVISION_ALIASES,
     _TECH,
+    BUSINESS_BUYERS,
     CITIES,
+    CONSUMER_BUYERS,
     COUNTRIES,
     INDUSTRIES,
+    NON_INDUSTRY_PHRASES,
     SUBDIVISIONS,
     TECH_BY_NAME,
     TECHNOLOGIES,
@@ -74,6 +78,18 @@ _IMPLIES: dict[str, tuple[str, ...]] = {
     "it_services": ("technology",),
     "internet": ("technology",),
     "crypto": ("fintech",),
+    "payments": ("fintech",),
+    "banking": ("financial_services",),
+    "lending": ("financial_services",),
+    "care_providers": ("healthcare",),
+    "payroll": ("hrtech",),
+    "recruiting": ("hrtech",),
+    "restaurants": ("travel", "food"),
+    "hotels": ("travel",),
+    "solar": ("cleantech", "energy"),
+    "semiconductors": ("hardware",),
+    "robotics": ("hardware",),
+    "defense": ("aerospace",),
     **{
         key: ("technology",)
         for key in ("devtools", "cybersecurity", "hrtech", "martech", "adtech", "ai", "data", "cleantech")
@@ -93,20 +109,35 @@ def _expand_parents(key: str) -> frozenset[str]:
 _HIDING_PARENTS = {key: _expand_parents(key) for key in INDUSTRIES}
 _INDUSTRY_EVIDENCE = {key: re.compile(_word(ind.evidence), re.I) for key, ind in INDUSTRIES.items()}
 # One combined pass over company text; the matched phrase is then mapped to its keys (cached).
-_INDUSTRY_EVIDENCE_ANY = WordScanner(_word(_grouped_alternation([ind.evidence for ind in INDUSTRIES.values()])))
+_INDUSTRY_EVIDENCE_ANY = WordScanner(
+    _word(_grouped_alternation([*(ind.evidence for ind in INDUSTRIES.values()), NON_INDUSTRY_PHRASES]))
+)
+# Business models are not industries: "B2B" or "SaaS" in an industry field says nothing about the sector.
+BUSINESS_MODELS = frozenset({"b2b", "b2c", "saas", "marketplace"})
+# Categories that say nothing about the sector a company works in ("an AI company", "a software firm").
+HORIZONTAL = frozenset({*BUSINESS_MODELS, *_TECH, "ai", "data", "hardware", "consulting"})
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @lru_cache(maxsize=8192)
 def _keys_for_phrase(phrase: str) -> tuple[str, ...]:
-    keys: set[str] = {k for k, rx in _INDUSTRY_EVIDENCE.items() if rx.fullmatch(phrase)}
+    return tuple(sorted(_implied(_named_keys(phrase))))
+
+
+@lru_cache(maxsize=8192)
+def _named_keys(phrase: str) -> frozenset[str]:
+    return frozenset(k for k, rx in _INDUSTRY_EVIDENCE.items() if rx.fullmatch(phrase))
+
+
+def _implied(named: frozenset[str]) -> set[str]:
+    keys = set(named)
     frontier = list(keys)
     while frontier:
         for parent in _IMPLIES.get(frontier.pop(), ()):
             if parent not in keys:
                 keys.add(parent)
                 frontier.append(parent)
-    return tuple(sorted(keys))
+    return keys
 
 
 def quote(text: str, start: int, end: int, width: int = 90) -> str:
@@ -129,12 +160,34 @@ def quote(text: str, start: int, end: int, width: int = 90) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _industries_in(value: str) -> tuple[str, ...]:
-    """Industry keys a field value names (values repeat across companies: "Software", "b2b")."""
-    return tuple(key for m in _INDUSTRY_EVIDENCE_ANY.finditer(value) for key in _keys_for_phrase(m.group().lower()))
+def _industries_in(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Industry keys a field value names, and those of them that are sectors rather than business models.
+
+    Values repeat across companies ("Software", "b2b"), hence the cache.
+    """
+    keys: list[str] = []
+    sectors: list[str] = []
+    for m in _INDUSTRY_EVIDENCE_ANY.finditer(value):
+        phrase = m.group().lower()
+        implied = _keys_for_phrase(phrase)
+        keys.extend(implied)
+        if not _named_keys(phrase) & BUSINESS_MODELS:
+            sectors.extend(implied)
+    return tuple(dict.fromkeys(keys)), tuple(dict.fromkeys(sectors))
 
 
-def _industry_hits(company: CompanyProfile, description_lower: str) -> tuple[dict[str, _Hit], frozenset[str]]:
+_CUSTOMERS = frozenset({"audience", "customers"})
+
+
+class _Industries(NamedTuple):
+    hits: dict[str, _Hit]
+    field_keys: frozenset[str]  # sectors the industry field and tags name (business models left out)
+    described_keys: frozenset[str]  # sectors the description says the company is in ("X is a ... company")
+    described_evidence: str  # the words that say it
+    aside_keys: frozenset[str]  # named only about customers, founders, partners or effects
+
+
+def _industry_hits(company: CompanyProfile, description_lower: str, context: DescriptionContext) -> _Industries:
     hits: dict[str, _Hit] = {}
     field_keys: set[str] = set()
     sources: list[tuple[str, str, bool]] = []
@@ -142,16 +195,110 @@ def _industry_hits(company: CompanyProfile, description_lower: str) -> tuple[dic
         sources.append((company.industry, f"industry: {company.industry}", True))
     sources.extend((tag, f"tags: {tag}", True) for tag in company.tags)
     for value, evidence, strong in sources:
-        for key in _industries_in(value):
-            field_keys.add(key)
+        keys, sectors = _industries_in(value)
+        field_keys.update(sectors)
+        for key in keys:
             hits.setdefault(key, _Hit(evidence, strong))
+    described: set[str] = set()
+    described_evidence = ""
+    aside: set[str] = set()
     if company.description:
         text = company.description
         for m in _INDUSTRY_EVIDENCE_ANY.finditer(text, description_lower):
-            for key in _keys_for_phrase(m.group().lower()):
+            keys = _keys_for_phrase(m.group().lower())
+            kind = context.kind_at(m.start())
+            if kind == "own":
+                described.update(keys)
+                described_evidence = described_evidence or _phrase(text, m.start(), context.clause_end(m.start()))
+            elif kind in _CUSTOMERS:
+                aside.update(keys)  # "software for hospitals": the customers' industry; it may be its own
+                continue
+            elif kind != "neutral":
+                continue  # founders, partners, effects, someone else's things: nothing about the company
+            for key in keys:
                 if key not in hits:
                     hits[key] = _Hit(quote(text, m.start(), m.end()), False)
-    return hits, frozenset(field_keys)
+    return _Industries(
+        hits, frozenset(field_keys), frozenset(described), described_evidence, frozenset(aside - hits.keys())
+    )
+
+
+_BUYER_LIST_GAP = re.compile(r"\s*(?:,|,? and|,? or|&|/)?\s*(?:[a-z-]+\s+)?")
+_BUYERS = re.compile(_word(f"(?P<business>{BUSINESS_BUYERS})|(?P<consumer>{CONSUMER_BUYERS})"))
+# Products only people buy for themselves, wherever the description names them.
+_CONSUMER_PRODUCTS = WordScanner(
+    _word(
+        r"(?:mobile |dating |fitness |meditation |language[- ]learning |budgeting |personal finance )?app "
+        r"(?:that|which) (?:helps|lets) (?:people|you|users)|consumer (?:apps?|brands?|products?|electronics brand)|"
+        r"subscription box(?:es)?|meal kits?|mobile games?|for (?:your|the whole) (?:family|home)|"
+        r"(?:sold|available) (?:in|at) (?:stores|supermarkets|retailers)"
+    )
+)
+
+
+_CONSUMER_PRODUCT_WORD = re.compile(r"app |consumer|box|meal kit|game|for your|for the whole|sold|availab")
+
+
+def market(facts: CompanyFacts) -> tuple[str, str] | None:
+    """``("business" | "consumer", quote)`` when the description plainly says who buys; None when unclear or both.
+
+    Read on first use (only B2B and B2C criteria ask) and kept with the facts.
+    """
+    found = facts.memo.get("market", _UNREAD)
+    if found is _UNREAD:
+        text = facts.company.description
+        found = facts.memo["market"] = (
+            _read_market(text, text.lower(), facts.context) if text and facts.context is not None else None
+        )
+    return found  # type: ignore[return-value]
+
+
+_UNREAD = object()
+
+
+def _phrase(text: str, start: int, end: int, width: int = 90) -> str:
+    """The words from ``start`` to ``end`` (at most ``width`` characters, cut at a word): short evidence.
+
+    "payments infrastructure for banks", "for mid-market teams": the words that say it, without the
+    company's name, so companies saying the same thing share one outcome.
+    """
+    if end - start > width:
+        end = start + width
+        while end > start and text[end - 1].isalnum():
+            end -= 1
+    return text[start:end].strip(" ,;:.")
+
+
+def _word_before(lower: str, start: int) -> int:
+    """The start of the word before ``start`` ("for" before "mid-market teams")."""
+    index = lower.rfind(" ", 0, max(0, start - 1))
+    return index + 1
+
+
+def _read_market(text: str, lower: str, context: DescriptionContext) -> tuple[str, str] | None:
+    found: dict[str, str] = {}
+    for start, end in context.stretches("audience"):
+        previous = -1
+        for m in _BUYERS.finditer(lower, start, end):
+            if previous >= 0 and not _BUYER_LIST_GAP.fullmatch(lower, previous, m.start()):
+                break  # "helps brands win back shoppers": the shoppers are the brands' customers
+            found.setdefault(m.lastgroup or "", _phrase(text, _word_before(lower, start), end))
+            previous = m.end()
+    for start, end in context.stretches("customers"):
+        # "customers across consumer goods and retail", "clients in banking": customers named by their
+        # industry are businesses
+        buyer = _BUYERS.search(lower, start, end)
+        if buyer is not None:
+            found.setdefault(buyer.lastgroup or "", _phrase(text, _word_before(lower, start), end))
+        elif _INDUSTRY_EVIDENCE_ANY.search(text[start:end], lower[start:end]) is not None:
+            found.setdefault("business", _phrase(text, _word_before(lower, start), end))
+    for m in _CONSUMER_PRODUCTS.finditer(text, lower) if _CONSUMER_PRODUCT_WORD.search(lower) else ():
+        if not context.is_aside(m.start()) or m.group().startswith("for "):
+            found.setdefault("consumer", quote(text, m.start(), m.end()))
+    if len(found) != 1:
+        return None
+    ((who, evidence),) = found.items()
+    return who, evidence
 
 
 _TECH_ANY_RE = WordScanner(_word(_grouped_alternation([t.aliases for t in TECHNOLOGIES])))
@@ -215,6 +362,13 @@ class CompanyFacts:
     region_evidence: str
     industry_hits: dict[str, _Hit]
     industry_field_keys: frozenset[str]
+    """Sectors the industry field and tags name, and what they imply; business models left out."""
+    described_keys: frozenset[str]
+    """Sectors the description says the company is in, in its own words ("Acme is a cybersecurity company")."""
+    described_evidence: str
+    """The quote that names them."""
+    aside_keys: frozenset[str]
+    """Industries the description names only about others (customers, founders, partners, effects)."""
     tech_names: dict[str, str]
     tech_categories: dict[str, str]
     tech_in_description: dict[str, str]
@@ -224,6 +378,8 @@ class CompanyFacts:
     """Headcount the description states, read only when the employees field is empty."""
     stated_revenue: Stated | None
     """Revenue the description states, read only when the revenue field is empty."""
+    context: DescriptionContext | None = field(default=None, compare=False, hash=False)
+    """Who each stretch of the description speaks of (the company, its customers, founders, partners)."""
     memo: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
     """What graders derive per company (searchable text, keyword matches); racing writers store equal values."""
 
@@ -272,7 +428,8 @@ def _normalise(company: CompanyProfile) -> CompanyFacts:
         if subdivision is None and city[1]:
             subdivision, region_evidence = city[1], f"city: {company.city}"
     description_lower = company.description.lower() if company.description else ""
-    industry_hits, field_keys = _industry_hits(company, description_lower)
+    context = read_context(description_lower, company.name)
+    industries = _industry_hits(company, description_lower, context)
     tech_names: dict[str, str] = {}
     tech_categories: dict[str, str] = {}
     for item in company.technologies:
@@ -293,8 +450,12 @@ def _normalise(company: CompanyProfile) -> CompanyFacts:
         country_evidence=country_evidence,
         subdivision=subdivision,
         region_evidence=region_evidence,
-        industry_hits=industry_hits,
-        industry_field_keys=field_keys,
+        industry_hits=industries.hits,
+        industry_field_keys=industries.field_keys,
+        described_keys=industries.described_keys,
+        described_evidence=industries.described_evidence,
+        aside_keys=industries.aside_keys,
+        context=context,
         tech_names=tech_names,
         tech_categories=tech_categories,
         tech_in_description=tech_in_description,

@@ -270,6 +270,9 @@ _AUDIENCE = re.compile(
     r"\b(?:for|to|serving|serves|targeting|targets|helping|helps)\s+(?:the\s+|their\s+|other\s+)?"
     r"(?:[a-z]+\s+(?:and|&|or)\s+)?$"
 )
+# The audience cue ends right before the industry word, so only this many characters before it are read:
+# searching from the start of the text for every industry named made a long criterion quadratic.
+_AUDIENCE_REACH = 80
 _INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for key, ind in INDUSTRIES.items()}
 _ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?|agency|agencies)$")
 
@@ -285,7 +288,7 @@ def _extract_industries(text: _Text) -> list[_Atom]:
     for (start, end), keys in sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
         if text.free(start, end):
             text.consume(start, end)
-            if not _AUDIENCE.search(low, 0, start):
+            if not _AUDIENCE.search(low, max(0, start - _AUDIENCE_REACH), start):
                 atoms.append(_Atom(start, end, "industry", tuple(keys)))
     atoms.sort(key=lambda a: a.start)
     # "medical device manufacturers", "car makers": the noun names the role of the industry before it.

@@ -7,6 +7,7 @@ groups adjacent atoms of one family into alternatives, and assembles the check t
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from typing import Literal
 
@@ -64,19 +65,31 @@ def _scope(atoms: list[_Atom], low: str) -> list[_Atom]:
     return run
 
 
+# A negation governs the run of facts next to it; no run in a criterion is longer than this, and the
+# bound keeps a pasted wall of text linear (each negation looks at a fixed number of facts).
+_SCOPE_REACH = 64
+
+
 def _apply_negations(text: _Text, atoms: list[_Atom]) -> None:
     masked = text.masked()
+    by_start = sorted(atoms, key=lambda a: a.start)
+    starts = [a.start for a in by_start]
+    by_end = sorted(atoms, key=lambda a: a.end)
+    ends = [a.end for a in by_end]
     taken: list[tuple[int, int]] = []
     for m in _SUFFIX_NEGATION.finditer(masked):
         taken.append((m.start(), m.end()))
-        before = [a for a in sorted(atoms, key=lambda a: a.start, reverse=True) if a.end <= m.start()]
+        last = bisect_right(ends, m.start())
+        before = sorted(by_end[max(0, last - _SCOPE_REACH) : last], key=lambda a: a.start, reverse=True)
         for atom in _scope(before, text.low):
             atom.negated = not atom.negated
+    taken_starts = [s for s, _ in taken]
     for m in _PREFIX_NEGATION.finditer(masked):
-        if any(s <= m.start() < e for s, e in taken):
+        index = bisect_right(taken_starts, m.start()) - 1
+        if index >= 0 and taken[index][0] <= m.start() < taken[index][1]:
             continue
-        after = [a for a in sorted(atoms, key=lambda a: a.start) if a.start >= m.end() - 1]
-        for atom in _scope(after, text.low):
+        first = bisect_left(starts, m.end() - 1)
+        for atom in _scope(by_start[first : first + _SCOPE_REACH], text.low):
             atom.negated = not atom.negated
 
 

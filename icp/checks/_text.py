@@ -28,6 +28,9 @@ class _Atom:
     negated: bool = False
 
 
+_CONSUMED = re.compile(b"\x01+")
+
+
 class _Text:
     """The criterion in three aligned forms: as written (for upper-case codes), lower-case, and masked.
 
@@ -44,15 +47,20 @@ class _Text:
         self._mask = bytearray(len(norm))
 
     def consume(self, start: int, end: int) -> None:
-        for i in range(start, end):
-            self._mask[i] = 1
+        self._mask[start:end] = b"\x01" * (end - start)
 
     def free(self, start: int, end: int) -> bool:
-        return not any(self._mask[start:end])
+        return self._mask.find(1, start, end) < 0
 
     def masked(self, *, lower: bool = True) -> str:
         source = self.low if lower else self.norm
-        return "".join(" " if self._mask[i] else ch for i, ch in enumerate(source))
+        pieces: list[str] = []
+        done = 0
+        for run in _CONSUMED.finditer(self._mask):  # runs of consumed characters, found in C: linear
+            pieces += [source[done : run.start()], " " * (run.end() - run.start())]
+            done = run.end()
+        pieces.append(source[done:])
+        return "".join(pieces)
 
 
 def _split_alternatives(pattern: str) -> list[str]:

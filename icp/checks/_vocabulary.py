@@ -434,8 +434,9 @@ INDUSTRIES: dict[str, _Industry] = {
     ),
     "b2c": _Industry(
         "B2C",
+        r"b2c|business[- ]to[- ]consumer|d2c|dtc|direct[- ]to[- ]consumer|consumer[- ]facing|"
+        r"consumer (?:compan(?:y|ies)|brands?|apps?|startups?|businesses|products? compan(?:y|ies))",
         r"b2c|business[- ]to[- ]consumer|d2c|dtc|direct[- ]to[- ]consumer|consumer[- ]facing",
-        r"b2c|business[- ]to[- ]consumer|d2c|dtc|direct[- ]to[- ]consumer|consumer[- ]facing|consumers?",
         ("*",),
     ),
     "saas": _Industry(
@@ -466,21 +467,41 @@ INDUSTRIES: dict[str, _Industry] = {
     ),
     "fintech": _Industry(
         "fintech",
-        r"fintech|fin[- ]tech|financial technology|payments|neobanks?|insurtech|wealthtech|regtech|lending platforms?",
-        r"fintech|fin[- ]tech|financial technology|neobanks?|insurtech|wealthtech|regtech|"
-        r"lending platform|embedded finance|banking software|digital bank(?:ing)?|"
+        r"fintech|fin[- ]tech|financial technology|insurtech|wealthtech|regtech",
+        r"fintech|fin[- ]tech|financial technology|insurtech|wealthtech|regtech|embedded finance|banking software",
+        (*_TECH, "financial_services"),
+    ),
+    # Narrower than fintech or financial services: the broad label never answers these (a fintech is
+    # not necessarily a payments company), while they imply the broad one.
+    "payments": _Industry(
+        "payments",
+        r"payments?|payment processing|payment processors?|payment providers?|payment service providers?|"
+        r"psps?|merchant acquiring|acquirers?",
         # payments as the product, not as something a shop accepts ("we accept payments by card")
         r"payments? (?:platform|infrastructure|processing|processor|provider|company|apis?|solutions?|"
         r"technology|network|orchestration|gateway|rails|app|for)|payment service providers?|"
-        r"(?:mobile|digital|online|cross-border|b2b|instant|real-time) payments",
-        (*_TECH, "financial_services"),
+        r"(?:mobile|digital|online|cross-border|b2b|instant|real-time) payments|merchant acquiring",
+        (*_TECH, "fintech", "financial_services"),
+    ),
+    "banking": _Industry(
+        "banking",
+        r"banking|banks|neobanks?|challenger banks?|digital banks?|credit unions?|retail banks?",
+        r"banks?|neobanks?|challenger banks?|digital bank(?:ing)?|credit unions?|retail bank(?:s|ing)?|"
+        r"commercial bank(?:s|ing)?|savings bank|community bank|private bank(?:ing)?",
+        ("financial_services", "fintech"),
+    ),
+    "lending": _Industry(
+        "lending",
+        r"lending|lenders?|lending platforms?|loans?|credit providers?|bnpl|buy now,? pay later",
+        r"lending|lenders?|lending platforms?|loans?|bnpl|buy now,? pay later|credit lines?|mortgages?",
+        (*_TECH, "financial_services", "fintech"),
     ),
     "financial_services": _Industry(
         "financial services",
-        r"financial services|finance|banking|banks|financial institutions?|credit unions?|wealth management|"
-        r"asset management|capital markets",
+        r"financial services|finance|financial institutions?|wealth management|asset management|capital markets",
         r"financial services|finance|banking|banks?|financial institutions?|credit unions?|wealth management|"
-        r"asset management|capital markets|investment management|fintech|insurance",
+        r"asset management|capital markets|investment management|fintech|insurance|"
+        r"financial (?:health|wellness|well-being|wellbeing|literacy)",
         (),
     ),
     "insurance": _Industry(
@@ -491,10 +512,20 @@ INDUSTRIES: dict[str, _Industry] = {
     ),
     "healthcare": _Industry(
         "healthcare",
-        r"healthcare|health care|health|healthtech|health tech|digital health|hospitals?|clinics?|providers? of care",
+        r"healthcare|health care|health|healthtech|health tech|digital health",
+        # "Hospital & Health Care" is the broad label CRMs use for the whole sector, not for hospitals
+        r"hospitals? (?:&|and) health ?care|"
         r"healthcare|health care|health|healthtech|health tech|digital health|hospitals?|clinics?|clinical|"
         r"patients?|medical|telehealth|telemedicine",
         (),
+    ),
+    "care_providers": _Industry(
+        "hospitals & clinics",
+        r"hospitals?|clinics?|providers? of care|care providers?|health systems?|medical practices?|"
+        r"physician practices?|dental practices?",
+        r"hospitals?|clinics?|health systems?|medical cent(?:er|re)s?|medical practices?|physician practices?|"
+        r"dental practices?|care homes?|nursing homes?",
+        ("healthcare",),
     ),
     "biotech": _Industry(
         "biotech",
@@ -549,13 +580,14 @@ INDUSTRIES: dict[str, _Industry] = {
     "edtech": _Industry(
         "edtech",
         r"edtech|ed[- ]tech|education technology|e-?learning|online learning",
-        r"edtech|ed[- ]tech|education technology|e-?learning|online learning|online courses|learning platform",
+        r"edtech|ed[- ]tech|education technology|e-?learning|online learning|online courses|learning platform|"
+        r"tutoring (?:software|platforms?|apps?)|learning apps?",
         (*_TECH, "education"),
     ),
     "education": _Industry(
         "education",
         r"education|schools|universities|higher ed(?:ucation)?|k-12",
-        r"education|schools?|universit(?:y|ies)|higher ed(?:ucation)?|k-12|edtech|e-?learning",
+        r"education|schools?|universit(?:y|ies)|higher ed(?:ucation)?|k-12|edtech|e-?learning|tutoring",
         (),
     ),
     "logistics": _Industry(
@@ -597,9 +629,21 @@ INDUSTRIES: dict[str, _Industry] = {
     ),
     "hrtech": _Industry(
         "HR tech",
-        r"hr ?tech|hr software|human resources|hris|recruiting|recruitment|talent acquisition|payroll|workforce",
+        r"hr ?tech|hr software|human resources|hris|workforce",
         r"hr ?tech|hr software|human resources|hris|recruiting|recruitment|talent|payroll|workforce|hiring platform",
         (*_TECH,),
+    ),
+    "payroll": _Industry(
+        "payroll",
+        r"payroll",
+        r"payroll",
+        (*_TECH, "hrtech", "financial_services", "accounting"),
+    ),
+    "recruiting": _Industry(
+        "recruiting",
+        r"recruiting|recruitment|talent acquisition|staffing|applicant tracking",
+        r"recruiting|recruitment|talent acquisition|staffing|applicant tracking|hiring platform",
+        (*_TECH, "hrtech", "consulting"),
     ),
     "martech": _Industry(
         "martech",
@@ -665,10 +709,16 @@ INDUSTRIES: dict[str, _Industry] = {
     ),
     "cleantech": _Industry(
         "cleantech",
-        r"clean ?tech|climate ?tech|renewables?|renewable energy|solar|sustainability|carbon",
+        r"clean ?tech|climate ?tech|renewables?|renewable energy|sustainability|carbon",
         r"clean ?tech|climate ?tech|renewables?|renewable energy|solar|sustainability|carbon|decarboni[sz]ation|"
         r"climate|ev charging",
         (*_TECH, "energy"),
+    ),
+    "solar": _Industry(
+        "solar",
+        r"solar|photovoltaics?|pv",
+        r"solar|photovoltaics?|pv panels?|pv modules?",
+        ("cleantech", "energy", "manufacturing", "construction"),
     ),
     "ai": _Industry(
         "AI/ML",
@@ -693,20 +743,35 @@ INDUSTRIES: dict[str, _Industry] = {
     ),
     "travel": _Industry(
         "travel & hospitality",
-        r"travel|hospitality|hotels?|airlines?|tourism|restaurants?",
+        r"travel|hospitality|airlines?|tourism",
         r"travel|hospitality|hotels?|airlines?|tourism|restaurants?|booking",
         (),
+    ),
+    "restaurants": _Industry(
+        "restaurants",
+        r"restaurants?|restaurant groups?|cafes|quick[- ]service restaurants?|qsrs?",
+        r"restaurants?|restaurant groups?|cafes?|bistros?|quick[- ]service restaurants?|qsrs?",
+        ("travel", "food"),
+    ),
+    "hotels": _Industry(
+        "hotels",
+        r"hotels?|hotel groups?|resorts?|hotel chains?",
+        r"hotels?|hotel groups?|resorts?|hotel chains?",
+        ("travel",),
     ),
     "food": _Industry(
         "food & beverage",
         r"food (?:and|&) beverage|f&b|food|beverages?|cpg food",
-        r"food (?:and|&) beverage|f&b|food|beverages?|restaurants?|grocery",
+        r"food (?:and|&) beverage|f&b|food|beverages?|restaurants?|grocery|bakery|bakeries|breweries|brewery|"
+        r"coffee roasters?|confectionery|dairy",
         ("retail", "manufacturing"),
     ),
     "construction": _Industry(
         "construction",
         r"construction|contractors?|builders?|aec|architecture",
-        r"construction|contractors?|builders?|architecture|engineering firm|building",
+        # "building" alone is a verb far more often ("building foundation models") than the trade
+        r"construction|contractors?|builders?|architecture|engineering firm|building materials|"
+        r"building construction|homebuilders?",
         (),
     ),
     "agriculture": _Industry(
@@ -717,7 +782,7 @@ INDUSTRIES: dict[str, _Industry] = {
     ),
     "aerospace": _Industry(
         "aerospace & defense",
-        r"aerospace|defen[cs]e|space ?tech|aviation",
+        r"aerospace|space ?tech|aviation",
         r"aerospace|defen[cs]e|space|satellites?|aviation|aircraft",
         ("manufacturing",),
     ),
@@ -729,9 +794,27 @@ INDUSTRIES: dict[str, _Industry] = {
     ),
     "hardware": _Industry(
         "hardware",
-        r"hardware|semiconductors?|electronics|iot|internet of things|robotics",
+        r"hardware|electronics|iot|internet of things",
         r"hardware|semiconductors?|electronics|iot|internet of things|robotics|devices|chips?|sensors?",
         ("manufacturing", "technology"),
+    ),
+    "semiconductors": _Industry(
+        "semiconductors",
+        r"semiconductors?|chip ?makers?|chip design|fabless",
+        r"semiconductors?|chips?|chip ?makers?|chip design|fabless|silicon",
+        ("hardware", "manufacturing", "technology"),
+    ),
+    "robotics": _Industry(
+        "robotics",
+        r"robotics|robots?",
+        r"robotics|robots?|robotic",
+        ("hardware", "manufacturing", "technology", "ai"),
+    ),
+    "defense": _Industry(
+        "defense",
+        r"defen[cs]e|defen[cs]e tech|military",
+        r"defen[cs]e|military|armed forces|national security",
+        ("aerospace", "manufacturing", "government", *_TECH),
     ),
     "accounting": _Industry(
         "accounting",
@@ -887,3 +970,39 @@ FUNDING_LABELS: dict[str, str] = {
     "bootstrapped": "Bootstrapped",
     "pe_backed": "PE-backed",
 }
+
+# Phrases that contain an industry's word but name no industry of the company: "financial health" is
+# not healthcare, an app marketplace inside a product is not a marketplace business, "brand health" is
+# a marketing metric. Matched with the industry evidence (the longer phrase wins) and then ignored.
+NON_INDUSTRY_PHRASES = (
+    r"(?:brand|code|system|network|pipeline|customer|account|revenue|business|soil|plant|crop|asset|machine|"
+    r"equipment|battery|credit|portfolio|device|fleet|server|cluster|site|website|seo|team|org) health|"
+    r"health (?:checks?|scores?|monitoring of)|"
+    r"marketplace of (?:apps|applications|integrations|plugins|plug-ins|extensions|add-?ons|templates|"
+    r"connectors|themes|widgets|skills|agents|models|bots)|"
+    r"(?:app|apps|application|integrations?|plugins?|plug-in|extensions?|add-?on|partner|template|aws|azure|"
+    r"google cloud|salesforce|shopify|amazon|chrome|atlassian|hubspot|slack|zoom|microsoft|oracle|sap|"
+    r"in-app|built-in|internal|private|data|model) marketplaces?|"
+    r"(?:app|apps|integration|plugin|extension) (?:store|directory|gallery|exchange)"
+)
+
+# Who a company sells to, named after "for", "sells to", "serves", "customers include" (lower case).
+BUSINESS_BUYERS = (
+    r"businesses|business customers|companies|enterprises|enterprise customers|corporations|corporates|"
+    r"organi[sz]ations|firms|smbs|smes|startups|scale-?ups|brands|retailers|merchants|sellers|wholesalers|"
+    r"distributors|manufacturers|factories|plants|warehouses|carriers|shippers|fleets|fleet operators|"
+    r"banks|insurers|lenders|credit unions|hospitals|clinics|health systems|practices|pharmacies|labs|"
+    r"restaurants|hotels|venues|gyms|salons|dealerships|agencies|law firms|accounting firms|employers|"
+    r"schools|universities|colleges|school districts|governments|municipalities|cities|utilities|"
+    r"nonprofits|non-profits|charities|landlords|property managers|developers|builders|contractors|"
+    r"operators|vendors|suppliers|publishers|broadcasters|telcos|airlines|"
+    r"(?:[a-z&-]+ )?(?:teams|departments|leaders|professionals|managers|recruiters|marketers|engineers|"
+    r"accountants|administrators|admins|buyers|analysts)"
+)
+CONSUMER_BUYERS = (
+    r"consumers|individuals|people|families|parents|kids|children|teens|teenagers|shoppers|"
+    r"travell?ers|homeowners|renters|tenants|pet owners|dog owners|cat owners|gamers|fans|music lovers|"
+    r"listeners|readers|runners|cyclists|hikers|couples|singles|home cooks|seniors|retirees|savers|"
+    r"everyday investors|retail investors|women|men|moms|mums|dads|babies|toddlers|pets|"
+    r"anyone|everyone|you and your family|households|music fans|sports fans|learners of all ages|hobbyists"
+)
