@@ -25,6 +25,7 @@ FULL = {
     "bench_import.py": [],
     "bench_text.py": [],
     "bench_preview.py": [],
+    "bench_queue.py": [],
 }
 QUICK = {
     "bench_offline.py": ["--companies", "2000", "--repeats", "1"],
@@ -33,6 +34,7 @@ QUICK = {
     "bench_import.py": ["--columns", "20000", "--naive-columns", "2000", "--rows", "5000"],
     "bench_text.py": ["--megabytes", "0.25"],
     "bench_preview.py": ["--sizes", "2000"],
+    "bench_queue.py": ["--companies", "3000", "--queries", "20"],
 }
 
 
