@@ -155,7 +155,7 @@ def test_a_confirmed_verdict_overrides_the_evaluator_until_the_company_data_chan
 
     # The company's data changes: it is re-graded, and the confirmation no longer applies.
     changed = tmp_path / "changed.csv"
-    changed.write_text(f"domain,name,description\n{domain},{target['company_name']},Now a logistics platform.\n")
+    changed.write_text(f"domain,name,description\n{domain},{target['company_name']},New website launched this year.\n")
     run(db, "companies", "import", str(changed))
     run(db, "cycle", "run")
     entry = next(e for e in queue(db) if e["domain"] == domain)
