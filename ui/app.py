@@ -18,7 +18,7 @@ if _ROOT not in sys.path:
 from icp.errors import ICPError  # noqa: E402
 from ui import resources, state  # noqa: E402
 
-st.set_page_config(page_title="icp — Ideal Customer Profiles", page_icon="🎯", layout="wide")
+st.set_page_config(page_title="icp — Ideal Customer Profiles", page_icon=":material/target:", layout="wide")
 st.secrets.load_if_toml_exists()  # top-level secrets become ICP_* environment variables
 settings = state.init_settings()
 try:
@@ -31,19 +31,19 @@ _PAGES = Path(__file__).parent / "app_pages"
 page = st.navigation(
     {
         "Define": [
-            st.Page(_PAGES / "segments.py", title="Segments", icon="🎯", default=True),
-            st.Page(_PAGES / "companies.py", title="Companies", icon="🏢"),
+            st.Page(_PAGES / "segments.py", title="Segments", icon=":material/target:", default=True),
+            st.Page(_PAGES / "companies.py", title="Companies", icon=":material/domain:"),
         ],
         "Prospect": [
-            st.Page(_PAGES / "queue.py", title="Queue", icon="📋"),
-            st.Page(_PAGES / "motions.py", title="Motions & tasks", icon="✅"),
+            st.Page(_PAGES / "queue.py", title="Queue", icon=":material/format_list_numbered:"),
+            st.Page(_PAGES / "motions.py", title="Motions & tasks", icon=":material/task_alt:"),
         ],
         "Prove": [
-            st.Page(_PAGES / "outcomes.py", title="Outcomes", icon="🏆"),
+            st.Page(_PAGES / "outcomes.py", title="Outcomes", icon=":material/trophy:"),
         ],
         "Operate": [
-            st.Page(_PAGES / "cycles.py", title="Cycles", icon="🔄"),
-            st.Page(_PAGES / "evals.py", title="Evals", icon="🧪"),
+            st.Page(_PAGES / "cycles.py", title="Cycles", icon=":material/autorenew:"),
+            st.Page(_PAGES / "evals.py", title="Evals", icon=":material/science:"),
         ],
     }
 )

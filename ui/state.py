@@ -90,6 +90,12 @@ MO_FILTER = "mo_filter"
 MO_DONE_PICK = "mo_done_pick"
 MO_DONE = "mo_done"
 MO_PLAYS = "mo_plays"  # the plays table in the new-motion form
+MO_OWNER = "mo_owner"
+MO_OVERDUE = "mo_overdue"
+MO_SNOOZE = "mo_snooze"
+MO_SNOOZE_DAYS = "mo_snooze_days"
+MO_REASSIGN = "mo_reassign"
+MO_NEW_OWNER = "mo_new_owner"
 
 # Outcomes page
 OU_UPLOAD = "ou_upload"

@@ -14,7 +14,8 @@ from icp.queue import QueueEntry
 from ui import resources, state
 
 _TIER_COLOURS = {"T1": "green", "T2": "blue", "T3": "orange", "disqualified": "red"}
-_VERDICT_ICONS = {"met": "✅", "not_met": "❌", "unknown": "❔"}
+# Plain symbols every font has: the app must read right without an emoji font (tables cannot show icons).
+_VERDICT_ICONS = {"met": "✓", "not_met": "✗", "unknown": "?"}
 
 
 def show_flashes() -> None:
@@ -42,7 +43,7 @@ def tier_badge(tier: str) -> str:
 
 
 def verdict_label(verdict: str) -> str:
-    """A verdict with its icon, e.g. '✅ met'."""
+    """A verdict with its mark, e.g. '✓ met'."""
     return f"{_VERDICT_ICONS.get(verdict, '')} {verdict}".strip()
 
 

@@ -56,9 +56,23 @@ def test_motions_and_tasks_mark_done(app: AppTest, seeded: Engine) -> None:
     app.multiselect(key=state.MO_DONE_PICK).select(first).run()
     app.button(key=state.MO_DONE).click().run()
     assert not app.exception
-    assert "Marked 1 task done." in texts(app)
+    assert "1 task marked done." in texts(app)
     with Session(seeded) as session:
-        assert [t.company_name for t in list_tasks(session, status="open")] == ["Birch Analytics"]
+        [left] = list_tasks(session, status="open")
+    assert left.company_name == "Birch Analytics"
+
+    # Snooze it, then give it to someone: the work list filters by owner.
+    app.multiselect(key=state.MO_DONE_PICK).select(left.id).run()
+    app.number_input(key=state.MO_SNOOZE_DAYS).set_value(4)
+    app.button(key=state.MO_SNOOZE).click().run()
+    assert "1 task snoozed 4 days." in texts(app)
+    app.multiselect(key=state.MO_DONE_PICK).select(left.id).run()
+    app.text_input(key=state.MO_NEW_OWNER).set_value("dana").run()
+    app.button(key=state.MO_REASSIGN).click().run()
+    assert "1 task given to dana." in texts(app)
+    app.selectbox(key=state.MO_OWNER).set_value("dana").run()
+    tasks = next(df.value for df in app.dataframe if "due" in df.value.columns)
+    assert list(tasks["owner"]) == ["dana"] and list(tasks["due"]) == ["in 9 days"]  # 5-day play + 4
 
 
 def test_create_a_motion_from_the_form(app: AppTest, seeded: Engine) -> None:

@@ -89,7 +89,7 @@ def server(tmp_path: Path) -> Iterator[str]:
                 "--browser.gatherUsageStats",
                 "false",
             ],
-            cwd=tmp_path,
+            cwd=REPO,  # the shipped .streamlit/config.toml applies, as when run from a checkout
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -165,6 +165,8 @@ def test_create_a_segment_run_a_cycle_and_see_the_ranked_queue(server: str, brow
 
     browser.get(server)
     page_shows("No segments yet")
+    # The shipped configuration: no Deploy button or developer menu for the people using the app.
+    assert "Deploy" not in browser.find_element(By.TAG_NAME, "body").text
 
     name = element(".st-key-seg_name input")
     name.send_keys("US B2B SaaS", Keys.TAB)

@@ -61,7 +61,7 @@ def test_open_an_account_shows_evidence_and_score_breakdown(graded: AppTest, see
     account = graded
     criteria = account.dataframe[1].value
     assert list(criteria["id"]) == ["R1", "R2", "N1"]
-    assert list(criteria["verdict"]) == ["✅ met", "✅ met", "✅ met"]
+    assert list(criteria["verdict"]) == ["✓ met", "✓ met", "✓ met"]
     assert all(evidence != "—" for evidence in criteria["evidence"])
     assert {m.label for m in account.metric} >= {"Requirements", "Nice to haves", "Signals", "Confidence"}
     contributions = account.dataframe[2].value

@@ -78,7 +78,8 @@ def _upload() -> None:
         key=state.CO_UPLOAD,
         help=(
             "Exports from HubSpot, Salesforce or Apollo work as they are: headers such as 'Company name' or "
-            "'Number of Employees' are recognised. Companies are matched by domain, so importing again updates them."
+            "'Number of Employees' are recognised. Companies are matched by domain, so importing again updates them. "
+            "Files up to 50 MB (larger ones: `icp companies import FILE`)."
         ),
     )
     if uploaded is not None:

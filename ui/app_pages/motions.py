@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from icp.domain import Tier
 from icp.errors import ICPError
+from icp.owners import known_owners, reassign_task
 from icp.segments import list_segments
 from icp.tasks import (
     DEFAULT_PLAYS,
@@ -21,6 +22,7 @@ from icp.tasks import (
     create_motion,
     list_motions,
     list_tasks,
+    snooze_task,
 )
 from ui import resources, state, widgets
 
@@ -49,49 +51,81 @@ def _motions(motions: list[MotionInfo]) -> None:
 def _tasks(session: Session, motions: list[MotionInfo]) -> None:
     st.subheader("Open tasks")
     names = [m.name for m in motions]
-    motion = st.selectbox("Motion", names, index=None, key=state.MO_FILTER, placeholder="All motions")
-    tasks = list_tasks(session, motion=motion, status="open")
+    cols = st.columns([2, 2, 1])
+    motion = cols[0].selectbox("Motion", names, index=None, key=state.MO_FILTER, placeholder="All motions")
+    owner = cols[1].selectbox("Owner", known_owners(session), index=None, key=state.MO_OWNER, placeholder="Everyone")
+    overdue = cols[2].toggle("Overdue only", key=state.MO_OVERDUE)
+    tasks = list_tasks(session, motion=motion, owner=owner, status="open", overdue=overdue, by_due_date=True)
     if not tasks:
-        st.info("No open tasks. Tasks are written by each cycle for the motions' best accounts.")
+        st.info(
+            "No open tasks match." if (motion or owner or overdue) else
+            "No open tasks. Tasks are written by each cycle for the motions' best accounts."
+        )  # fmt: skip
         return
     today = date.today()
-    st.dataframe(
+    late = sum(t.due_date < today for t in tasks)
+    st.caption(
+        f"{widgets.plural(len(tasks), 'open task')}, most urgent first"
+        + (f"; {widgets.plural(late, 'task')} overdue" if late else "")
+        + "."
+    )
+    frame = pd.DataFrame(
         [
             {
                 "task": t.id,
-                "motion": t.motion_name,
-                "rank": t.rank,
+                "due": widgets.due_label(t.due_date, today),
                 "company": t.company_name,
-                "domain": t.company_domain,
-                "segment": t.segment_name,
+                "owner": t.owner or "",
+                "motion": t.motion_name,
                 "tier": t.tier,
                 "status": t.fit_status,
                 "kind": t.kind,
-                "score": t.score,
-                "play": t.play,
+                "score": round(t.score, 1),
                 "channel": t.channel,
-                "due": t.due_date.isoformat() + (" (overdue)" if t.due_date < today else ""),
+                "play": t.play,
                 "why": "; ".join(t.reasons),
             }
             for t in tasks
-        ],
+        ]
+    )
+    st.dataframe(
+        frame.style.apply(
+            lambda row: ["color: #b42318; font-weight: 600" if "overdue" in str(row["due"]) else "" for _ in row],
+            axis=1,
+        ),
         hide_index=True,
         width="stretch",
     )
     labels = {t.id: f"#{t.id} {t.company_name} ({t.motion_name}, due {t.due_date.isoformat()})" for t in tasks}
     picked = st.multiselect(
-        "Mark tasks done", list(labels), key=state.MO_DONE_PICK, format_func=lambda tid: labels.get(tid, f"#{tid}")
+        "Tasks", list(labels), key=state.MO_DONE_PICK, format_func=lambda tid: labels.get(tid, f"#{tid}")
     )
-    if st.button("Mark done", key=state.MO_DONE, disabled=not picked):
-        try:
-            for task_id in picked:
+    done, snooze, days, reassign, who = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
+    snooze_days = days.number_input("Days", min_value=1, max_value=365, value=3, key=state.MO_SNOOZE_DAYS)
+    new_owner = who.text_input("New owner", key=state.MO_NEW_OWNER, placeholder="Name or e-mail")
+    actions = {
+        "done": done.button("Mark done", key=state.MO_DONE, disabled=not picked),
+        "snooze": snooze.button("Snooze", key=state.MO_SNOOZE, disabled=not picked),
+        "assign": reassign.button("Reassign", key=state.MO_REASSIGN, disabled=not (picked and new_owner.strip())),
+    }
+    action = next((name for name, clicked in actions.items() if clicked), None)
+    if action is None:
+        return
+    try:
+        for task_id in picked:
+            if action == "done":
                 complete_task(session, task_id)
-        except ICPError as exc:
-            st.error(str(exc))
-            return
-        state.flash("success", f"Marked {len(picked)} task{'s' if len(picked) != 1 else ''} done.")
-        st.session_state.pop(state.MO_DONE_PICK, None)
-        st.rerun()
+            elif action == "snooze":
+                snooze_task(session, task_id, int(snooze_days))
+            else:
+                reassign_task(session, task_id, new_owner)
+    except ICPError as exc:
+        st.error(str(exc))
+        return
+    what = {"done": "marked done", "snooze": f"snoozed {int(snooze_days)} days", "assign": f"given to {new_owner}"}
+    state.flash("success", f"{widgets.plural(len(picked), 'task')} {what[action]}.")
+    st.session_state.pop(state.MO_DONE_PICK, None)
+    st.rerun()
 
 
 def _new_motion(session: Session) -> None:

@@ -14,7 +14,7 @@ from ui import resources, state, widgets
 
 def _import() -> None:
     upload = st.file_uploader(
-        "Deal export (HubSpot deals, Salesforce opportunities; CSV, JSON or JSONL)",
+        "Deal export (HubSpot deals, Salesforce opportunities; CSV, JSON or JSONL; up to 50 MB)",
         type=["csv", "tsv", "txt", "json", "jsonl", "ndjson"],
         key=state.OU_UPLOAD,
     )

@@ -97,7 +97,7 @@ def _feedback(session: Session, entry: QueueEntry) -> None:
                 f"{f.kind}" + (f" {f.criterion_id}→{f.correct_verdict}" if f.criterion_id else "") for f in existing
             )
         )
-    if st.button("👍 Agree with this grade", key=state.feedback_agree_key(gid)):
+    if st.button("Agree with this grade", icon=":material/thumb_up:", key=state.feedback_agree_key(gid)):
         try:
             record_feedback(session, gid, "agree", author=author)
         except ICPError as exc:
@@ -113,7 +113,9 @@ def _feedback(session: Session, entry: QueueEntry) -> None:
                 key=state.feedback_fix_key(gid, c.id),
             )
         st.text_input("Note", key=state.feedback_note_key(gid), placeholder="What the data really says")
-        submitted = st.form_submit_button("👎 Report wrong verdicts", key=state.feedback_wrong_key(gid))
+        submitted = st.form_submit_button(
+            "Report wrong verdicts", icon=":material/thumb_down:", key=state.feedback_wrong_key(gid)
+        )
     if submitted:
         corrections = [
             CriterionCorrection(criterion_id=c.id, correct_verdict=Verdict(value))

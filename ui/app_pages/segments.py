@@ -38,7 +38,7 @@ NICE_PLACEHOLDER = (
     "- Uses Gong or a similar conversation intelligence tool\n"
     "- Hiring SDRs or account executives"
 )
-_SEVERITY_ICONS = {"error": "🛑", "warning": "⚠️", "info": "💡"}
+_SEVERITY_ICONS = {"error": ":material/block:", "warning": ":material/warning:", "info": ":material/lightbulb:"}
 
 
 # --- Callbacks (run before the page is drawn, so they may fill the editor's widgets) -------------
@@ -476,7 +476,7 @@ def _editor(session: Session) -> None:
     if errors:
         st.checkbox(
             f"Save anyway: I understand {len(errors)} criterion problem{'s' if len(errors) > 1 else ''} "
-            "marked ⛔ below can make this segment match no one",
+            "marked :material/block: below can make this segment match no one",
             key=state.SEG_SAVE_ANYWAY,
         )
         if st.session_state.get(state.SEG_SAVE_BLOCKED):
