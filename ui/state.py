@@ -125,6 +125,19 @@ def feedback_note_key(grade_id: int) -> str:
     return f"fb_note_{grade_id}"
 
 
+FB_OPEN = "fb_open"  # (grade id, criterion id) whose 'wrong' form is open
+
+
+def feedback_up_key(grade_id: int, criterion_id: str) -> str:
+    """The thumb-up of one verdict of one account."""
+    return f"fb_up_{grade_id}_{criterion_id}"
+
+
+def feedback_down_key(grade_id: int, criterion_id: str) -> str:
+    """The thumb-down of one verdict of one account (opens the correction form)."""
+    return f"fb_down_{grade_id}_{criterion_id}"
+
+
 def feedback_fix_key(grade_id: int, criterion_id: str) -> str:
     """The 'correct verdict' picker of one criterion of one account."""
     return f"fb_fix_{grade_id}_{criterion_id}"

@@ -89,28 +89,33 @@ def test_feedback_is_stored(graded: AppTest, seeded: Engine) -> None:
     assert any("agreement is stored" in s.value for s in graded.success)
 
     open_account(graded, second.company_id, second.segment_id)
-    graded.selectbox(key=state.feedback_fix_key(second.grade_id, "R1")).set_value("not_met")
+    graded.button(key=state.feedback_down_key(second.grade_id, "R1")).click().run()  # one click: R1 is wrong
+    graded.radio(key=state.feedback_fix_key(second.grade_id, "R1")).set_value("not_met")
     graded.text_input(key=state.feedback_note_key(second.grade_id)).set_value("They sell to consumers.")
     graded.button(key=state.feedback_wrong_key(second.grade_id)).click().run()
     assert not graded.exception
-    assert any("Stored: 1 corrected verdicts and your note" in s.value for s in graded.success)
+    assert any("Stored: R1 should be not_met with your note" in s.value for s in graded.success)
+    graded.button(key=state.feedback_up_key(second.grade_id, "R2")).click().run()
+    assert any("Stored: R2 is right." in s.value for s in graded.success)
 
     with Session(seeded) as session:
         agreed = list_feedback(session, grade_id=first.grade_id)
         wrong = list_feedback(session, grade_id=second.grade_id)
     assert [(f.kind, f.author) for f in agreed] == [("agree", "sam")]
     assert [(f.kind, f.criterion_id, f.correct_verdict, f.note) for f in wrong] == [
-        ("wrong", "R1", "not_met", "They sell to consumers.")
+        ("agree", None, None, "R2 is right"),
+        ("wrong", "R1", "not_met", "They sell to consumers."),
     ]
 
 
-def test_wrong_without_a_correction_or_note_is_refused(graded: AppTest, seeded: Engine) -> None:
+def test_a_thumb_down_opens_the_correction_form_for_that_verdict_only(graded: AppTest, seeded: Engine) -> None:
     with Session(seeded) as session:
         first = ranked_queue(session)[0]
     open_page(graded, "queue")
     open_account(graded, first.company_id, first.segment_id)
-    graded.button(key=state.feedback_wrong_key(first.grade_id)).click().run()
-    assert any("Say what is wrong" in e.value for e in graded.error)
+    assert not graded.get("radio"), "no correction form before a thumb-down"
+    graded.button(key=state.feedback_down_key(first.grade_id, "R1")).click().run()
+    assert graded.radio(key=state.feedback_fix_key(first.grade_id, "R1"))
     with Session(seeded) as session:
         assert list_feedback(session) == []
 

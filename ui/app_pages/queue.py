@@ -20,7 +20,6 @@ from ui import resources, state, widgets
 
 _TIERS = ("T1", "T2", "T3", "disqualified")
 _STATUSES = ("qualified", "unverified")
-_KEEP = "(keep)"
 
 
 def _criteria(entry: QueueEntry) -> None:
@@ -52,6 +51,9 @@ def _breakdown(session: Session, entry: QueueEntry) -> None:
     cols[4].metric("Confidence", f"{breakdown.confidence:.0%}")
     if breakdown.disqualified_by:
         st.error("Disqualified by " + ", ".join(breakdown.disqualified_by))
+    earned = breakdown.requirement_points + breakdown.nice_to_have_points + breakdown.signal_points
+    if not breakdown.disqualified_by and earned > breakdown.score + 0.05:
+        st.caption(f"The points add up to {earned:.1f}; a fit score is capped at 100.")
     if breakdown.tier_capped_from is not None:
         st.caption(
             f"The score alone would earn {breakdown.tier_capped_from.value}; the account stays at "
@@ -86,53 +88,68 @@ def _breakdown(session: Session, entry: QueueEntry) -> None:
     )
 
 
-def _feedback(session: Session, entry: QueueEntry) -> None:
-    gid = entry.grade_id
+def _store_feedback(session: Session, gid: int, kind: str, **kwargs: object) -> bool:
     author = str(st.session_state.get(state.Q_AUTHOR) or "")
+    try:
+        record_feedback(session, gid, kind, author=author, **kwargs)  # type: ignore[arg-type]
+    except ICPError as exc:
+        st.error(str(exc))
+        return False
+    return True
+
+
+def _feedback(session: Session, entry: QueueEntry) -> None:
+    """One click per verdict: a thumb up agrees; a thumb down asks only for the right verdict and a note."""
+    gid = entry.grade_id
     existing = list_feedback(session, grade_id=gid)
     if existing:
         st.caption(
-            f"{len(existing)} feedback rows so far: "
+            f"{widgets.plural(len(existing), 'feedback row')} so far: "
             + "; ".join(
                 f"{f.kind}" + (f" {f.criterion_id}→{f.correct_verdict}" if f.criterion_id else "") for f in existing
             )
         )
-    if st.button("Agree with this grade", icon=":material/thumb_up:", key=state.feedback_agree_key(gid)):
-        try:
-            record_feedback(session, gid, "agree", author=author)
-        except ICPError as exc:
-            st.error(str(exc))
-        else:
-            st.success("Thanks: your agreement is stored with this grade.")
-    with st.form(key=f"fb_form_{gid}", clear_on_submit=False, border=True):
-        st.markdown("**Something is wrong?** Pick the correct verdict for each criterion that is wrong.")
-        for c in entry.criteria:
-            st.selectbox(
-                f"{c.id} · {c.text} (now {c.verdict})",
-                [_KEEP, *[v.value for v in Verdict if v.value != c.verdict]],
-                key=state.feedback_fix_key(gid, c.id),
-            )
-        st.text_input("Note", key=state.feedback_note_key(gid), placeholder="What the data really says")
-        submitted = st.form_submit_button(
-            "Report wrong verdicts", icon=":material/thumb_down:", key=state.feedback_wrong_key(gid)
+    agreed = st.button("Agree with this grade", icon=":material/thumb_up:", key=state.feedback_agree_key(gid))
+    if agreed and _store_feedback(session, gid, "agree"):
+        st.success("Thanks: your agreement is stored with this grade.")
+    for c in entry.criteria:
+        text, verdict, up, down = st.columns([6, 2, 1, 1], vertical_alignment="center")
+        text.markdown(f"**{c.id}** {widgets.plain(c.text)}")
+        verdict.write(widgets.verdict_label(c.verdict))
+        if up.button(
+            "", icon=":material/thumb_up:", key=state.feedback_up_key(gid, c.id), help="This verdict is right"
+        ) and _store_feedback(session, gid, "agree", note=f"{c.id} is right"):
+            st.success(f"Stored: {c.id} is right.")
+        if down.button(
+            "", icon=":material/thumb_down:", key=state.feedback_down_key(gid, c.id), help="This verdict is wrong"
+        ):
+            st.session_state[state.FB_OPEN] = (gid, c.id)
+    open_for = st.session_state.get(state.FB_OPEN)
+    if not open_for or open_for[0] != gid:
+        return
+    criterion = next((c for c in entry.criteria if c.id == open_for[1]), None)
+    if criterion is None:
+        return
+    with st.form(key=f"fb_form_{gid}", border=True):
+        st.markdown(f"**{criterion.id} is wrong** — it says *{criterion.verdict}*. What should it be?")
+        st.radio(
+            "Correct verdict",
+            [v.value for v in Verdict if v.value != criterion.verdict],
+            key=state.feedback_fix_key(gid, criterion.id),
+            horizontal=True,
         )
+        st.text_input("Note (optional)", key=state.feedback_note_key(gid), placeholder="What the data really says")
+        submitted = st.form_submit_button("Report", icon=":material/thumb_down:", key=state.feedback_wrong_key(gid))
     if submitted:
-        corrections = [
-            CriterionCorrection(criterion_id=c.id, correct_verdict=Verdict(value))
-            for c in entry.criteria
-            if (value := st.session_state.get(state.feedback_fix_key(gid, c.id), _KEEP)) != _KEEP
-        ]
+        value = st.session_state.get(state.feedback_fix_key(gid, criterion.id))
         note = str(st.session_state.get(state.feedback_note_key(gid)) or "")
-        try:
-            record_feedback(session, gid, "wrong", corrections=corrections, note=note, author=author)
-        except ICPError as exc:
-            st.error(str(exc))
-        else:
+        corrections = [CriterionCorrection(criterion_id=criterion.id, correct_verdict=Verdict(value))] if value else []
+        if _store_feedback(session, gid, "wrong", corrections=corrections, note=note):
+            st.session_state[state.FB_OPEN] = None
             st.success(
-                f"Stored: {len(corrections)} corrected verdicts"
-                + (" and your note" if note.strip() else "")
-                + ". They become candidate eval cases."
-            )
+                f"Stored: {criterion.id} should be {value}" + (" with your note" if note.strip() else "")
+                + ". It becomes a candidate eval case."
+            )  # fmt: skip
 
 
 def _confirm(session: Session, entry: QueueEntry) -> None:
