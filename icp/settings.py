@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         description="Consecutive unfixable LLM failures (rejected key, no quota, unknown model) that stop a cycle.",
     )
     concurrency: int = Field(default=8, ge=1)
+    adaptive_concurrency: bool = Field(
+        default=True,
+        description="LLM requests in flight start at 2, grow while latency is stable and halve on timeouts, "
+        "5xx and 429 (never above concurrency); false: always concurrency.",
+    )
     requests_per_minute: int = Field(default=500, ge=1)
     tokens_per_minute: int = Field(default=2_000_000, ge=1)
     prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))

@@ -13,6 +13,8 @@ Works with OpenAI and with any OpenAI-compatible server (Ollama, vLLM, llama-cpp
   cut off there (finish_reason=length) is asked once more for a shorter answer, then is a failed pair.
 - **Refusals and content filtering** end the pair as a recorded failure (``Grade.status == "failed"`` with
   a readable ``error``), never an exception.
+- **Adaptive concurrency**: requests in flight start at 2, grow while latency is stable and halve on
+  timeouts, 5xx and 429 (see ``_adaptive``), never above ``ICP_CONCURRENCY``.
 - **Response modes**: ``ICP_LLM_MODE=auto`` falls back from strict ``json_schema`` to the schema inside
   ``json_object`` and then plain ``json_object`` when the server rejects the format (see ``_modes``).
 
@@ -35,6 +37,7 @@ from openai import OpenAI
 from icp.criteria import CompiledSegment
 from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Usage
 from icp.errors import ConfigError, LLMOutputError, ProviderError
+from icp.evaluators._adaptive import AdaptiveLimit
 from icp.evaluators._breaker import CircuitBreaker
 from icp.evaluators._grounding import ground_answer
 from icp.evaluators._modes import ModeSelector, append_to_last_user, is_format_rejection, merge_system
@@ -174,6 +177,9 @@ class LLMEvaluator:
         self._sleep = sleep
         self.breaker = CircuitBreaker(settings.circuit_breaker_failures, self._diagnose)
         self.modes = ModeSelector.from_settings(settings)
+        self.adaptive = AdaptiveLimit(
+            settings.concurrency, start=2 if settings.adaptive_concurrency else settings.concurrency
+        )
         self._identity = EvaluatorIdentity(
             evaluator="llm", model=settings.model, prompt_id=self.prompt.ref, prompt_hash=self.prompt.hash
         )
@@ -392,17 +398,11 @@ class LLMEvaluator:
 
         def attempt(mode: ResponseMode) -> ChatCompletion:
             self.breaker.check()
-            self.limiter.acquire(estimate)
-            account.attempts += 1
             try:
-                completion = self._client.chat.completions.create(
-                    model=self.settings.model,
-                    messages=cast("list[ChatCompletionMessageParam]", messages),
-                    temperature=self.prompt.temperature,
-                    max_tokens=max_tokens,
-                    response_format=cast(Any, response_format_for(segment, mode)),
-                    timeout=self.settings.request_timeout_s,
-                )
+                with self.adaptive.slot():
+                    self.limiter.acquire(estimate)
+                    account.attempts += 1
+                    completion = self._send(messages, segment, max_tokens, mode)
             except openai.APIStatusError as exc:
                 self.limiter.reconcile(estimate, 0)
                 if is_format_rejection(exc) and self.modes.fall_back(mode):
@@ -433,6 +433,32 @@ class LLMEvaluator:
                     status_code=getattr(exc, "status_code", None),
                     request_id=getattr(exc, "request_id", None),
                 ) from exc
+
+    def _send(
+        self, messages: list[dict[str, str]], segment: CompiledSegment, max_tokens: int, mode: ResponseMode
+    ) -> ChatCompletion:
+        """One HTTP request, its outcome fed to the adaptive concurrency limit."""
+        started = time.monotonic()
+        try:
+            completion = self._client.chat.completions.create(
+                model=self.settings.model,
+                messages=cast("list[ChatCompletionMessageParam]", messages),
+                temperature=self.prompt.temperature,
+                max_tokens=max_tokens,
+                response_format=cast(Any, response_format_for(segment, mode)),
+                timeout=self.settings.request_timeout_s,
+            )
+        except openai.APITimeoutError:
+            # The server is probably still working on the abandoned request: pause before sending more.
+            self.adaptive.overloaded(pause_s=min(self.settings.request_timeout_s / 2, 30.0))
+            raise
+        except openai.APIStatusError as exc:
+            rate_limited = exc.status_code == 429 and not is_quota_error(exc)
+            if rate_limited or (exc.status_code >= 500 and not is_format_rejection(exc)):
+                self.adaptive.overloaded()
+            raise
+        self.adaptive.succeeded(time.monotonic() - started)
+        return completion
 
     def _account(self, completion: ChatCompletion, account: _Attempts, estimate: int | None) -> None:
         usage = completion.usage

@@ -136,6 +136,7 @@ class RecordedRequest:
     status: int = 0
     kind: str = ""
     responded_at: float | None = None
+    served_at: float | None = None  # when the server started on it (after waiting its turn, with ``serial``)
 
     @property
     def model(self) -> str | None:

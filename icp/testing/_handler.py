@@ -139,6 +139,7 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
             self._send(record, 400, {}, {"error": {"message": "Request body must be JSON with model and messages."}})
             return
         with self.fake._serving if self.fake.serial else nullcontext():
+            record.served_at = time.monotonic()
             status, headers, payload, delay = self.fake._respond_chat(body, record)
             if delay > 0 and self.fake._stopping.wait(delay):
                 return
