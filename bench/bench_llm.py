@@ -15,6 +15,10 @@ Three measurements:
    than 3x faster; the script says so rather than hide it.
 3. **unthrottled**: the same concurrent path with no server limit, showing the speed-up the evaluator
    reaches when the provider's limit is not what binds.
+4. **one at a time**: a server that generates one answer at a time (a local llama.cpp with one slot),
+   ``--serial-latency`` to ``--serial-latency-max`` seconds per answer (2-20 s in real life, scaled down
+   by ten), graded with the default ``ICP_CONCURRENCY=8`` and a timeout of four times the longest answer.
+   Reports throughput as a share of that server's capacity (target >= 0.90) and pairs failed by timeout.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from icp.testing.synthetic import synthetic_companies, synthetic_segments
 
 TARGET_RPM_FRACTION = 0.95
 TARGET_SPEEDUP = 10.0
+TARGET_CAPACITY_SHARE = 0.90
 
 
 def build_pairs(n: int, seed: int) -> list[tuple[str, CompanyProfile, CompiledSegment]]:
@@ -101,6 +106,46 @@ def run_concurrent(
     }
 
 
+def run_serial(
+    pairs: list[tuple[str, CompanyProfile, CompiledSegment]],
+    *,
+    low: float,
+    high: float,
+    concurrency: int,
+    seed: int,
+    adaptive: bool = True,
+) -> dict[str, float]:
+    """Grade ``pairs`` against a one-at-a-time server; throughput as a share of what the server can do."""
+    with FakeOpenAI(serial=True, latency_s=low, latency_jitter_s=high - low, seed=seed) as fake:
+        settings = Settings(
+            openai_base_url=fake.base_url,
+            openai_api_key="bench",
+            requests_per_minute=1_000_000,
+            tokens_per_minute=100_000_000,
+            request_timeout_s=4 * high,
+            concurrency=concurrency,
+            adaptive_concurrency=adaptive,
+        )
+        with OpenAI(base_url=fake.base_url, api_key="bench", max_retries=0) as client:
+            evaluator = LLMEvaluator(client, settings)
+            started = time.perf_counter()
+            grades = [grade for _, grade in grade_pairs(evaluator, pairs, concurrency=concurrency)]
+            elapsed = time.perf_counter() - started
+        served = [r for r in fake.chat_requests if r.served_at is not None and r.responded_at is not None]
+    ok = sum(1 for g in grades if g.status == "ok")
+    timeouts = sum(1 for g in grades if g.status == "failed" and "did not answer within" in (g.error or ""))
+    # The server's capacity: one answer per mean service time (measured in the server, abandoned ones included).
+    mean_service = sum(cast(float, r.responded_at) - cast(float, r.served_at) for r in served) / max(1, len(served))
+    return {
+        "ok": ok,
+        "timeouts": timeouts,
+        "requests": len(served),
+        "elapsed_s": elapsed,
+        "share": ok * mean_service / elapsed if elapsed else 0.0,
+        "limit": evaluator.adaptive.limit,
+    }
+
+
 def run_naive(
     pairs: list[tuple[str, CompanyProfile, CompiledSegment]], *, latency: float, server_rpm: int, seed: int
 ) -> float:
@@ -130,6 +175,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="threads grading at once")
     parser.add_argument("--naive-sample", type=int, default=30, help="pairs timed in the sequential loop")
     parser.add_argument("--unthrottled-pairs", type=int, default=500, help="pairs for the run without a limit")
+    parser.add_argument("--serial-pairs", type=int, default=60, help="pairs for the one-at-a-time server")
+    parser.add_argument("--serial-latency", type=float, default=0.2, help="its shortest answer in seconds")
+    parser.add_argument("--serial-latency-max", type=float, default=2.0, help="its longest answer in seconds")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -195,6 +243,35 @@ def main() -> None:
             f"lost {int(free['lost'])}; "
             f"speed-up over the naive loop: {free_speedup:.1f}x "
             f"{'PASS' if free_speedup >= TARGET_SPEEDUP else 'MISS'} (target >= {TARGET_SPEEDUP:g}x)"
+        )
+    if args.serial_pairs > 0:
+        serial_pairs = pairs[: args.serial_pairs]
+        print(
+            f"\n[4] one-at-a-time server: {len(serial_pairs)} pairs, {args.serial_latency:g}-"
+            f"{args.serial_latency_max:g} s per answer, ICP_CONCURRENCY=8 (adaptive)"
+        )
+        serial = run_serial(
+            serial_pairs, low=args.serial_latency, high=args.serial_latency_max, concurrency=8, seed=args.seed
+        )
+        print(
+            f"  elapsed {serial['elapsed_s']:.1f}s, {int(serial['requests'])} requests for {int(serial['ok'])} "
+            f"graded pairs, {int(serial['timeouts'])} failed by timeout, final limit {int(serial['limit'])}"
+        )
+        print(
+            f"  throughput {serial['share']:.3f} of the server's capacity (target >= {TARGET_CAPACITY_SHARE}) "
+            f"{'PASS' if serial['share'] >= TARGET_CAPACITY_SHARE and serial['timeouts'] == 0 else 'MISS'}"
+        )
+        fixed = run_serial(
+            serial_pairs,
+            low=args.serial_latency,
+            high=args.serial_latency_max,
+            concurrency=8,
+            seed=args.seed,
+            adaptive=False,
+        )
+        print(
+            f"  baseline, 8 requests always in flight: {fixed['share']:.3f} of capacity, "
+            f"{int(fixed['requests'])} requests, {int(fixed['timeouts'])} pairs failed by timeout"
         )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"memory: peak RSS {peak_mib:,.0f} MiB (client and server in one process)")

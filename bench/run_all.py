@@ -30,7 +30,7 @@ FULL = {
 QUICK = {
     "bench_offline.py": ["--companies", "2000", "--repeats", "1"],
     "bench_cycle.py": ["--companies", "5000"],
-    "bench_llm.py": ["--pairs", "200"],
+    "bench_llm.py": ["--pairs", "200", "--serial-pairs", "20"],
     "bench_import.py": ["--columns", "20000", "--naive-columns", "2000", "--rows", "5000"],
     "bench_text.py": ["--megabytes", "0.25"],
     "bench_preview.py": ["--sizes", "2000"],

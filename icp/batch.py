@@ -142,6 +142,15 @@ def submit_batch(
             mapping[pair.input_hash] = [pair.company_id, pair.pinned.version_id, pair.company_hash]
         try:
             uploaded = client.files.create(file=("icp-batch.jsonl", "\n".join(lines).encode("utf-8")), purpose="batch")
+        except openai.NotFoundError as exc:
+            raise ProviderError(
+                "This endpoint has no Batch API (404 on /v1/files): nothing was sent. "
+                "Grade live instead with `icp cycle run --evaluator llm`.",
+                status_code=404,
+            ) from exc
+        except openai.APIError as exc:
+            raise _provider_error(exc, evaluator) from exc
+        try:
             batch = client.batches.create(
                 input_file_id=uploaded.id,
                 endpoint="/v1/chat/completions",

@@ -15,6 +15,8 @@ import openai
 from openai import OpenAI
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from icp.evaluators._modes import is_format_rejection
+from icp.evaluators._response import RESPONSE_MODES
 from icp.evaluators._retry import is_quota_error, retry_after_seconds
 from icp.redact import redact
 from icp.settings import Settings
@@ -76,28 +78,50 @@ class EndpointDiagnosis(BaseModel):
         return self.status == "ok"
 
 
+PROBE_MAX_TOKENS = 24
+"""The probes' answer cap: ``{"ok": true}`` needs a handful of tokens; a runaway answer ends in seconds."""
+
+
+def probe_format(mode: str) -> dict[str, Any]:
+    """The probe's ``response_format`` in ``mode`` (a one-boolean schema)."""
+    if mode == "json_schema":
+        return _PROBE_SCHEMA
+    if mode == "json_object_schema":
+        return {"type": "json_object", "schema": _PROBE_SCHEMA["json_schema"]["schema"]}
+    return {"type": "json_object"}
+
+
 def check_endpoint(client: OpenAI, settings: Settings) -> EndpointDiagnosis:
     """Send one tiny chat request in the configured mode and explain the result.
 
+    In ``auto`` mode a rejected response format is tried again in the next mode, as grading does.
     Never raises for an endpoint problem; every failure becomes a diagnosis.
     """
     probe = client.with_options(max_retries=0, timeout=min(settings.request_timeout_s, 30.0))
     base_url = str(client.base_url).rstrip("/")
     common: dict[str, Any] = {"base_url": base_url, "model": settings.model, "mode": settings.llm_mode}
-    response_format = _PROBE_SCHEMA if settings.llm_mode == "json_schema" else {"type": "json_object"}
+    modes = list(RESPONSE_MODES) if settings.llm_mode == "auto" else [settings.llm_mode]
     started = time.perf_counter()
-    try:
-        completion = probe.chat.completions.create(
-            model=settings.model,
-            messages=[
-                {"role": "system", "content": "You are a connectivity check. Answer with JSON only."},
-                {"role": "user", "content": 'Return the JSON object {"ok": true}.'},
-            ],
-            response_format=cast(Any, response_format),
-        )
-    except openai.APIError as exc:
-        common["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        return _diagnose_error(exc, probe, settings, common)
+    for position, mode in enumerate(modes):
+        started = time.perf_counter()
+        try:
+            completion = probe.chat.completions.create(
+                model=settings.model,
+                messages=[
+                    {"role": "system", "content": "You are a connectivity check. Answer with JSON only."},
+                    {"role": "user", "content": 'Return the JSON object {"ok": true}.'},
+                ],
+                max_tokens=PROBE_MAX_TOKENS,
+                response_format=cast(Any, probe_format(mode)),
+            )
+        except openai.APIError as exc:
+            if is_format_rejection(exc) and position + 1 < len(modes):
+                continue
+            common["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            return _diagnose_error(exc, probe, settings, common)
+        if settings.llm_mode == "auto":
+            common["mode"] = f"auto: {mode}"
+        break
     latency = round((time.perf_counter() - started) * 1000, 1)
     content = completion.choices[0].message.content if completion.choices else None
     request_id = getattr(completion, "_request_id", None)
@@ -114,7 +138,7 @@ def check_endpoint(client: OpenAI, settings: Settings) -> EndpointDiagnosis:
         )
     return EndpointDiagnosis(
         status="ok",
-        message=f"{settings.model} answered in {latency:.0f} ms with valid JSON ({settings.llm_mode} mode).",
+        message=f"{settings.model} answered in {latency:.0f} ms with valid JSON ({common['mode']} mode).",
         request_id=request_id,
         latency_ms=latency,
         **common,
@@ -181,13 +205,12 @@ def _diagnose_error(
             + "Lower ICP_REQUESTS_PER_MINUTE / ICP_CONCURRENCY if this persists.",
             **extra,
         )
-    if status == 400 and (
-        "response_format" in detail.lower() or "json_schema" in detail.lower() or exc.param == "response_format"
-    ):
+    if is_format_rejection(exc):
         return EndpointDiagnosis(
             status="no_json_schema",
             message=f"The endpoint does not support {settings.llm_mode} structured outputs: {detail}",
-            hint="Set ICP_LLM_MODE=json_object (plain JSON mode, validated by icp) for this server.",
+            hint="Set ICP_LLM_MODE=auto (falls back to a format the server accepts) or ICP_LLM_MODE=json_object "
+            "(plain JSON mode, validated by icp) for this server.",
             **extra,
         )
     return EndpointDiagnosis(status="error", message=f"The endpoint answered HTTP {status}: {detail}", **extra)

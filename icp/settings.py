@@ -73,8 +73,21 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, description="Any OpenAI-compatible endpoint, e.g. Ollama's.")
     openai_api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
-    llm_mode: Literal["json_schema", "json_object"] = Field(
-        default="json_schema", description="json_object for servers without strict structured outputs."
+    llm_mode: Literal["auto", "json_schema", "json_object_schema", "json_object"] = Field(
+        default="auto",
+        description="How answers are constrained. auto: strict json_schema, falling back to json_object_schema "
+        "(JSON mode with the schema, as llama.cpp accepts) and then plain json_object when the server rejects "
+        "the format; the working mode is kept for the rest of the run.",
+    )
+    llm_system_role: Literal["keep", "merge", "auto"] = Field(
+        default="keep",
+        description="merge: put the system message into the first user turn, for chat templates that drop the "
+        "system role; auto: as keep, and `icp llm check --save` writes what the server needs.",
+    )
+    max_output_tokens: int | None = Field(
+        default=None,
+        ge=16,
+        description="max_tokens of every grading request; default sized from the number of criteria.",
     )
     prompt: str = Field(default="grade_company@v1", description="Prompt id used by the LLM evaluator.")
     request_timeout_s: float = 60.0
@@ -86,6 +99,11 @@ class Settings(BaseSettings):
         description="Consecutive unfixable LLM failures (rejected key, no quota, unknown model) that stop a cycle.",
     )
     concurrency: int = Field(default=8, ge=1)
+    adaptive_concurrency: bool = Field(
+        default=True,
+        description="LLM requests in flight start at 2, grow while latency is stable and halve on timeouts, "
+        "5xx and 429 (never above concurrency); false: always concurrency.",
+    )
     requests_per_minute: int = Field(default=500, ge=1)
     tokens_per_minute: int = Field(default=2_000_000, ge=1)
     prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))

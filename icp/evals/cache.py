@@ -214,8 +214,8 @@ def replay_responder(entries: list[CacheEntry]) -> Any:
             if not recorded:
                 return Reply.error_reply(
                     400,
-                    "No recorded response for this request: the prompt, model, schema or company changed since the "
-                    "recording was made. Re-record it against a real endpoint (see evals/README.md).",
+                    "No recorded response for this request: the prompt, model, answer format or company changed "
+                    "since the recording was made. Re-record it against a real endpoint (see evals/README.md).",
                     kind="no_recording",
                 )
             entry = recorded[served[slot] % len(recorded)]

@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from icp.domain import GRADED_FIELDS, CompanyProfile
+from icp.criteria import Criterion
+from icp.domain import GRADED_FIELDS, CompanyProfile, CriterionResult, Verdict
+from icp.evaluators._response import CriterionAnswer
+from icp.evaluators.offline import decide_by_check
 from icp.screening import addresses_the_grader
 
 # Fields that identify the company but say nothing about fit: "never infer from the name alone".
@@ -182,3 +185,47 @@ def _display(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+# A claim the company makes about itself in its description is worth less than a field: it is self-reported.
+DESCRIPTION_CONFIDENCE = 0.7
+
+
+def ground_answer(criterion: Criterion, given: CriterionAnswer, company: CompanyProfile) -> CriterionResult:
+    """The model's answer on one criterion, as far as the company's (screened) data supports it.
+
+    1. Evidence must be in the data and carry substance (see :mod:`icp.evaluators._grounding`); otherwise
+       the verdict is demoted to unknown, with the reason.
+    2. A criterion a structured field settles is decided by that field: a verdict resting on description
+       text that contradicts the field is replaced, and the note says what the description claimed.
+    3. A verdict resting only on the description is self-reported: its confidence is capped.
+    """
+    verdict = Verdict(given.verdict)
+    evidence = given.evidence.strip()
+    confidence = given.confidence
+    note = ""
+    if verdict is Verdict.UNKNOWN:
+        evidence = ""
+    else:
+        reason = ungrounded_reason(evidence, company)
+        if reason is not None:
+            note = f"demoted from {verdict.value}: {reason}"
+            verdict, evidence, confidence = Verdict.UNKNOWN, "", 0.0
+    decided = decide_by_check(company, criterion)
+    if decided is not None and decided.verdict is not verdict:
+        claim = f"the model answered {verdict.value}" + (f" from {evidence[:120]!r}" if evidence else "")
+        if evidence and rests_on_description(evidence, company):
+            claim = f"the description claims {evidence[:120]!r}"
+        return decided.model_copy(update={"note": f"{claim}; {decided.evidence} decides"})
+    if verdict is not Verdict.UNKNOWN and rests_on_description(evidence, company):
+        confidence = min(confidence, DESCRIPTION_CONFIDENCE)
+    return CriterionResult(
+        id=criterion.id,
+        kind=criterion.kind,
+        text=criterion.text,
+        verdict=verdict,
+        evidence=evidence[:500],
+        confidence=confidence,
+        source="llm",
+        note=note,
+    )

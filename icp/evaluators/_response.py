@@ -103,13 +103,51 @@ def _strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def response_format_for(segment: CompiledSegment, mode: Literal["json_schema", "json_object"]) -> dict[str, Any]:
-    """The ``response_format`` request parameter: a strict schema pinned to the segment's ids, or plain JSON."""
-    if mode == "json_object":
-        return {"type": "json_object"}
+ResponseMode = Literal["json_schema", "json_object_schema", "json_object"]
+"""A concrete way to ask for JSON (``auto`` in the settings resolves to one of these, strongest first)."""
+
+RESPONSE_MODES: tuple[ResponseMode, ...] = ("json_schema", "json_object_schema", "json_object")
+
+# Tokens an answer needs: about 60-90 per criterion (id, verdict, a short quote, confidence) plus the summary.
+TOKENS_PER_CRITERION = 90
+SUMMARY_TOKENS = 120
+MIN_OUTPUT_TOKENS = 256
+MAX_OUTPUT_TOKENS = 4096
+
+
+def output_token_cap(criteria: int, override: int | None = None) -> int:
+    """``max_tokens`` for a grading request: sized from the number of criteria, with a floor and a cap.
+
+    A runaway answer (a small model repeating itself) then ends at the cap in seconds instead of running
+    until the client's timeout; ``override`` (``ICP_MAX_OUTPUT_TOKENS``) wins when set.
+    """
+    if override is not None:
+        return override
+    return max(MIN_OUTPUT_TOKENS, min(MAX_OUTPUT_TOKENS, TOKENS_PER_CRITERION * criteria + SUMMARY_TOKENS))
+
+
+def grade_schema(segment: CompiledSegment) -> dict[str, Any]:
+    """The answer's JSON schema in strict form, with criterion ids pinned to the segment's."""
     schema = _strict_schema(GradeResponse.model_json_schema())
     schema["$defs"]["CriterionAnswer"]["properties"]["id"]["enum"] = [c.id for c in segment.criteria]
-    return {"type": "json_schema", "json_schema": {"name": "grade_company", "strict": True, "schema": schema}}
+    return schema
+
+
+def response_format_for(segment: CompiledSegment, mode: ResponseMode) -> dict[str, Any]:
+    """The ``response_format`` request parameter for ``mode``.
+
+    ``json_schema``: OpenAI's strict structured outputs. ``json_object_schema``: JSON mode carrying the
+    schema (``{"type": "json_object", "schema": ...}``), which llama.cpp's server turns into a grammar.
+    ``json_object``: plain JSON mode; icp validates the shape and re-asks.
+    """
+    if mode == "json_object":
+        return {"type": "json_object"}
+    if mode == "json_object_schema":
+        return {"type": "json_object", "schema": grade_schema(segment)}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "grade_company", "strict": True, "schema": grade_schema(segment)},
+    }
 
 
 class OutputProblem(Exception):

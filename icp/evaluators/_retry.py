@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import openai
 import tenacity
 
+from icp.evaluators._modes import is_format_rejection
 from icp.redact import redact
 from icp.settings import Settings
 
@@ -54,7 +55,7 @@ class RetryPolicy:
             return True
         if not isinstance(exc, openai.APIStatusError):
             return False
-        if is_quota_error(exc):
+        if is_quota_error(exc) or is_format_rejection(exc):
             return False
         if exc.status_code not in RETRYABLE_STATUS and exc.status_code < 500:
             return False
@@ -157,10 +158,11 @@ def _describe(exc: openai.APIError, settings: Settings, attempts: int) -> str:
             f"Not found (404) at {where}: the model {settings.model!r} does not exist there, or the base URL is "
             f"wrong (it usually ends in /v1). {detail}"
         )
-    if status == 400 and "response_format" in detail.lower() + str(exc.param or ""):
+    if is_format_rejection(exc):
         return (
-            f"The endpoint does not accept structured outputs (400 on response_format). Set ICP_LLM_MODE=json_object. "
-            f"{detail}"
+            f"The endpoint does not accept the {settings.llm_mode} response format (HTTP {status} naming the "
+            "response format). Set ICP_LLM_MODE=auto to fall back to a mode it accepts, or ICP_LLM_MODE=json_object "
+            f"(`icp llm check` says which modes work). {detail}"
         )
     if status >= 500 or status in RETRYABLE_STATUS:
         return f"The LLM endpoint kept failing (HTTP {status}){tries}. Try again later. {detail}"

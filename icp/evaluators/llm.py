@@ -9,8 +9,14 @@ Works with OpenAI and with any OpenAI-compatible server (Ollama, vLLM, llama-cpp
   400/401/403/404 are not retried: retrying cannot fix them.
 - **Unusable output** (invalid JSON, wrong shape, missing or unknown criterion ids) is re-asked up to
   ``settings.max_output_retries`` times, with the validation message written to the model.
-- **Refusals, truncation (finish_reason=length) and content filtering** end the pair as a recorded
-  failure (``Grade.status == "failed"`` with a readable ``error``), never an exception.
+- **Runaway answers**: every request carries ``max_tokens`` sized from the number of criteria; an answer
+  cut off there (finish_reason=length) is asked once more for a shorter answer, then is a failed pair.
+- **Refusals and content filtering** end the pair as a recorded failure (``Grade.status == "failed"`` with
+  a readable ``error``), never an exception.
+- **Adaptive concurrency**: requests in flight start at 2, grow while latency is stable and halve on
+  timeouts, 5xx and 429 (see ``_adaptive``), never above ``ICP_CONCURRENCY``.
+- **Response modes**: ``ICP_LLM_MODE=auto`` falls back from strict ``json_schema`` to the schema inside
+  ``json_object`` and then plain ``json_object`` when the server rejects the format (see ``_modes``).
 
 Grounding: evidence for ``met``/``not_met`` must occur in the company's data, otherwise the verdict is
 demoted to ``unknown`` and the demotion is written to the criterion's ``note``.
@@ -28,21 +34,24 @@ from typing import TYPE_CHECKING, Any, cast
 import openai
 from openai import OpenAI
 
-from icp.criteria import CompiledSegment, Criterion
-from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Usage, Verdict
+from icp.criteria import CompiledSegment
+from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Usage
 from icp.errors import ConfigError, LLMOutputError, ProviderError
+from icp.evaluators._adaptive import AdaptiveLimit
 from icp.evaluators._breaker import CircuitBreaker
-from icp.evaluators._grounding import rests_on_description, ungrounded_reason
+from icp.evaluators._grounding import ground_answer
+from icp.evaluators._modes import ModeSelector, append_to_last_user, is_format_rejection, merge_system
 from icp.evaluators._ratelimit import RateLimiter
 from icp.evaluators._response import (
     CriterionAnswer,
     GradeResponse,
     OutputProblem,
+    ResponseMode,
+    output_token_cap,
     parse_grade_response,
     response_format_for,
 )
 from icp.evaluators._retry import RetryPolicy, describe_api_error, is_quota_error, retry_after_seconds
-from icp.evaluators.offline import decide_by_check
 from icp.prompts import PromptTemplate, load_prompt
 from icp.screening import screen_company
 from icp.settings import Settings
@@ -63,12 +72,30 @@ __all__ = [
     "RetryPolicy",
     "cost_usd",
     "describe_api_error",
+    "ground_answer",
     "make_openai_client",
+    "output_token_cap",
     "parse_grade_response",
     "response_format_for",
 ]
 
 _COMPANY_TAG = re.compile(r"<(/?)(company_data)", re.IGNORECASE)
+
+SHORTER_ANSWER = (
+    "Your previous answer was cut off at the length limit. Answer again, shorter: "
+    "evidence at most 12 words, summary one sentence."
+)
+
+
+CUT_OFF = "The model's answer was cut off at its token limit (finish_reason=length)"
+
+
+class _CutOff(OutputProblem):
+    """The answer hit ``max_tokens`` (finish_reason=length): worth one re-ask for a shorter answer."""
+
+
+class _ModeRejected(Exception):
+    """The server rejected the response mode; the request is sent again in the next mode."""
 
 
 # -- client construction ----------------------------------------------------------------------------
@@ -149,6 +176,10 @@ class LLMEvaluator:
         self.limiter = limiter or RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
         self._sleep = sleep
         self.breaker = CircuitBreaker(settings.circuit_breaker_failures, self._diagnose)
+        self.modes = ModeSelector.from_settings(settings)
+        self.adaptive = AdaptiveLimit(
+            settings.concurrency, start=2 if settings.adaptive_concurrency else settings.concurrency
+        )
         self._identity = EvaluatorIdentity(
             evaluator="llm", model=settings.model, prompt_id=self.prompt.ref, prompt_hash=self.prompt.hash
         )
@@ -193,7 +224,12 @@ class LLMEvaluator:
             criterion_ids=", ".join(c.id for c in segment.criteria),
             company_json=company_json,
         )
-        return [message.to_openai() for message in rendered]
+        messages = [message.to_openai() for message in rendered]
+        return merge_system(messages) if self.settings.llm_system_role == "merge" else messages
+
+    def max_tokens(self, segment: CompiledSegment) -> int:
+        """The answer's token cap for ``segment`` (``ICP_MAX_OUTPUT_TOKENS`` or sized from its criteria)."""
+        return output_token_cap(len(segment.criteria), self.settings.max_output_tokens)
 
     def request_body(self, company: CompanyProfile, segment: CompiledSegment) -> dict[str, Any]:
         """The chat-completions request for one pair, as sent live and as written into a batch file."""
@@ -201,7 +237,8 @@ class LLMEvaluator:
             "model": self.settings.model,
             "messages": self.render_messages(company, segment),
             "temperature": self.prompt.temperature,
-            "response_format": response_format_for(segment, self.settings.llm_mode),
+            "max_tokens": self.max_tokens(segment),
+            "response_format": response_format_for(segment, self.modes.current),
         }
 
     def grade(self, company: CompanyProfile, segment: CompiledSegment) -> Grade:
@@ -216,16 +253,35 @@ class LLMEvaluator:
         problem: OutputProblem | None = None
         content = ""
         output_attempts = self.settings.max_output_retries + 1
-        for output_attempt in range(1, output_attempts + 1):
+        output_attempt = 0
+        shortened = False
+        while output_attempt < output_attempts:
             try:
-                completion = self._complete(messages, body["response_format"], account)
+                completion = self._complete(messages, segment, body["max_tokens"], account)
             except ProviderError as exc:
+                if shortened:  # the cut-off answer is the root problem; say so first
+                    return self._failed(f"{CUT_OFF}; asking again for a shorter answer failed: {exc}", account, started)
                 return self._failed(str(exc), account, started)
             outcome = self._judge(completion, company, segment)
             if isinstance(outcome, str):
                 return self._failed(outcome, account, started)
             if isinstance(outcome, GradeResponse):
                 return self._graded(outcome, company, segment, account.usage(started))
+            if isinstance(outcome, _CutOff):
+                if shortened:
+                    return self._failed(
+                        f"{outcome.message}, also when asked for a shorter answer (max_tokens={body['max_tokens']}). "
+                        "Raise ICP_MAX_OUTPUT_TOKENS, shorten the segment's criteria, or use a model that keeps "
+                        "to the answer format.",
+                        account,
+                        started,
+                    )
+                logger.info("Answer for %s cut off at max_tokens; asking for a shorter one", company.domain)
+                shortened = True
+                base_messages = append_to_last_user(base_messages, SHORTER_ANSWER)
+                messages = base_messages
+                continue
+            output_attempt += 1
             problem, content = outcome, outcome.content
             logger.info(
                 "Unusable answer for %s (attempt %d of %d): %s",
@@ -272,7 +328,12 @@ class LLMEvaluator:
         outcome = self._judge(completion, company, segment)
         if isinstance(outcome, GradeResponse):
             return self._graded(outcome, company, segment, account.usage(started))
-        error = outcome if isinstance(outcome, str) else f"The model's answer was unusable: {outcome.message}."
+        if isinstance(outcome, _CutOff):
+            error = f"{outcome.message}. Raise ICP_MAX_OUTPUT_TOKENS or shorten the segment's criteria."
+        elif isinstance(outcome, str):
+            error = outcome
+        else:
+            error = f"The model's answer was unusable: {outcome.message}."
         return self._failed(error, account, started)
 
     # -- internals --
@@ -288,10 +349,7 @@ class LLMEvaluator:
         if refusal:
             return f"The model refused to grade this company: {refusal.strip()[:300]}"
         if choice.finish_reason == "length":
-            return (
-                "The model's answer was cut off at its token limit (finish_reason=length), so it could not be "
-                "used. Shorten the segment's criteria or use a model with a larger output limit."
-            )
+            return _CutOff(CUT_OFF, choice.message.content or "")
         if choice.finish_reason == "content_filter":
             return (
                 "The provider's content filter blocked the answer (finish_reason=content_filter). "
@@ -325,30 +383,30 @@ class LLMEvaluator:
         by_id = {a.id: a for a in answer.criteria}
         return tuple(ground_answer(criterion, by_id[criterion.id], screened) for criterion in segment.criteria)
 
-    def _estimate_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+    def _estimate_tokens(self, messages: Sequence[dict[str, str]], max_tokens: int) -> int:
         prompt = sum(len(m.get("content") or "") for m in messages) // 4 + 4 * len(messages)
-        return prompt + 400  # room for the answer
+        return prompt + min(max_tokens, 400)  # room for the answer
 
     def _complete(
-        self, messages: list[dict[str, str]], response_format: dict[str, Any], account: _Attempts
+        self, messages: list[dict[str, str]], segment: CompiledSegment, max_tokens: int, account: _Attempts
     ) -> ChatCompletion:
-        """One logical request: rate-limited, retried per the policy, every attempt accounted."""
-        estimate = self._estimate_tokens(messages)
+        """One logical request: rate-limited, retried per the policy, every attempt accounted.
 
-        def attempt() -> ChatCompletion:
+        A response mode the server rejects is not retried: the request goes again in the next mode.
+        """
+        estimate = self._estimate_tokens(messages, max_tokens)
+
+        def attempt(mode: ResponseMode) -> ChatCompletion:
             self.breaker.check()
-            self.limiter.acquire(estimate)
-            account.attempts += 1
             try:
-                completion = self._client.chat.completions.create(
-                    model=self.settings.model,
-                    messages=cast("list[ChatCompletionMessageParam]", messages),
-                    temperature=self.prompt.temperature,
-                    response_format=cast(Any, response_format),
-                    timeout=self.settings.request_timeout_s,
-                )
+                with self.adaptive.slot():
+                    self.limiter.acquire(estimate)
+                    account.attempts += 1
+                    completion = self._send(messages, segment, max_tokens, mode)
             except openai.APIStatusError as exc:
                 self.limiter.reconcile(estimate, 0)
+                if is_format_rejection(exc) and self.modes.fall_back(mode):
+                    raise _ModeRejected(mode) from exc
                 self.breaker.failed(exc)
                 if exc.request_id:
                     account.request_ids.append(exc.request_id)
@@ -363,14 +421,44 @@ class LLMEvaluator:
             self._account(completion, account, estimate)
             return completion
 
+        while True:
+            mode = self.modes.current
+            try:
+                return self.retry_policy.retrying(self._sleep)(attempt, mode)
+            except _ModeRejected:
+                continue
+            except openai.APIError as exc:
+                raise ProviderError(
+                    describe_api_error(exc, self.settings, attempts=account.attempts),
+                    status_code=getattr(exc, "status_code", None),
+                    request_id=getattr(exc, "request_id", None),
+                ) from exc
+
+    def _send(
+        self, messages: list[dict[str, str]], segment: CompiledSegment, max_tokens: int, mode: ResponseMode
+    ) -> ChatCompletion:
+        """One HTTP request, its outcome fed to the adaptive concurrency limit."""
+        started = time.monotonic()
         try:
-            return self.retry_policy.retrying(self._sleep)(attempt)
-        except openai.APIError as exc:
-            raise ProviderError(
-                describe_api_error(exc, self.settings, attempts=account.attempts),
-                status_code=getattr(exc, "status_code", None),
-                request_id=getattr(exc, "request_id", None),
-            ) from exc
+            completion = self._client.chat.completions.create(
+                model=self.settings.model,
+                messages=cast("list[ChatCompletionMessageParam]", messages),
+                temperature=self.prompt.temperature,
+                max_tokens=max_tokens,
+                response_format=cast(Any, response_format_for(segment, mode)),
+                timeout=self.settings.request_timeout_s,
+            )
+        except openai.APITimeoutError:
+            # The server is probably still working on the abandoned request: pause before sending more.
+            self.adaptive.overloaded(pause_s=min(self.settings.request_timeout_s / 2, 30.0))
+            raise
+        except openai.APIStatusError as exc:
+            rate_limited = exc.status_code == 429 and not is_quota_error(exc)
+            if rate_limited or (exc.status_code >= 500 and not is_format_rejection(exc)):
+                self.adaptive.overloaded()
+            raise
+        self.adaptive.succeeded(time.monotonic() - started)
+        return completion
 
     def _account(self, completion: ChatCompletion, account: _Attempts, estimate: int | None) -> None:
         usage = completion.usage
@@ -390,50 +478,6 @@ class LLMEvaluator:
         )
         if estimate is not None:  # a live request holds a reservation on the rate limiter
             self.limiter.reconcile(estimate, usage.prompt_tokens + usage.completion_tokens)
-
-
-# A claim the company makes about itself in its description is worth less than a field: it is self-reported.
-DESCRIPTION_CONFIDENCE = 0.7
-
-
-def ground_answer(criterion: Criterion, given: CriterionAnswer, company: CompanyProfile) -> CriterionResult:
-    """The model's answer on one criterion, as far as the company's (screened) data supports it.
-
-    1. Evidence must be in the data and carry substance (see :mod:`icp.evaluators._grounding`); otherwise
-       the verdict is demoted to unknown, with the reason.
-    2. A criterion a structured field settles is decided by that field: a verdict resting on description
-       text that contradicts the field is replaced, and the note says what the description claimed.
-    3. A verdict resting only on the description is self-reported: its confidence is capped.
-    """
-    verdict = Verdict(given.verdict)
-    evidence = given.evidence.strip()
-    confidence = given.confidence
-    note = ""
-    if verdict is Verdict.UNKNOWN:
-        evidence = ""
-    else:
-        reason = ungrounded_reason(evidence, company)
-        if reason is not None:
-            note = f"demoted from {verdict.value}: {reason}"
-            verdict, evidence, confidence = Verdict.UNKNOWN, "", 0.0
-    decided = decide_by_check(company, criterion)
-    if decided is not None and decided.verdict is not verdict:
-        claim = f"the model answered {verdict.value}" + (f" from {evidence[:120]!r}" if evidence else "")
-        if evidence and rests_on_description(evidence, company):
-            claim = f"the description claims {evidence[:120]!r}"
-        return decided.model_copy(update={"note": f"{claim}; {decided.evidence} decides"})
-    if verdict is not Verdict.UNKNOWN and rests_on_description(evidence, company):
-        confidence = min(confidence, DESCRIPTION_CONFIDENCE)
-    return CriterionResult(
-        id=criterion.id,
-        kind=criterion.kind,
-        text=criterion.text,
-        verdict=verdict,
-        evidence=evidence[:500],
-        confidence=confidence,
-        source="llm",
-        note=note,
-    )
 
 
 def cost_usd(settings: Settings, model: str, tokens_in: int, tokens_out: int, tokens_cached: int = 0) -> float:

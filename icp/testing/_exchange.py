@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 _CRITERION_LINE = re.compile(r"^\s*([RN]\d+)\.\s+(.*\S)\s*$", re.MULTILINE)
+_INSTRUCTION = re.compile(r"Return the JSON object (\{.*?\})\.")
 _COMPANY_DATA = re.compile(r"<company_data>\s*(.*?)\s*</company_data>", re.DOTALL)
 
 
@@ -135,6 +136,7 @@ class RecordedRequest:
     status: int = 0
     kind: str = ""
     responded_at: float | None = None
+    served_at: float | None = None  # when the server started on it (after waiting its turn, with ``serial``)
 
     @property
     def model(self) -> str | None:
@@ -175,8 +177,13 @@ class ChatRequest:
 
     @property
     def criteria(self) -> dict[str, str]:
-        """Criterion id -> text, read from numbered lines (``R1. ...``) of the system message."""
-        return dict(_CRITERION_LINE.findall(self.text("system")))
+        """Criterion id -> text, read from numbered lines (``R1. ...``) of the system message, or of the first
+        user message when there is no system message (it was merged into the user turn, or dropped)."""
+        found = dict(_CRITERION_LINE.findall(self.text("system")))
+        if found:
+            return found
+        first_user = next((m for m in self.messages if m.get("role") == "user"), None)
+        return dict(_CRITERION_LINE.findall(str(first_user.get("content") or ""))) if first_user else {}
 
     @property
     def company(self) -> dict[str, Any]:
@@ -212,6 +219,19 @@ def unknown_responder(request: ChatRequest) -> dict[str, Any]:
         "criteria": [{"id": cid, "verdict": "unknown", "evidence": "", "confidence": 0.5} for cid in request.criteria],
         "summary": "The company data does not say enough to decide these criteria.",
     }
+
+
+def instructed_answer(request: ChatRequest) -> str | None:
+    """The JSON a message the model can see asks for verbatim (``Return the JSON object {...}.``), if any.
+
+    Models follow such an instruction; ``icp llm check``'s probes rely on it (a system-role probe puts the
+    instruction in the system message only, so a server that drops the system role answers otherwise).
+    """
+    for message in request.messages:
+        match = _INSTRUCTION.search(str(message.get("content") or ""))
+        if match:
+            return match.group(1)
+    return None
 
 
 def grade_answer(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from contextlib import nullcontext
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -53,9 +54,17 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
         self._send(record, 401, {}, body, kind="bad_key")
         return False
 
+    def _without_files_api(self, record: RecordedRequest) -> bool:
+        """Answer 404 for the Files and Batch API routes when the fake has none (True when answered)."""
+        path = urlsplit(self.path).path
+        if self.fake.files_api or not path.startswith(("/v1/files", "/v1/batches")):
+            return False
+        self._send(record, 404, {}, {"error": {"message": f"Unknown route {self.path}", "type": "not_found"}})
+        return True
+
     def do_GET(self) -> None:
         record = self.fake._record("GET", self.path, self._headers_dict(), None)
-        if not self._authorised(record):
+        if not self._authorised(record) or self._without_files_api(record):
             return
         url = urlsplit(self.path)
         path, query = url.path.rstrip("/"), parse_qs(url.query)
@@ -86,7 +95,7 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         record = self.fake._record("DELETE", self.path, self._headers_dict(), None)
-        if not self._authorised(record):
+        if not self._authorised(record) or self._without_files_api(record):
             return
         file_route = _FILE_ROUTE.match(urlsplit(self.path).path.rstrip("/"))
         if file_route and not file_route.group(2):
@@ -110,7 +119,7 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
             except (json.JSONDecodeError, UnicodeDecodeError):
                 body = None
         record = self.fake._record("POST", self.path, self._headers_dict(), body)
-        if not self._authorised(record):
+        if not self._authorised(record) or self._without_files_api(record):
             return
         path = urlsplit(self.path).path.rstrip("/")
         batch_route = _BATCH_ROUTE.match(path)
@@ -129,9 +138,11 @@ class FakeOpenAIHandler(BaseHTTPRequestHandler):
         if not isinstance(body, dict) or "messages" not in body or "model" not in body:
             self._send(record, 400, {}, {"error": {"message": "Request body must be JSON with model and messages."}})
             return
-        status, headers, payload, delay = self.fake._respond_chat(body, record)
-        if delay > 0 and self.fake._stopping.wait(delay):
-            return
+        with self.fake._serving if self.fake.serial else nullcontext():
+            record.served_at = time.monotonic()
+            status, headers, payload, delay = self.fake._respond_chat(body, record)
+            if delay > 0 and self.fake._stopping.wait(delay):
+                return
         self._send(record, status, headers, payload, kind=record.kind)
 
     def _answer(self, record: RecordedRequest, result: Result) -> None:

@@ -50,6 +50,7 @@ from icp.testing._exchange import (
     _estimate_tokens,
     _to_reply,
     grade_answer,
+    instructed_answer,
     unknown_responder,
 )
 from icp.testing._handler import FakeOpenAIHandler
@@ -81,8 +82,14 @@ class FakeOpenAI:
         rpm_burst: bucket capacity for ``rpm_limit``.
         api_key: when set, any other bearer token gets a 401.
         models: model ids that exist; others get a 404 ``model_not_found``.
-        supports_json_schema: when False, ``response_format`` of type ``json_schema`` gets a 400 (as some
-            local servers answer).
+        supports_json_schema: when False, ``response_format`` of type ``json_schema`` gets a
+            ``json_schema_status`` error whose body names ``response_format`` (as some local servers answer).
+        json_schema_status: 400 (vLLM, Ollama) or 500 (llama.cpp's server) for a refused ``json_schema``.
+        drop_system_role: system messages never reach the responder (as chat templates without a system
+            role do): it sees the user and assistant turns only.
+        files_api: when False, ``/v1/files`` and ``/v1/batches`` answer 404 (servers without the Batch API).
+        serial: serve one chat request at a time (llama.cpp with one slot): the others wait their turn, and
+            each holds the server for its whole latency even after its client has given up.
         batch_polls: retrieves of a batch that answer ``in_progress`` before it finishes.
         expire_batches: batches finish ``expired``, with only the first half of their output lines (the
             rest never answered), instead of ``completed``.
@@ -101,6 +108,10 @@ class FakeOpenAI:
         api_key: str | None = None,
         models: Iterable[str] = DEFAULT_MODELS,
         supports_json_schema: bool = True,
+        json_schema_status: int = 400,
+        drop_system_role: bool = False,
+        files_api: bool = True,
+        serial: bool = False,
         batch_polls: int = 1,
         expire_batches: bool = False,
     ) -> None:
@@ -113,6 +124,11 @@ class FakeOpenAI:
         self.api_key = api_key
         self.models = tuple(models)
         self.supports_json_schema = supports_json_schema
+        self.json_schema_status = json_schema_status
+        self.drop_system_role = drop_system_role
+        self.files_api = files_api
+        self.serial = serial
+        self._serving = threading.Lock()  # held for a chat request's whole latency when ``serial``
         self.batch_polls = batch_polls
         self.expire_batches = expire_batches
         self._batches = BatchStore()
@@ -315,9 +331,14 @@ class FakeOpenAI:
             return 404, {}, {"error": dict(error.error or {})}, 0.0, error.kind
         response_format = request.response_format or {}
         if response_format.get("type") == "json_schema" and not self.supports_json_schema:
+            status = self.json_schema_status
             message = "Invalid value for 'response_format': json_schema is not supported by this server."
-            error_body = {"error": {"message": message, "type": "invalid_request_error", "param": "response_format"}}
-            return 400, {}, error_body, 0.0, "no_json_schema"
+            kind = "invalid_request_error" if status < 500 else "server_error"
+            error_body = {"error": {"code": status, "message": message, "type": kind, "param": "response_format"}}
+            return status, {}, error_body, 0.0, "no_json_schema"
+        if self.drop_system_role:
+            visible = [m for m in request.messages if m.get("role") != "system"]
+            request = ChatRequest(index=request.index, body={**request.body, "messages": visible})
 
         scripted = self._next_scripted()
         fault, jitter = (None, 0.0) if scripted is not None else self._draw_fault()
@@ -352,7 +373,8 @@ class FakeOpenAI:
             return Reply.refused()
         if fault == "content_filter":
             return Reply.filtered()
-        answer = _to_reply(self.responder(request))
+        instructed = instructed_answer(request)
+        answer = Reply.text(instructed) if instructed is not None else _to_reply(self.responder(request))
         content = answer.content or ""
         if fault == "length":
             return Reply.truncated(content[: max(1, len(content) // 2)])

@@ -107,7 +107,7 @@ def test_errors_refusals_and_truncation_are_unmeasured_not_wrong(tmp_path: Path)
 
     suite = _suite(tmp_path)
     with FakeOpenAI(responder=_respond) as fake:
-        fake.enqueue(Reply.refused(), Reply.truncated())
+        fake.enqueue(Reply.refused(), Reply.truncated(), Reply.truncated())  # a cut-off answer is asked once more
         evaluator, transport = make_eval_evaluator("llm", _settings(fake.base_url), cache=ResponseCache())
         run = run_suite(suite, evaluator, transport=transport)
         assert transport is not None

@@ -121,6 +121,18 @@ def test_batch_commands_without_an_api_key_say_what_to_set(tmp_path: Path, fake_
     assert result.returncode == 1 and "ICP_OPENAI_API_KEY" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_submit_says_plainly_when_the_endpoint_has_no_batch_api(db: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.files_api = False
+
+    result = run_icp("batch", "submit", db=db, fake=fake_openai, check=False)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    message = " ".join((result.stdout + result.stderr).split())
+    assert "no Batch API (404 on /v1/files)" in message and "Traceback" not in message
+    assert "model" not in message.split("no Batch API")[1].split(".")[0]  # it does not blame the model name
+    assert icp_json("batch", "status", db=db, fake=fake_openai) == []  # nothing stored
+
+
 def test_collect_wait_polls_until_the_batch_has_finished(db: Path, fake_openai: FakeOpenAI) -> None:
     fake_openai.batch_polls = 3  # three answers of "in_progress" before it completes
     total = icp_json("batch", "submit", db=db, fake=fake_openai)["pairs"]

@@ -102,9 +102,11 @@ def test_diagnoses_endpoint_problems(server: FakeOpenAI, case: str, expected: st
 
 
 def test_diagnoses_missing_json_schema_support() -> None:
-    with FakeOpenAI(supports_json_schema=False) as fake:
-        assert diagnose(fake.base_url) == "no_json_schema"
+    with FakeOpenAI(supports_json_schema=False, json_schema_status=500) as fake:
+        assert diagnose(fake.base_url, llm_mode="json_schema") == "no_json_schema"
         assert diagnose(fake.base_url, llm_mode="json_object") == "ok"
+        assert diagnose(fake.base_url) == "ok"  # auto falls back
+        assert all(r.body["max_tokens"] <= 32 for r in fake.chat_requests)
 
 
 def test_model_not_found_lists_the_models_available(server: FakeOpenAI) -> None:
@@ -154,6 +156,7 @@ def test_cli_check_no_json_schema_in_json_format(monkeypatch: pytest.MonkeyPatch
     with FakeOpenAI(supports_json_schema=False) as fake:
         monkeypatch.setenv("ICP_OPENAI_BASE_URL", fake.base_url)
         monkeypatch.setenv("ICP_OPENAI_API_KEY", "test")
+        monkeypatch.setenv("ICP_LLM_MODE", "json_schema")
 
         result = CliRunner().invoke(app, ["llm", "check", "--format", "json"])
 

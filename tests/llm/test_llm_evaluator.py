@@ -271,11 +271,10 @@ def test_records_failure_after_the_output_retries_run_out(
     ("reply", "reason"),
     [
         (Reply.refused("I can't help with that."), "refused to grade this company: I can't help with that."),
-        (Reply.truncated(), "cut off at its token limit"),
         (Reply.filtered(), "content filter"),
     ],
 )
-def test_refusal_truncation_and_content_filter_are_recorded_failures(
+def test_refusal_and_content_filter_are_recorded_failures(
     fake_openai: FakeOpenAI,
     make_evaluator: MakeEvaluator,
     company: CompanyProfile,
@@ -321,7 +320,7 @@ def test_json_object_mode_works_with_servers_without_structured_outputs(
 ) -> None:
     with FakeOpenAI(responder=grounded_responder, supports_json_schema=False) as fake:
         grade = make_evaluator(server=fake, llm_mode="json_object").grade(company, segment)
-        strict = make_evaluator(server=fake).grade(company, segment)
+        strict = make_evaluator(server=fake, llm_mode="json_schema").grade(company, segment)
 
         assert grade.status == "ok", grade.error
         assert fake.chat_requests[0].body["response_format"] == {"type": "json_object"}
