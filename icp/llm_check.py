@@ -91,6 +91,19 @@ def probe_format(mode: str) -> dict[str, Any]:
     return {"type": "json_object"}
 
 
+def send_probe(client: OpenAI, model: str, mode: str) -> Any:
+    """The tiny capped request every probe sends: ``{"ok": true}`` asked for in ``mode``."""
+    return client.chat.completions.create(
+        model=model,
+        messages=[
+            {"role": "system", "content": "You are a connectivity check. Answer with JSON only."},
+            {"role": "user", "content": 'Return the JSON object {"ok": true}.'},
+        ],
+        max_tokens=PROBE_MAX_TOKENS,
+        response_format=cast(Any, probe_format(mode)),
+    )
+
+
 def check_endpoint(client: OpenAI, settings: Settings) -> EndpointDiagnosis:
     """Send one tiny chat request in the configured mode and explain the result.
 
@@ -105,15 +118,7 @@ def check_endpoint(client: OpenAI, settings: Settings) -> EndpointDiagnosis:
     for position, mode in enumerate(modes):
         started = time.perf_counter()
         try:
-            completion = probe.chat.completions.create(
-                model=settings.model,
-                messages=[
-                    {"role": "system", "content": "You are a connectivity check. Answer with JSON only."},
-                    {"role": "user", "content": 'Return the JSON object {"ok": true}.'},
-                ],
-                max_tokens=PROBE_MAX_TOKENS,
-                response_format=cast(Any, probe_format(mode)),
-            )
+            completion = send_probe(probe, settings.model, mode)
         except openai.APIError as exc:
             if is_format_rejection(exc) and position + 1 < len(modes):
                 continue

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from icp.evaluators._modes import is_format_rejection
 from icp.evaluators._response import RESPONSE_MODES
-from icp.llm_check import PROBE_MAX_TOKENS, probe_format
+from icp.llm_check import PROBE_MAX_TOKENS, probe_format, send_probe
 from icp.redact import redact
 from icp.settings import Settings
 
@@ -112,15 +112,7 @@ def probe_endpoint(client: OpenAI, settings: Settings) -> EndpointProfile:
 def _probe_mode(client: OpenAI, settings: Settings, mode: str) -> tuple[Capability, float]:
     started = time.perf_counter()
     try:
-        completion = client.chat.completions.create(
-            model=settings.model,
-            messages=[
-                {"role": "system", "content": "You are a connectivity check. Answer with JSON only."},
-                {"role": "user", "content": 'Return the JSON object {"ok": true}.'},
-            ],
-            max_tokens=PROBE_MAX_TOKENS,
-            response_format=cast(Any, probe_format(mode)),
-        )
+        completion = send_probe(client, settings.model, mode)
     except openai.APIStatusError as exc:
         if is_format_rejection(exc):
             return Capability(name=mode, works=False, detail=f"rejected (HTTP {exc.status_code})"), 0.0
