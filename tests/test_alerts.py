@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from icp.alerts import AlertChange, Digest, slack_body
+from icp.cli import app
 from icp.samples import COMPANIES_FILE
-
-ICP = str(Path(sys.executable).parent / "icp")
 
 
 class Receiver:
@@ -57,14 +55,22 @@ def receivers() -> Iterator[list[Receiver]]:
         receiver.close()
 
 
-def icp(db: Path, *args: str, webhooks: str = "", check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(db.parent), "COLUMNS": "200"}
-    if webhooks:
-        env["ICP_ALERT_WEBHOOKS"] = webhooks
-    result = subprocess.run([ICP, "--db", str(db), *args], capture_output=True, text=True, env=env, timeout=120)
-    if check and result.returncode != 0:
-        raise AssertionError(f"icp {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-    return result
+class Ran:
+    """What one in-process `icp` run printed, and its exit code."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def icp(db: Path, *args: str, webhooks: str = "", check: bool = True) -> Ran:
+    """Run `icp` in this process (the environment is set for the run only, as a shell would)."""
+    env = {"ICP_ALERT_WEBHOOKS": webhooks, "COLUMNS": "200"}
+    result = CliRunner().invoke(app, ["--db", str(db), *args], env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    if check and result.exit_code != 0:
+        raise AssertionError(f"icp {' '.join(args)} exited {result.exit_code}:\n{result.stdout}\n{result.stderr}")
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture

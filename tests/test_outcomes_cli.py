@@ -6,9 +6,29 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from icp.cli import app
 from icp.samples import COMPANIES_FILE, SEGMENTS_FILE
-from tests.test_cli import icp
+from tests.test_cli import icp as icp_process
+
+
+class Ran:
+    """What one in-process `icp` run printed, and its exit code."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def icp(*args: str, db: Path, check: bool = True) -> Ran:
+    """Run `icp` in this process (errors that only the console script formats use `icp_process`)."""
+    result = CliRunner().invoke(app, ["--db", str(db), *args], env={"COLUMNS": "200"})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    if check and result.exit_code != 0:
+        raise AssertionError(f"icp {' '.join(args)} exited {result.exit_code}:\n{result.stdout}")
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
 
 HUBSPOT = """\
 Record ID,Deal Name,Deal Stage,Amount,Create Date,Close Date,Associated Company Domain,Associated Company
@@ -72,7 +92,7 @@ def test_a_salesforce_opportunity_export_with_flags_and_decimal_commas(db: Path,
 def test_bad_stage_mappings_and_all_or_nothing(db: Path, tmp_path: Path) -> None:
     file = tmp_path / "deals.csv"
     file.write_text(HUBSPOT, encoding="utf-8")
-    bad = icp("outcomes", "import", str(file), "--stage", "Signed", db=db, check=False)
+    bad = icp_process("outcomes", "import", str(file), "--stage", "Signed", db=db, check=False)
     assert bad.returncode == 1 and "--stage must look like 'Signed=won'" in bad.stderr
     none = icp("outcomes", "import", str(file), "--all-or-nothing", db=db, check=False)
     assert none.returncode == 1 and "Imported nothing" in none.stdout
@@ -110,5 +130,5 @@ def test_demo_prints_lift_per_segment_and_the_backtest_finds_the_requirement_tha
 def test_backtest_without_deals_says_how_to_get_them(db: Path) -> None:
     out = icp("segments", "backtest", "--name", "Draft", "--requirements", "B2B SaaS company", db=db).stdout
     assert "No closed deals yet" in out and "icp outcomes import" in out
-    empty = icp("segments", "backtest", db=db, check=False)
+    empty = icp_process("segments", "backtest", db=db, check=False)
     assert empty.returncode == 1 and "Give a draft" in empty.stderr

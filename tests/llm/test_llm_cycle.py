@@ -26,6 +26,7 @@ def run_icp(*args: str, db: Path, fake: FakeOpenAI, check: bool = True) -> subpr
         "ICP_MAX_RETRIES": "1",
         "ICP_REQUEST_TIMEOUT_S": "5",
         "ICP_REQUESTS_PER_MINUTE": "60000",
+        "ICP_ADAPTIVE_CONCURRENCY": "false",  # a fast local fake server: a fixed 8 in flight keeps these tests quick
     }
     result = subprocess.run([ICP, "--db", str(db), *args], capture_output=True, text=True, env=env, timeout=300)
     if check and result.returncode != 0:
@@ -35,10 +36,20 @@ def run_icp(*args: str, db: Path, fake: FakeOpenAI, check: bool = True) -> subpr
 
 @pytest.fixture
 def db(tmp_path: Path, fake_openai: FakeOpenAI) -> Path:
+    """The sample segments and companies, loaded in this process (the cycles under test run as `icp`)."""
+    from sqlmodel import Session
+
+    from icp.companies import import_companies
+    from icp.segments import import_segments, load_segment_specs
+    from icp.store import open_engine
+
     path = tmp_path / "llm.db"
     fake_openai.responder = unknown_responder
-    run_icp("segments", "import", str(SEGMENTS_FILE), db=path, fake=fake_openai)
-    run_icp("companies", "import", str(COMPANIES_FILE), db=path, fake=fake_openai)
+    engine = open_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        import_segments(session, load_segment_specs(SEGMENTS_FILE))
+        import_companies(session, COMPANIES_FILE)
+    engine.dispose()
     return path
 
 
@@ -110,34 +121,48 @@ def test_llm_evaluator_without_a_key_is_a_clear_error(tmp_path: Path, fake_opena
     assert "ICP_OPENAI_API_KEY" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
-def test_a_failed_grade_is_never_a_score(db: Path, fake_openai: FakeOpenAI, fmt: str) -> None:
+def test_a_failed_grade_is_never_a_score(db: Path, fake_openai: FakeOpenAI) -> None:
     fake_openai.responder = lambda request: Reply.error_reply(401, "Incorrect API key provided", code="invalid_api_key")
-    result = run_icp(
-        "grade", "--segment", "Mid-Market B2B SaaS", "--company", "ledgerlight.co.uk", "--evaluator", "llm",
-        "-f", fmt, db=db, fake=fake_openai, check=False,
-    )  # fmt: skip
-    assert result.returncode == 1 and "Grading failed" in result.stderr and "Traceback" not in result.stderr
-    if fmt == "json":
-        payload = json.loads(result.stdout)
-        assert payload["grade"]["status"] == "failed" and payload["breakdown"] is None
-    else:
-        assert "T1" not in result.stdout and "100" not in result.stdout
+    for fmt in ("table", "json", "csv"):
+        result = run_icp(
+            "grade", "--segment", "Mid-Market B2B SaaS", "--company", "ledgerlight.co.uk", "--evaluator", "llm",
+            "-f", fmt, db=db, fake=fake_openai, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1 and "Grading failed" in result.stderr and "Traceback" not in result.stderr
+        if fmt == "json":
+            payload = json.loads(result.stdout)
+            assert payload["grade"]["status"] == "failed" and payload["breakdown"] is None
+        else:
+            assert "T1" not in result.stdout and "100" not in result.stdout
 
 
 def test_a_trial_cycle_grades_a_few_pairs_and_leaves_the_queue_alone(db: Path, fake_openai: FakeOpenAI) -> None:
-    run_icp("cycle", "run", "--evaluator", "offline", db=db, fake=fake_openai)  # a queue to keep
-    before = run_icp("queue", "-n", "0", "-f", "json", db=db, fake=fake_openai).stdout
+    from sqlmodel import Session
+
+    from icp.cycle import run_cycle
+    from icp.evaluators.offline import OfflineEvaluator
+    from icp.queue import ranked_queue
+    from icp.store import open_engine
+
+    engine = open_engine(f"sqlite:///{db}")
+    run_cycle(engine, OfflineEvaluator())  # a queue to keep
+
+    def queue() -> list[tuple[str, str, str]]:
+        with Session(engine) as session:
+            return [(e.domain, e.segment, e.tier) for e in ranked_queue(session, limit=None)]
+
+    before = queue()
     trial = json.loads(
         run_icp("cycle", "run", "--evaluator", "llm", "--limit", "3", "-f", "json", db=db, fake=fake_openai).stdout
     )
     assert trial["status"] == "trial" and trial["pairs_graded"] == 3 and "queue" in trial["note"]
     assert len(fake_openai.chat_requests) == 3
-    assert run_icp("queue", "-n", "0", "-f", "json", db=db, fake=fake_openai).stdout == before
+    assert queue() == before
     again = json.loads(
         run_icp("cycle", "run", "--evaluator", "llm", "--limit", "5", "-f", "json", db=db, fake=fake_openai).stdout
     )
     assert again["pairs_graded"] == 5 and len(fake_openai.chat_requests) == 8  # the first three were reused
+    engine.dispose()
 
 
 def test_a_budget_needs_a_price_for_the_model(db: Path, fake_openai: FakeOpenAI) -> None:
