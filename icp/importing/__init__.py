@@ -28,7 +28,7 @@ from icp.importing._limits import (
     MAX_SIGNAL_DAYS_AGO,
 )
 from icp.importing._models import ParsedRows, RowError, RowWarning
-from icp.importing._read import FileFormat, detect_format, read_items, short_header
+from icp.importing._read import FileFormat, detect_format, map_columns, read_items, short_header
 from icp.importing._signals import ParsedSignals, parse_signal_rows, read_signal_list, read_signal_row
 from icp.importing._text import decode_text
 from icp.importing._values import LIST_FIELDS, clean_str, parse_amount, profile_from_mapped, read_company
@@ -51,6 +51,7 @@ __all__ = [
     "clean_str",
     "decode_text",
     "detect_format",
+    "map_columns",
     "map_header",
     "parse_amount",
     "parse_rows",
@@ -75,15 +76,7 @@ def parse_rows(data: bytes, filename: str, fmt: FileFormat | None = None) -> Par
         what="company",
         expected="'Company name', 'Company Domain Name' or name, domain, employees",
     )
-    mapping: dict[str, str] = {}
-    ignored: list[str] = []
-    for key in raw.keys:
-        field = map_header(key)
-        if field is None or field in mapping.values():
-            if key != "signals":
-                ignored.append(short_header(key))
-        else:
-            mapping[key] = field
+    mapping, ignored = map_columns(raw.keys, map_header, unlisted=("signals",))
     rows: list[tuple[int, dict[str, Any]]] = []
     for number, item in raw.items:
         mapped: dict[str, Any] = {field: item[source] for source, field in mapping.items() if source in item}

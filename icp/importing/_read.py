@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -225,6 +225,27 @@ def _read_csv(
     if delimiter != ",":
         warnings.append(RowWarning(message=f"{filename} is {_DELIMITER_NAMES[delimiter]}-delimited."))
     return items, list(dict.fromkeys(header)), warnings, delimiter
+
+
+def map_columns(
+    keys: Sequence[str], map_header: Callable[[str], str | None], *, unlisted: Collection[str] = ()
+) -> tuple[dict[str, str], list[str]]:
+    """``(source key -> field, ignored keys)``: the first key naming a field wins; later ones are ignored.
+
+    Keys in ``unlisted`` are read by the caller itself, so they are not reported as ignored.
+    """
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    ignored: list[str] = []
+    for key in keys:
+        field = map_header(key)
+        if field is None or field in taken:
+            if key not in unlisted:
+                ignored.append(short_header(key))
+        else:
+            mapping[key] = field
+            taken.add(field)
+    return mapping, ignored
 
 
 def read_items(

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from icp.importing import FileFormat, RowError, RowWarning, clean_str, parse_amount, read_items, short_header
+from icp.importing import FileFormat, RowError, RowWarning, clean_str, map_columns, parse_amount, read_items
 from icp.outcomes._deals import Deal, DealResult, deal_result, map_deal_header, parse_day
 
 
@@ -73,16 +73,7 @@ def read_deals(
         what="deal",
         expected="'Deal Name', 'Deal Stage', 'Close Date', 'Create Date' or deal_id, name, stage, outcome",
     )
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    ignored: list[str] = []
-    for key in raw.keys:
-        field = map_deal_header(key)
-        if field is None or field in taken:
-            ignored.append(short_header(key))
-        else:
-            mapping[key] = field
-            taken.add(field)
+    mapping, ignored = map_columns(raw.keys, map_deal_header)
     parsed = ParsedDeals(warnings=list(raw.warnings), mapping=mapping, ignored_columns=ignored)
     for number, item in raw.items:
         mapped = {mapping[k]: v for k, v in item.items() if k in mapping}
