@@ -18,8 +18,7 @@ from icp.companies import profile_of
 from icp.criteria import CompiledSegment, compile_segment
 from icp.domain import CriterionKind, Tier, Verdict
 from icp.evaluators.offline import OfflineEvaluator
-from icp.outcomes._report import GROUP_ORDER, NOT_A_MEMBER, GroupOutcomes, JudgedDeal, group_outcomes
-from icp.outcomes._stats import risk_ratio
+from icp.outcomes._report import GroupOutcomes, JudgedDeal, summarise_tiers
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy, score_grade
 from icp.store.tables import Company, Outcome
 
@@ -118,14 +117,7 @@ def _side(
             )
         )
     n_won = sum(j.won for j in judged)
-    overall = n_won / len(judged) if judged else None
-    total_revenue = sum(j.amount for j in judged if j.won)
-    groups: dict[str, list[JudgedDeal]] = defaultdict(list)
-    for j in judged:
-        groups[NOT_A_MEMBER if j.tier == Tier.DISQUALIFIED.value else j.tier].append(j)
-    t1 = groups.get("T1", [])
-    rest = [j for j in judged if j.tier != "T1"]
-    lift = risk_ratio(sum(j.won for j in t1), len(t1), sum(j.won for j in rest), len(rest))
+    summary = summarise_tiers(judged, by_status=False)
     members_won = sum(j.won for j in judged if j.tier != Tier.DISQUALIFIED.value)
     return BacktestSide(
         label=label,
@@ -133,10 +125,10 @@ def _side(
         unverified=statuses["unverified"],
         disqualified=statuses["disqualified"],
         won_recall=members_won / n_won if n_won else None,
-        t1_lift=lift.value if lift else None,
-        t1_lift_low=lift.low if lift else None,
-        t1_lift_high=lift.high if lift else None,
-        groups=[group_outcomes(name, groups[name], overall, total_revenue) for name in GROUP_ORDER if groups.get(name)],
+        t1_lift=summary.t1_lift.value if summary.t1_lift else None,
+        t1_lift_low=summary.t1_lift.low if summary.t1_lift else None,
+        t1_lift_high=summary.t1_lift.high if summary.t1_lift else None,
+        groups=summary.groups,
         exclusions=[
             CriterionExclusion(
                 id=c.id,

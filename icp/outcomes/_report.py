@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
@@ -167,14 +168,46 @@ def group_outcomes(
     )
 
 
-def _reading(segment: str, t1: Sequence[JudgedDeal], rest: Sequence[JudgedDeal], lift: Interval | None) -> str:
-    if len(t1) < MIN_CLOSED_DEALS or len(rest) < MIN_CLOSED_DEALS:
+class TierSummary(NamedTuple):
+    """Closed deals grouped by tier (and status), and how T1 did against the rest."""
+
+    groups: list[GroupOutcomes]
+    t1_lift: Interval | None
+    t1_closed: int
+    rest_closed: int
+
+
+def summarise_tiers(judged: Sequence[JudgedDeal], *, by_status: bool) -> TierSummary:
+    """Group judged deals by tier (non-members apart; with ``by_status`` also qualified / unverified)."""
+    overall = sum(j.won for j in judged) / len(judged) if judged else None
+    total_revenue = sum(j.amount for j in judged if j.won)
+    groups: dict[str, list[JudgedDeal]] = defaultdict(list)
+    for j in judged:
+        if j.tier == Tier.DISQUALIFIED.value:
+            groups[NOT_A_MEMBER].append(j)
+            continue
+        groups[j.tier].append(j)
+        if by_status:
+            groups[j.status].append(j)
+    t1 = groups.get("T1", [])
+    rest = [j for j in judged if j.tier != "T1"]
+    return TierSummary(
+        groups=[group_outcomes(name, groups[name], overall, total_revenue) for name in GROUP_ORDER if groups.get(name)],
+        t1_lift=risk_ratio(sum(j.won for j in t1), len(t1), sum(j.won for j in rest), len(rest)),
+        t1_closed=len(t1),
+        rest_closed=len(rest),
+    )
+
+
+def _reading(summary: TierSummary) -> str:
+    t1, rest, lift = summary.t1_closed, summary.rest_closed, summary.t1_lift
+    if t1 < MIN_CLOSED_DEALS or rest < MIN_CLOSED_DEALS:
         return (
-            f"Not enough closed deals to say: {len(t1)} in T1 and {len(rest)} elsewhere "
+            f"Not enough closed deals to say: {t1} in T1 and {rest} elsewhere "
             f"(at least {MIN_CLOSED_DEALS} are needed on each side)."
         )
     assert lift is not None
-    total = len(t1) + len(rest)
+    total = t1 + rest
     if lift.low > 1:
         verdict = f"T1 accounts won {lift.value:.1f}× as often as the rest"
     elif lift.high < 1:
@@ -252,28 +285,17 @@ def _segment_outcomes(
         if d.id in standing
     ]
     won = sum(j.won for j in judged)
-    overall = won / len(judged) if judged else None
-    total_revenue = sum(j.amount for j in judged if j.won)
-    groups: dict[str, list[JudgedDeal]] = defaultdict(list)
-    for j in judged:
-        if j.tier == Tier.DISQUALIFIED.value:
-            groups[NOT_A_MEMBER].append(j)
-        else:
-            groups[j.tier].append(j)
-            groups[j.status].append(j)
-    t1 = groups.get("T1", [])
-    rest = [j for j in judged if j.tier != "T1"]
-    lift = risk_ratio(sum(j.won for j in t1), len(t1), sum(j.won for j in rest), len(rest))
+    summary = summarise_tiers(judged, by_status=True)
     return SegmentOutcomes(
         segment=segment.name,
         closed=len(judged),
         won=won,
         left_out=left_out,
         regraded=regraded,
-        win_rate=overall,
-        groups=[group_outcomes(name, groups[name], overall, total_revenue) for name in GROUP_ORDER if groups.get(name)],
-        t1_lift=lift.value if lift else None,
-        t1_lift_low=lift.low if lift else None,
-        t1_lift_high=lift.high if lift else None,
-        reading=_reading(segment.name, t1, rest, lift),
+        win_rate=won / len(judged) if judged else None,
+        groups=summary.groups,
+        t1_lift=summary.t1_lift.value if summary.t1_lift else None,
+        t1_lift_low=summary.t1_lift.low if summary.t1_lift else None,
+        t1_lift_high=summary.t1_lift.high if summary.t1_lift else None,
+        reading=_reading(summary),
     )
