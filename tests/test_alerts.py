@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from icp.alerts import AlertChange, Digest, slack_body
-from icp.cli import app
 from icp.samples import COMPANIES_FILE
+from tests.inprocess import Ran, run_icp
 
 
 class Receiver:
@@ -55,22 +54,8 @@ def receivers() -> Iterator[list[Receiver]]:
         receiver.close()
 
 
-class Ran:
-    """What one in-process `icp` run printed, and its exit code."""
-
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
 def icp(db: Path, *args: str, webhooks: str = "", check: bool = True) -> Ran:
-    """Run `icp` in this process (the environment is set for the run only, as a shell would)."""
-    env = {"ICP_ALERT_WEBHOOKS": webhooks, "COLUMNS": "200"}
-    result = CliRunner().invoke(app, ["--db", str(db), *args], env=env)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    if check and result.exit_code != 0:
-        raise AssertionError(f"icp {' '.join(args)} exited {result.exit_code}:\n{result.stdout}\n{result.stderr}")
-    return Ran(result.exit_code, result.stdout, result.stderr)
+    return run_icp(db, *args, env={"ICP_ALERT_WEBHOOKS": webhooks}, check=check)
 
 
 @pytest.fixture

@@ -6,28 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from icp.cli import app
 from icp.samples import COMPANIES_FILE, SEGMENTS_FILE
+from tests.inprocess import Ran, run_icp
 from tests.test_cli import icp as icp_process
 
 
-class Ran:
-    """What one in-process `icp` run printed, and its exit code."""
-
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
 def icp(*args: str, db: Path, check: bool = True) -> Ran:
-    """Run `icp` in this process (errors that only the console script formats use `icp_process`)."""
-    result = CliRunner().invoke(app, ["--db", str(db), *args], env={"COLUMNS": "200"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    if check and result.exit_code != 0:
-        raise AssertionError(f"icp {' '.join(args)} exited {result.exit_code}:\n{result.stdout}")
-    return Ran(result.exit_code, result.stdout, result.stderr)
+    return run_icp(db, *args, check=check)
 
 
 HUBSPOT = """\
