@@ -118,6 +118,17 @@ class Settings(BaseSettings):
         'JSON list of {"url", "format": "slack"|"json", "motion", "owner"}.',
     )
 
+    hubspot_token: SecretStr | None = Field(
+        default=None, description="A HubSpot private app's access token (Settings > Integrations > Private Apps)."
+    )
+    hubspot_base_url: str = Field(
+        default="https://api.hubapi.com", description="HubSpot's API host; tests point it at a local server."
+    )
+    crm_push_after_cycle: Literal["hubspot", "salesforce"] | None = Field(
+        default=None,
+        description="Write tiers, scores and tasks to this CRM after every finished cycle (as `icp crm push`).",
+    )
+
     @field_validator("alert_webhooks", mode="before")
     @classmethod
     def _webhooks_from_text(cls, value: Any) -> Any:

@@ -300,6 +300,7 @@ class ProspectingTask(SQLModel, table=True):
     status: str = Field(default="open", description="open or done.")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_by: str | None = Field(default=None, description="Who completed it: a person, or 'crm:hubspot'.")
 
 
 class Feedback(SQLModel, table=True):
@@ -469,3 +470,63 @@ class CycleLease(SQLModel, table=True):
     cycle_id: int | None = Field(default=None, description="The cycle the holder is running, once it has one.")
     acquired_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CrmSyncState(SQLModel, table=True):
+    """How far icp has read one kind of CRM record: the watermark of finished pulls and a pull in progress.
+
+    A pull commits its cursor after every page, so a pull that stops half-way resumes from the page after
+    the last one it stored instead of reading everything again.
+    """
+
+    __tablename__ = "crm_sync_state"
+
+    provider: str = Field(primary_key=True, description="hubspot or salesforce.")
+    object: str = Field(primary_key=True, description="companies or deals.")
+    watermark: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="The newest last-modified time a finished pull read."
+    )
+    cursor: str | None = Field(default=None, description="Where the pull in progress resumes; None when none is.")
+    cursor_since: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="The watermark the pull in progress started from."
+    )
+    pending_watermark: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="The newest last-modified time the pull in progress read."
+    )
+    pages: int = Field(default=0, description="Pages the pull in progress has stored.")
+    records: int = Field(default=0, description="Records the pull in progress has read.")
+    status: str = Field(default="", description="running, completed or failed.")
+    error: str = ""
+    pulled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CrmAccount(SQLModel, table=True):
+    """A CRM company/account linked to an icp company, and what icp last wrote on it."""
+
+    __tablename__ = "crm_account"
+    __table_args__ = (UniqueConstraint("provider", "crm_id", name="uq_crm_account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str
+    crm_id: str
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
+    fingerprint: str | None = Field(default=None, description="Hash of the values last written; None: never.")
+    written: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    written_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    pulled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CrmTaskLink(SQLModel, table=True):
+    """A prospecting task written to the CRM as a task (external id ``icp-task-<id>``)."""
+
+    __tablename__ = "crm_task"
+    __table_args__ = (UniqueConstraint("provider", "task_id", name="uq_crm_task"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str
+    task_id: int = Field(foreign_key="prospecting_task.id", index=True, ondelete="CASCADE")
+    crm_task_id: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="When a pull found it completed in the CRM."
+    )
