@@ -70,7 +70,21 @@ def _show_version(show: bool) -> None:
 
 
 def _register() -> None:
-    from icp.cli import alerts, batch, companies, cycle, demo, evals, grade, llm, outcomes, segments, verdicts, work
+    from icp.cli import (
+        alerts,
+        batch,
+        companies,
+        crm,
+        cycle,
+        demo,
+        evals,
+        grade,
+        llm,
+        outcomes,
+        segments,
+        verdicts,
+        work,
+    )
 
     app.command("demo")(demo.demo)
     app.add_typer(segments.app, name="segments")
@@ -84,6 +98,7 @@ def _register() -> None:
     app.add_typer(verdicts.app, name="verdicts")
     app.add_typer(outcomes.app, name="outcomes")
     app.add_typer(alerts.app, name="alerts")
+    app.add_typer(crm.app, name="crm")
     app.add_typer(evals.app, name="evals")
     app.add_typer(llm.app, name="llm")
     app.add_typer(batch.app, name="batch")

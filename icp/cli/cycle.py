@@ -14,6 +14,7 @@ from sqlmodel import Session
 from icp.cli._context import app_context
 from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console, short_time
 from icp.cli.alerts import send_after_cycle
+from icp.cli.crm import push_after_cycle
 from icp.cycle import CycleProgress, CycleReport, UsageEstimator, estimate_cycle, run_cycle
 from icp.errors import InputError
 from icp.evaluators.base import Evaluator
@@ -137,6 +138,7 @@ def run(
     )
     if report.status in ("completed", "partial"):
         send_after_cycle(ctx, report.cycle_id)
+        push_after_cycle(ctx)
     if fmt is OutputFormat.table:
         print_cycle_report(report)
         with Session(context.engine) as session:

@@ -1,5 +1,14 @@
-"""The CRM round trip: read accounts and deals from HubSpot or Salesforce, write tiers, scores and tasks back."""
+"""The CRM round trip: read accounts and deals from HubSpot or Salesforce, write tiers, scores and tasks back.
 
+- :func:`connect` builds the adapter for a CRM from the settings (optional extra ``crm``).
+- :func:`pull` reads companies (through the file-import mapping and validation), deals (into the outcomes
+  store) and task completions, page by page with a stored cursor so a stopped pull resumes.
+- :func:`push` writes the latest cycle's tier, score, primary segment, status and reason on every linked
+  account that changed, and open prospecting tasks as CRM tasks, once each.
+- :func:`push_after_cycle` is what a finished cycle calls when ``ICP_CRM_PUSH_AFTER_CYCLE`` names a CRM.
+"""
+
+from icp.crm._connect import connect
 from icp.crm._provider import (
     PROVIDERS,
     AccountFields,
@@ -12,16 +21,48 @@ from icp.crm._provider import (
     ProviderName,
     WriteResult,
 )
+from icp.crm._pull import PullReport, complete_from_crm, last_pull, pull
+from icp.crm._push import AccountChange, PushReport, fingerprint, push
+from icp.crm._state import CrmSyncError, external_id, sync_states
 
 __all__ = [
     "PROVIDERS",
+    "AccountChange",
     "AccountFields",
     "CheckResult",
     "CrmError",
     "CrmProvider",
+    "CrmSyncError",
     "CrmTask",
     "FieldSpec",
     "Page",
     "ProviderName",
+    "PullReport",
+    "PushReport",
     "WriteResult",
+    "complete_from_crm",
+    "connect",
+    "external_id",
+    "fingerprint",
+    "last_pull",
+    "pull",
+    "push",
+    "push_after_cycle",
+    "sync_states",
 ]
+
+
+def push_after_cycle(engine: object, settings: object) -> PushReport | None:
+    """Push to the CRM named by ``ICP_CRM_PUSH_AFTER_CYCLE`` (None when unset): for workers and `icp cycle run`."""
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+    from icp.settings import Settings
+
+    assert isinstance(engine, Engine) and isinstance(settings, Settings)
+    name = settings.crm_push_after_cycle
+    if not name:
+        return None
+    provider = connect(name, settings)
+    with Session(engine) as session:
+        return push(session, provider)

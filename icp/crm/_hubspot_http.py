@@ -92,9 +92,7 @@ def translate(status: int, raw_body: Any, headers: Mapping[str, str] | None, doi
             remaining = _header(headers, "X-HubSpot-RateLimit-Remaining")
             interval = _seconds(_header(headers, "X-HubSpot-RateLimit-Interval-Milliseconds"))
             wait = (interval / 1000.0) if remaining == "0" and interval is not None else 1.0
-        return HubSpotRateLimit(
-            f"HubSpot rate limit ({policy or 'burst'}) while {doing}", wait_s=min(wait, MAX_WAIT_S)
-        )
+        return HubSpotRateLimit(f"HubSpot rate limit ({policy or 'burst'}) while {doing}", wait_s=min(wait, MAX_WAIT_S))
     if status == 401 or category == "INVALID_AUTHENTICATION":
         return CrmError(
             "HubSpot rejected the access token (401 INVALID_AUTHENTICATION).",
@@ -121,7 +119,8 @@ def _wait(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, HubSpotRateLimit):
         return exc.wait_s
-    return min(0.5 * 2 ** (state.attempt_number - 1), MAX_WAIT_S)
+    backoff: float = 0.5 * 2 ** (state.attempt_number - 1)
+    return min(backoff, MAX_WAIT_S)
 
 
 def _retryable(exc: BaseException) -> bool:

@@ -425,7 +425,9 @@ class HubSpotCrm:
                 "limit": 200,
                 "after": "0",
             }
-            answer = self._call("looking for tasks already written", api.do_search, public_object_search_request=request)
+            answer = self._call(
+                "looking for tasks already written", api.do_search, public_object_search_request=request
+            )
             for task in answer.get("results") or []:
                 external = (task.get("properties") or {}).get(TASK_ID_PROPERTY)
                 if external:
@@ -450,7 +452,9 @@ class HubSpotCrm:
             inputs = [self._task_input(t) for t in chunk]
             try:
                 answer = self._call(
-                    "creating tasks", api.create, batch_input_simple_public_object_batch_input_for_create={"inputs": inputs}
+                    "creating tasks",
+                    api.create,
+                    batch_input_simple_public_object_batch_input_for_create={"inputs": inputs},
                 )
             except CrmError as exc:
                 if exc.retryable or "rejected the access token" in exc.message or "lacks" in exc.message:

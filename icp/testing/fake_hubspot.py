@@ -47,7 +47,14 @@ _COMPANY_DEFAULTS = (
     "hs_object_id",
     "hs_ideal_customer_profile",
 )
-_TASK_DEFAULTS = ("hs_timestamp", "hs_task_subject", "hs_task_body", "hs_task_status", "hs_task_type", "hubspot_owner_id")
+_TASK_DEFAULTS = (
+    "hs_timestamp",
+    "hs_task_subject",
+    "hs_task_body",
+    "hs_task_status",
+    "hs_task_type",
+    "hubspot_owner_id",
+)
 _TIERS = ("tier_1", "tier_2", "tier_3")
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -57,7 +64,13 @@ def _iso(moment: datetime) -> str:
 
 
 def _error(category: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"status": "error", "message": message, "correlationId": "fake-correlation-id", "category": category, **extra}
+    return {
+        "status": "error",
+        "message": message,
+        "correlationId": "fake-correlation-id",
+        "category": category,
+        **extra,
+    }
 
 
 def _property(name: str, group: str = "companyinformation", kind: str = "string", **extra: Any) -> dict[str, Any]:
@@ -108,7 +121,9 @@ class _Record:
 class FakeHubSpot:
     """A scriptable HubSpot on ``127.0.0.1`` (an ephemeral port). Use as a context manager."""
 
-    def __init__(self, *, token: str = "pat-na1-fake-token", scopes: Sequence[str] = ALL_SCOPES, portal_id: int = 424242):
+    def __init__(
+        self, *, token: str = "pat-na1-fake-token", scopes: Sequence[str] = ALL_SCOPES, portal_id: int = 424242
+    ):
         self.token = token
         self.scopes = list(scopes)
         self.portal_id = portal_id
@@ -127,7 +142,9 @@ class FakeHubSpot:
             "hs_ideal_customer_profile",
             kind="enumeration",
             label="Ideal Customer Profile Tier",
-            options=[{"label": f"Tier {i}", "value": t, "displayOrder": i, "hidden": False} for i, t in enumerate(_TIERS, 1)],
+            options=[
+                {"label": f"Tier {i}", "value": t, "displayOrder": i, "hidden": False} for i, t in enumerate(_TIERS, 1)
+            ],
         )
         self._groups: set[str] = {"companyinformation"}
         self.owners: dict[str, str] = {}
@@ -258,16 +275,22 @@ class FakeHubSpot:
 
     # -- the API -----------------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any, auth: str) -> tuple[int, dict[str, str], Any]:
+    def handle(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any, auth: str
+    ) -> tuple[int, dict[str, str], Any]:
         if path == "/oauth/v2/private-apps/get/access-token-info":
             if not isinstance(body, dict) or body.get("tokenKey") != self.token:
                 return 401, {}, _error("INVALID_AUTHENTICATION", "The access token is invalid or expired.")
             return 200, {}, {"userId": 7, "hubId": self.portal_id, "appId": 99, "scopes": list(self.scopes)}
         if auth != f"Bearer {self.token}":
-            return 401, {}, _error(
-                "INVALID_AUTHENTICATION",
-                "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find "
-                "more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+            return (
+                401,
+                {},
+                _error(
+                    "INVALID_AUTHENTICATION",
+                    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find "
+                    "more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+                ),
             )
         with self._lock:
             if self._rate_limited > 0:
@@ -278,22 +301,27 @@ class FakeHubSpot:
             return 404, {}, _error("OBJECT_NOT_FOUND", f"No route for {method} {path}")
         scope, handler, writes = route
         if scope not in self.scopes:
-            return 403, {}, _error(
-                "MISSING_SCOPES",
-                "This app hasn't been granted all required scopes to make this call. Read more about required "
-                "scopes here: https://developers.hubspot.com/scopes.",
-                errors=[
-                    {
-                        "message": "One or more of the following scopes are required.",
-                        "context": {"requiredGranularScopes": [scope]},
-                    }
-                ],
-                links={"scopes": "https://developers.hubspot.com/scopes"},
+            return (
+                403,
+                {},
+                _error(
+                    "MISSING_SCOPES",
+                    "This app hasn't been granted all required scopes to make this call. Read more about required "
+                    "scopes here: https://developers.hubspot.com/scopes.",
+                    errors=[
+                        {
+                            "message": "One or more of the following scopes are required.",
+                            "context": {"requiredGranularScopes": [scope]},
+                        }
+                    ],
+                    links={"scopes": "https://developers.hubspot.com/scopes"},
+                ),
             )
         if writes:
             with self._lock:
                 self.writes.append((method, path))
-        return handler(self, path, query, body)
+        answer: tuple[int, dict[str, str], Any] = handler(self, path, query, body)
+        return answer
 
     def _rate_limit_answer(self) -> tuple[int, dict[str, str], Any]:
         daily = self._rate_policy == "DAILY"
@@ -427,7 +455,7 @@ class FakeHubSpot:
             for item in inputs:
                 for name, value in (item.get("properties") or {}).items():
                     if name not in known:
-                        return 400, {}, _error("VALIDATION_ERROR", f"Property \"{name}\" does not exist")
+                        return 400, {}, _error("VALIDATION_ERROR", f'Property "{name}" does not exist')
                     if name == "hs_ideal_customer_profile" and value not in ("", *_TIERS):
                         return 400, {}, _error("VALIDATION_ERROR", f"{value!r} is not a valid option")
             results, missing = [], []
@@ -459,8 +487,17 @@ class FakeHubSpot:
             found = [(e, i) for e, i in self.owners.items() if not email or e == email]
         now = _iso(_EPOCH)
         results = [
-            {"id": i, "email": e, "firstName": "", "lastName": "", "userId": int(i), "createdAt": now, "updatedAt": now,
-             "archived": False, "teams": []}
+            {
+                "id": i,
+                "email": e,
+                "firstName": "",
+                "lastName": "",
+                "userId": int(i),
+                "createdAt": now,
+                "updatedAt": now,
+                "archived": False,
+                "teams": [],
+            }
             for e, i in found
         ]
         return 200, {}, {"results": results}
@@ -473,7 +510,7 @@ class FakeHubSpot:
                 props = item.get("properties") or {}
                 unknown = [n for n in props if n not in known]
                 if unknown:
-                    return 400, {}, _error("VALIDATION_ERROR", f"Property \"{unknown[0]}\" does not exist")
+                    return 400, {}, _error("VALIDATION_ERROR", f'Property "{unknown[0]}" does not exist')
                 companies = []
                 for association in item.get("associations") or []:
                     types = [t.get("associationTypeId") for t in association.get("types") or []]
@@ -497,7 +534,9 @@ class FakeHubSpot:
                     missing.append(str(item.get("id")))
                 else:
                     results.append(record.shape(body.get("properties")))
-        errors = [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Not found", "context": {"ids": missing}}]
+        errors = [
+            {"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Not found", "context": {"ids": missing}}
+        ]
         return self._batch_answer(results, errors if missing else [], created=False)
 
 
@@ -537,10 +576,11 @@ class _Handler(BaseHTTPRequestHandler):
         fake: FakeHubSpot = self.server.fake  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        headers: dict[str, str] = {}
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
-            status, headers, answer = 400, {}, _error("VALIDATION_ERROR", "Invalid input JSON")
+            status, answer = 400, _error("VALIDATION_ERROR", "Invalid input JSON")
         else:
             parts = urlsplit(self.path)
             status, headers, answer = fake.handle(
@@ -558,8 +598,8 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):  # the client went away (a killed pull)
             return
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server naming
+    def do_GET(self) -> None:
         self._serve("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._serve("POST")
