@@ -211,6 +211,7 @@ class TaskInfo(BaseModel):
     cycle_id: int
     created_at: datetime
     completed_at: datetime | None
+    completed_by: str | None = None
 
 
 def list_tasks(

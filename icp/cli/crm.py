@@ -186,7 +186,7 @@ def push(
         emit(rows, fmt, columns=["crm_id", "company", "domain", "changes"], json_payload=report.model_dump(mode="json"))
         return
     _push_summary(report)
-    if report.sample:
+    if report.sample and dry_run:
         emit(
             [
                 {
@@ -198,7 +198,7 @@ def push(
             ],
             OutputFormat.table,
             columns=["crm_id", "company", "changes"],
-            title="Sample of changes" if dry_run else "Sample of what was written",
+            title="Sample of changes",
         )
     if dry_run:
         console.print(f"Nothing was written. Run `icp crm push {provider.name}` to write it.")

@@ -152,10 +152,11 @@ class FakeHubSpot:
         self._rate_policy = "TEN_SECONDLY_ROLLING"
         self._hang_after: int | None = None
         self._release = threading.Event()
+        self.hanging = threading.Event()  # set while a page request is held by hang_after_pages
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -261,10 +262,18 @@ class FakeHubSpot:
             return {k: v for k, v in props.items() if k.startswith("icp_") or k == "hs_ideal_customer_profile"}
 
     def tasks(self) -> list[dict[str, Any]]:
-        """Every task icp created: its id, properties and associated company ids."""
+        """Every task icp created: ``id``, ``external_id`` (icp-task-<id>), ``account_crm_id``, ``status``, and
+        HubSpot's own ``properties`` and associated ``companies``."""
         with self._lock:
             return [
-                {"id": t.id, "properties": dict(t.properties), "companies": list(t.companies)}
+                {
+                    "id": t.id,
+                    "external_id": t.properties.get("icp_task_id"),
+                    "account_crm_id": t.companies[0] if t.companies else None,
+                    "status": t.properties.get("hs_task_status"),
+                    "properties": dict(t.properties),
+                    "companies": list(t.companies),
+                }
                 for t in self._objects["tasks"].values()
             ]
 
@@ -351,7 +360,9 @@ class FakeHubSpot:
             if self._hang_after > 0:
                 self._hang_after -= 1
                 return
+        self.hanging.set()
         self._release.wait()
+        self.hanging.clear()
 
     def _search(self, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, dict[str, str], Any]:
         object_type = path.split("/")[4]

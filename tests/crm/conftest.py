@@ -1,0 +1,54 @@
+"""The fake CRM servers, one per provider, behind one fixture so the round trip runs against each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+PROVIDERS = ["hubspot"]
+
+
+@dataclass
+class CrmServer:
+    """A running fake CRM and what a user sets to point icp at it."""
+
+    name: str
+    fake: Any
+    env: dict[str, str]
+    bad_token_env: dict[str, str]
+    wrong_url_env: dict[str, str]
+    tier_field: str
+    drop_scope: Callable[[], str] = field(default=lambda: "")  # removes a read permission; returns its name
+
+
+def _hubspot() -> Iterator[CrmServer]:
+    from icp.testing.fake_hubspot import FakeHubSpot
+
+    with FakeHubSpot() as fake:
+
+        def drop_scope() -> str:
+            fake.scopes.remove("crm.objects.deals.read")
+            return "crm.objects.deals.read"
+
+        env = {"ICP_HUBSPOT_TOKEN": fake.token, "ICP_HUBSPOT_BASE_URL": fake.url}
+        yield CrmServer(
+            name="hubspot",
+            fake=fake,
+            env=env,
+            bad_token_env={**env, "ICP_HUBSPOT_TOKEN": "pat-na1-revoked"},
+            wrong_url_env={**env, "ICP_HUBSPOT_BASE_URL": "http://127.0.0.1:9"},
+            tier_field="hs_ideal_customer_profile",
+            drop_scope=drop_scope,
+        )
+
+
+_SERVERS: dict[str, Callable[[], Iterator[CrmServer]]] = {"hubspot": _hubspot}
+
+
+@pytest.fixture(params=PROVIDERS)
+def crm(request: pytest.FixtureRequest) -> Iterator[CrmServer]:
+    """A fake CRM server (HubSpot; more providers join the parameter list)."""
+    yield from _SERVERS[request.param]()
