@@ -51,7 +51,9 @@ def test_only_companies_modified_since_are_read(fake: FakeHubSpot, adapter: HubS
     ids = fake.seed_companies(_companies(30))
     newest = max(r["modified_at"] for p in adapter.companies(None, None) for r in p.records)
     fake.touch_company(ids[3], employees=5000)
-    later = [r for p in adapter.companies(newest.replace(microsecond=newest.microsecond + 1000), None) for r in p.records]
+    later = [
+        r for p in adapter.companies(newest.replace(microsecond=newest.microsecond + 1000), None) for r in p.records
+    ]
     assert [r["crm_id"] for r in later] == [ids[3]] and later[0]["numberofemployees"] == "5000"
 
 
@@ -131,7 +133,9 @@ def test_tasks_are_created_once_with_owner_and_company(fake: FakeHubSpot, adapte
     owner = fake.add_owner("ann@example.com")
     adapter.ensure_fields(create=True)
     tasks = [
-        CrmTask("icp-task-1", company, "Reach out to Acme 0", "Call the VP Sales", date(2026, 12, 3), "ann@example.com"),
+        CrmTask(
+            "icp-task-1", company, "Reach out to Acme 0", "Call the VP Sales", date(2026, 12, 3), "ann@example.com"
+        ),
         CrmTask("icp-task-2", company, "Research Acme 0", "Confirm R4", None, "nobody@example.com"),
     ]
     first = adapter.write_tasks(tasks, {})

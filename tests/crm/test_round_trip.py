@@ -83,7 +83,9 @@ def _kill_pull_half_way(crm: CrmServer, db: Path, pages: int) -> None:
 
 
 def _push(db: Path, crm: CrmServer, *args: str) -> dict[str, object]:
-    report: dict[str, object] = json.loads(run_icp(db, "crm", "push", crm.name, "-f", "json", *args, env=crm.env).stdout)
+    report: dict[str, object] = json.loads(
+        run_icp(db, "crm", "push", crm.name, "-f", "json", *args, env=crm.env).stdout
+    )
     return report
 
 
