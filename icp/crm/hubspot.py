@@ -20,10 +20,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from icp.crm._hubspot_http import SCOPES_HINT, _body, missing_scopes, translate, with_retries
+from icp.crm._hubspot_schema import (
+    ACCOUNT_FIELDS,
+    COMPANY_PROPERTIES,
+    DEAL_PROPERTIES,
+    GROUP,
+    PROPERTY_DEFINITIONS,
+    REQUIRED_SCOPES,
+    TASK_ID_PROPERTY,
+    TASK_PROPERTY,
+    account_properties,
+    batch_outcome,
+    epoch_ms,
+    parse_time,
+    readable_enum,
+    task_input,
+)
 from icp.crm._provider import (
     AccountFields,
     CheckResult,
@@ -39,101 +55,10 @@ if TYPE_CHECKING:
     from icp.settings import Settings
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
-COMPANY_PROPERTIES = (
-    "name",
-    "domain",
-    "website",
-    "industry",
-    "numberofemployees",
-    "annualrevenue",
-    "country",
-    "state",
-    "city",
-    "description",
-    "founded_year",
-    "hs_lastmodifieddate",
-)
-DEAL_PROPERTIES = (
-    "dealname",
-    "dealstage",
-    "amount",
-    "createdate",
-    "closedate",
-    "hs_is_closed_won",
-    "hs_is_closed",
-    "hs_lastmodifieddate",
-)
-TIER_PROPERTY = "hs_ideal_customer_profile"
-TASK_ID_PROPERTY = "icp_task_id"
-GROUP = "icp"
-TASK_TO_COMPANY = 192  # HUBSPOT_DEFINED association type: task -> company
 PAGE_SIZE = 100
 BATCH_SIZE = 100
 SEARCH_WINDOW = 10_000  # HubSpot's search API returns at most this many results per query
 TIMEOUT_S = 30.0
-REQUIRED_SCOPES = (
-    "crm.objects.companies.read",
-    "crm.objects.companies.write",
-    "crm.objects.deals.read",
-    "crm.schemas.companies.write",
-    "crm.objects.owners.read",
-    "tasks",
-)
-ACCOUNT_FIELDS = (
-    FieldSpec(TIER_PROPERTY, "Ideal Customer Profile Tier", "enumeration", native=True),
-    FieldSpec("icp_fit_score", "ICP fit score", "number"),
-    FieldSpec("icp_segment", "ICP primary segment", "string"),
-    FieldSpec("icp_fit_status", "ICP fit status", "enumeration"),
-    FieldSpec("icp_reason", "ICP reason", "string"),
-    FieldSpec("icp_cycle_date", "ICP cycle date", "date"),
-)
-_PROPERTY_DEFINITIONS: dict[str, dict[str, Any]] = {
-    "icp_fit_score": {"type": "number", "fieldType": "number", "description": "Fit score 0-100 from icp."},
-    "icp_segment": {"type": "string", "fieldType": "text", "description": "The account's primary icp segment."},
-    "icp_fit_status": {
-        "type": "enumeration",
-        "fieldType": "select",
-        "description": "qualified: every requirement met; unverified: some requirement not yet known.",
-        "options": [
-            {"label": "Qualified", "value": "qualified", "displayOrder": 0, "hidden": False},
-            {"label": "Unverified", "value": "unverified", "displayOrder": 1, "hidden": False},
-        ],
-    },
-    "icp_reason": {"type": "string", "fieldType": "textarea", "description": "Why the account has its tier."},
-    "icp_cycle_date": {"type": "date", "fieldType": "date", "description": "The icp cycle that set these values."},
-}
-_TASK_PROPERTY = {
-    "name": TASK_ID_PROPERTY,
-    "label": "icp task id",
-    "type": "string",
-    "fieldType": "text",
-    "groupName": "task_information",
-    "description": "The prospecting task in icp this task was written from (icp-task-<id>).",
-}
-
-
-def _ms(moment: datetime) -> str:
-    return str(int(moment.timestamp() * 1000))
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    text = str(value)
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _readable_enum(value: Any) -> Any:
-    """HubSpot's industry values are enumeration ids ("COMPUTER_SOFTWARE"): read them as words."""
-    if isinstance(value, str) and value.isupper() and " " not in value:
-        return value.replace("_", " ").title()
-    return value
 
 
 def _api_errors() -> tuple[type[BaseException], ...]:
@@ -210,7 +135,7 @@ class HubSpotCrm:
         since: datetime | None,
         cursor: str | None,
     ) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
-        state = json.loads(cursor) if cursor else {"since": _ms(since) if since else None, "after": "0"}
+        state = json.loads(cursor) if cursor else {"since": epoch_ms(since) if since else None, "after": "0"}
         while True:
             filters = (
                 [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": state["since"]}]
@@ -232,8 +157,8 @@ class HubSpotCrm:
                 if int(after) + PAGE_SIZE <= SEARCH_WINDOW:
                     next_state = {"since": state["since"], "after": str(after)}
                 else:  # the query's window is used up: start a new query from the last modified time reached
-                    last = _parse_time((results[-1].get("properties") or {}).get("hs_lastmodifieddate"))
-                    next_state = {"since": _ms(last) if last else state["since"], "after": "0"}
+                    last = parse_time((results[-1].get("properties") or {}).get("hs_lastmodifieddate"))
+                    next_state = {"since": epoch_ms(last) if last else state["since"], "after": "0"}
             yield results, json.dumps(next_state) if next_state else None
             if next_state is None:
                 return
@@ -242,11 +167,11 @@ class HubSpotCrm:
     @staticmethod
     def _record(result: dict[str, Any]) -> dict[str, Any]:
         properties = dict(result.get("properties") or {})
-        modified = _parse_time(properties.pop("hs_lastmodifieddate", None)) or _parse_time(result.get("updatedAt"))
+        modified = parse_time(properties.pop("hs_lastmodifieddate", None)) or parse_time(result.get("updatedAt"))
         properties.pop("hs_object_id", None)
         record: dict[str, Any] = {k: v for k, v in properties.items() if v not in (None, "")}
         if "industry" in record:
-            record["industry"] = _readable_enum(record["industry"])
+            record["industry"] = readable_enum(record["industry"])
         record["crm_id"] = str(result.get("id"))
         record["modified_at"] = modified or datetime.now(UTC)
         return record
@@ -309,7 +234,7 @@ class HubSpotCrm:
         if not create or not (missing or task_missing):
             return missing + ([f"tasks.{TASK_ID_PROPERTY}"] if task_missing else [])
         properties = self._client.crm.properties
-        if any(name in _PROPERTY_DEFINITIONS for name in missing):
+        if any(name in PROPERTY_DEFINITIONS for name in missing):
             try:
                 self._call(
                     "creating the icp property group",
@@ -327,10 +252,10 @@ class HubSpotCrm:
             if spec.native:  # HubSpot's own property: icp cannot create it (an old portal may lack it)
                 still.append(spec.name)
                 continue
-            body = {"name": spec.name, "label": spec.label, "groupName": GROUP, **_PROPERTY_DEFINITIONS[spec.name]}
+            body = {"name": spec.name, "label": spec.label, "groupName": GROUP, **PROPERTY_DEFINITIONS[spec.name]}
             self._create_property("companies", body, still)
         if task_missing:
-            self._create_property("tasks", _TASK_PROPERTY, still, shown=f"tasks.{TASK_ID_PROPERTY}")
+            self._create_property("tasks", TASK_PROPERTY, still, shown=f"tasks.{TASK_ID_PROPERTY}")
         return still
 
     def _create_property(self, object_type: str, body: dict[str, Any], still: list[str], shown: str = "") -> None:
@@ -351,35 +276,6 @@ class HubSpotCrm:
 
     # -- writing -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _account_properties(account: AccountFields) -> dict[str, str]:
-        tier = {"T1": "tier_1", "T2": "tier_2", "T3": "tier_3"}.get(account.tier or "", "")
-        return {
-            TIER_PROPERTY: tier,
-            "icp_fit_score": "" if account.score is None else f"{account.score:.1f}",
-            "icp_segment": account.segment,
-            "icp_fit_status": account.status,
-            "icp_reason": account.reason,
-            "icp_cycle_date": account.cycle_date.isoformat(),
-        }
-
-    @staticmethod
-    def _batch_outcome(answer: dict[str, Any], ids: Sequence[str], key: Callable[[dict[str, Any]], str]) -> WriteResult:
-        result = WriteResult()
-        done = {key(r) for r in answer.get("results") or []}
-        reasons: dict[str, str] = {}
-        for error in answer.get("errors") or []:
-            context = error.get("context") or {}
-            named = [str(i) for v in context.values() if isinstance(v, list) for i in v]
-            for ident in named:
-                reasons[ident] = f"{error.get('category') or 'error'}: {str(error.get('message') or '')[:200]}"
-        for ident in ids:
-            if ident in done:
-                result.written.append(ident)
-            else:
-                result.failed.append((ident, reasons.get(ident, "HubSpot did not confirm the write")))
-        return result
-
     def write_accounts(self, accounts: Sequence[AccountFields]) -> WriteResult:
         """Batch-update the icp properties, 100 companies a request; failures are per company."""
         total = WriteResult()
@@ -387,7 +283,7 @@ class HubSpotCrm:
         for start in range(0, len(accounts), BATCH_SIZE):
             chunk = accounts[start : start + BATCH_SIZE]
             ids = [a.crm_id for a in chunk]
-            body = {"inputs": [{"id": a.crm_id, "properties": self._account_properties(a)} for a in chunk]}
+            body = {"inputs": [{"id": a.crm_id, "properties": account_properties(a)} for a in chunk]}
             try:
                 answer = self._call(
                     "writing icp properties on companies", api.update, batch_input_simple_public_object_batch_input=body
@@ -397,7 +293,7 @@ class HubSpotCrm:
                     raise
                 total.failed.extend((i, exc.message) for i in ids)
                 continue
-            outcome = self._batch_outcome(answer, ids, lambda r: str(r.get("id")))
+            outcome = batch_outcome(answer, ids, lambda r: str(r.get("id")))
             total.written.extend(outcome.written)
             total.failed.extend(outcome.failed)
         return total
@@ -449,7 +345,7 @@ class HubSpotCrm:
         api = self._client.crm.objects.tasks.batch_api
         for start in range(0, len(pending), BATCH_SIZE):
             chunk = pending[start : start + BATCH_SIZE]
-            inputs = [self._task_input(t) for t in chunk]
+            inputs = [task_input(t, self._owner_id(t.owner_email)) for t in chunk]
             try:
                 answer = self._call(
                     "creating tasks",
@@ -461,7 +357,7 @@ class HubSpotCrm:
                     raise
                 result.failed.extend((t.external_id, exc.message) for t in chunk)
                 continue
-            outcome = self._batch_outcome(
+            outcome = batch_outcome(
                 answer,
                 [t.external_id for t in chunk],
                 lambda r: str((r.get("properties") or {}).get(TASK_ID_PROPERTY)),
@@ -473,29 +369,6 @@ class HubSpotCrm:
             result.written.extend(outcome.written)
             result.failed.extend(outcome.failed)
         return result
-
-    def _task_input(self, task: CrmTask) -> dict[str, Any]:
-        due = task.due or date.today()
-        properties: dict[str, str] = {
-            "hs_timestamp": datetime(due.year, due.month, due.day, 9, tzinfo=UTC).isoformat().replace("+00:00", "Z"),
-            "hs_task_subject": task.subject[:250],
-            "hs_task_body": task.body[:5000],
-            "hs_task_status": "NOT_STARTED",
-            "hs_task_type": "TODO",
-            TASK_ID_PROPERTY: task.external_id,
-        }
-        owner = self._owner_id(task.owner_email)
-        if owner:
-            properties["hubspot_owner_id"] = owner
-        return {
-            "properties": properties,
-            "associations": [
-                {
-                    "to": {"id": task.crm_account_id},
-                    "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": TASK_TO_COMPANY}],
-                }
-            ],
-        }
 
     def completed_tasks(self, task_ids: Sequence[str]) -> set[str]:
         """Of these HubSpot task ids, those whose ``hs_task_status`` is COMPLETED."""

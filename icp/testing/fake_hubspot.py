@@ -14,108 +14,24 @@ Salesforce, so one end-to-end test runs against either.
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, datetime, timedelta
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-ALL_SCOPES = (
-    "crm.objects.companies.read",
-    "crm.objects.companies.write",
-    "crm.objects.deals.read",
-    "crm.schemas.companies.write",
-    "crm.objects.owners.read",
-    "tasks",
+from icp.testing._hubspot_shapes import (
+    ALL_SCOPES,
+    COMPANY_DEFAULTS,
+    EPOCH,
+    TASK_DEFAULTS,
+    TIERS,
+    HubSpotHandler,
+    Record,
+    error_body,
+    iso,
+    property_shape,
 )
-_COMPANY_DEFAULTS = (
-    "name",
-    "domain",
-    "website",
-    "industry",
-    "numberofemployees",
-    "annualrevenue",
-    "country",
-    "state",
-    "city",
-    "description",
-    "founded_year",
-    "hs_lastmodifieddate",
-    "createdate",
-    "hs_object_id",
-    "hs_ideal_customer_profile",
-)
-_TASK_DEFAULTS = (
-    "hs_timestamp",
-    "hs_task_subject",
-    "hs_task_body",
-    "hs_task_status",
-    "hs_task_type",
-    "hubspot_owner_id",
-)
-_TIERS = ("tier_1", "tier_2", "tier_3")
-_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _error(category: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "status": "error",
-        "message": message,
-        "correlationId": "fake-correlation-id",
-        "category": category,
-        **extra,
-    }
-
-
-def _property(name: str, group: str = "companyinformation", kind: str = "string", **extra: Any) -> dict[str, Any]:
-    now = _iso(_EPOCH)
-    return {
-        "name": name,
-        "label": name.replace("_", " ").title(),
-        "type": kind,
-        "fieldType": "text",
-        "groupName": group,
-        "description": "",
-        "options": [],
-        "displayOrder": -1,
-        "calculated": False,
-        "externalOptions": False,
-        "hasUniqueValue": False,
-        "hidden": False,
-        "formField": False,
-        "createdAt": now,
-        "updatedAt": now,
-        "modificationMetadata": {"archivable": True, "readOnlyDefinition": True, "readOnlyValue": False},
-        **extra,
-    }
-
-
-class _Record:
-    def __init__(self, ident: str, properties: dict[str, Any], created: datetime) -> None:
-        self.id = ident
-        self.properties = properties
-        self.created = created
-        self.modified = created
-        self.companies: list[str] = []
-
-    def shape(self, wanted: Sequence[str] | None) -> dict[str, Any]:
-        props = dict(self.properties, hs_object_id=self.id, hs_lastmodifieddate=_iso(self.modified))
-        props.setdefault("createdate", _iso(self.created))
-        if wanted is not None:
-            props = {k: props.get(k) for k in [*wanted, "hs_object_id", "hs_lastmodifieddate", "createdate"]}
-        return {
-            "id": self.id,
-            "properties": props,
-            "createdAt": _iso(self.created),
-            "updatedAt": _iso(self.modified),
-            "archived": False,
-        }
 
 
 class FakeHubSpot:
@@ -132,18 +48,18 @@ class FakeHubSpot:
         self.page_requests: list[tuple[str, str, str | None]] = []  # (object, after, since) of every search page
         self._lock = threading.RLock()
         self._ids = itertools.count(1001)
-        self._clock = _EPOCH
-        self._objects: dict[str, dict[str, _Record]] = {"companies": {}, "deals": {}, "tasks": {}}
+        self._clock = EPOCH
+        self._objects: dict[str, dict[str, Record]] = {"companies": {}, "deals": {}, "tasks": {}}
         self._properties: dict[str, dict[str, dict[str, Any]]] = {
-            "companies": {n: _property(n) for n in _COMPANY_DEFAULTS},
-            "tasks": {n: _property(n, "task") for n in _TASK_DEFAULTS},
+            "companies": {n: property_shape(n) for n in COMPANY_DEFAULTS},
+            "tasks": {n: property_shape(n, "task") for n in TASK_DEFAULTS},
         }
-        self._properties["companies"]["hs_ideal_customer_profile"] = _property(
+        self._properties["companies"]["hs_ideal_customer_profile"] = property_shape(
             "hs_ideal_customer_profile",
             kind="enumeration",
             label="Ideal Customer Profile Tier",
             options=[
-                {"label": f"Tier {i}", "value": t, "displayOrder": i, "hidden": False} for i, t in enumerate(_TIERS, 1)
+                {"label": f"Tier {i}", "value": t, "displayOrder": i, "hidden": False} for i, t in enumerate(TIERS, 1)
             ],
         )
         self._groups: set[str] = {"companyinformation"}
@@ -153,7 +69,7 @@ class FakeHubSpot:
         self._hang_after: int | None = None
         self._release = threading.Event()
         self.hanging = threading.Event()  # set while a page request is held by hang_after_pages
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), HubSpotHandler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -189,7 +105,7 @@ class FakeHubSpot:
             for row in rows:
                 ident = str(next(self._ids))
                 props = {names.get(k, k): (None if v is None else str(v)) for k, v in row.items()}
-                self._objects["companies"][ident] = _Record(ident, props, self._tick())
+                self._objects["companies"][ident] = Record(ident, props, self._tick())
                 ids.append(ident)
         return ids
 
@@ -210,7 +126,7 @@ class FakeHubSpot:
                     "hs_is_closed_won": "true" if result == "won" else "false",
                     "hs_is_closed": "false" if result == "open" else "true",
                 }
-                record = _Record(ident, props, self._tick())
+                record = Record(ident, props, self._tick())
                 if row.get("account_crm_id"):
                     record.companies.append(str(row["account_crm_id"]))
                 self._objects["deals"][ident] = record
@@ -289,13 +205,13 @@ class FakeHubSpot:
     ) -> tuple[int, dict[str, str], Any]:
         if path == "/oauth/v2/private-apps/get/access-token-info":
             if not isinstance(body, dict) or body.get("tokenKey") != self.token:
-                return 401, {}, _error("INVALID_AUTHENTICATION", "The access token is invalid or expired.")
+                return 401, {}, error_body("INVALID_AUTHENTICATION", "The access token is invalid or expired.")
             return 200, {}, {"userId": 7, "hubId": self.portal_id, "appId": 99, "scopes": list(self.scopes)}
         if auth != f"Bearer {self.token}":
             return (
                 401,
                 {},
-                _error(
+                error_body(
                     "INVALID_AUTHENTICATION",
                     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find "
                     "more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
@@ -307,13 +223,13 @@ class FakeHubSpot:
                 return self._rate_limit_answer()
         route = _ROUTES.get((method, path.rstrip("/")))
         if route is None:
-            return 404, {}, _error("OBJECT_NOT_FOUND", f"No route for {method} {path}")
+            return 404, {}, error_body("OBJECT_NOT_FOUND", f"No route for {method} {path}")
         scope, handler, writes = route
         if scope not in self.scopes:
             return (
                 403,
                 {},
-                _error(
+                error_body(
                     "MISSING_SCOPES",
                     "This app hasn't been granted all required scopes to make this call. Read more about required "
                     "scopes here: https://developers.hubspot.com/scopes.",
@@ -369,9 +285,9 @@ class FakeHubSpot:
         limit = int(body.get("limit") or 10)
         after = int(body.get("after") or 0)
         if limit > 200:
-            return 400, {}, _error("VALIDATION_ERROR", "limit must be at most 200")
+            return 400, {}, error_body("VALIDATION_ERROR", "limit must be at most 200")
         if after + limit > 10_000:
-            return 400, {}, _error("VALIDATION_ERROR", "The search API returns at most 10,000 results per query.")
+            return 400, {}, error_body("VALIDATION_ERROR", "The search API returns at most 10,000 results per query.")
         filters = [f for group in body.get("filterGroups") or [] for f in group.get("filters") or []]
         since = next((f.get("value") for f in filters if f.get("propertyName") == "hs_lastmodifieddate"), None)
         if object_type in ("companies", "deals") and limit > 1:
@@ -425,7 +341,7 @@ class FakeHubSpot:
 
     @staticmethod
     def _batch_answer(results: list[Any], errors: list[Any], *, created: bool) -> tuple[int, dict[str, str], Any]:
-        now = _iso(datetime.now(UTC))
+        now = iso(datetime.now(UTC))
         answer: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
         if errors:
             answer.update(numErrors=len(errors), errors=errors)
@@ -442,33 +358,33 @@ class FakeHubSpot:
         with self._lock:
             name = str(body.get("name"))
             if name in self._properties[object_type]:
-                return 409, {}, _error("OBJECT_ALREADY_EXISTS", f"Property named '{name}' already exists.")
+                return 409, {}, error_body("OBJECT_ALREADY_EXISTS", f"Property named '{name}' already exists.")
             group = body.get("groupName")
             if object_type == "companies" and group not in self._groups:
-                return 400, {}, _error("VALIDATION_ERROR", f"Property group '{group}' does not exist.")
-            self._properties[object_type][name] = _property(name, **{k: v for k, v in body.items() if k != "name"})
+                return 400, {}, error_body("VALIDATION_ERROR", f"Property group '{group}' does not exist.")
+            self._properties[object_type][name] = property_shape(name, **{k: v for k, v in body.items() if k != "name"})
             return 201, {}, self._properties[object_type][name]
 
     def _create_group(self, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, dict[str, str], Any]:
         with self._lock:
             name = str(body.get("name"))
             if name in self._groups:
-                return 409, {}, _error("OBJECT_ALREADY_EXISTS", f"Group named '{name}' already exists.")
+                return 409, {}, error_body("OBJECT_ALREADY_EXISTS", f"Group named '{name}' already exists.")
             self._groups.add(name)
             return 201, {}, {"name": name, "label": body.get("label", name), "displayOrder": -1, "archived": False}
 
     def _update_companies(self, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, dict[str, str], Any]:
         inputs = body.get("inputs") or []
         if len(inputs) > 100:
-            return 400, {}, _error("VALIDATION_ERROR", "A batch may hold at most 100 inputs.")
+            return 400, {}, error_body("VALIDATION_ERROR", "A batch may hold at most 100 inputs.")
         with self._lock:
             known = self._properties["companies"]
             for item in inputs:
                 for name, value in (item.get("properties") or {}).items():
                     if name not in known:
-                        return 400, {}, _error("VALIDATION_ERROR", f'Property "{name}" does not exist')
-                    if name == "hs_ideal_customer_profile" and value not in ("", *_TIERS):
-                        return 400, {}, _error("VALIDATION_ERROR", f"{value!r} is not a valid option")
+                        return 400, {}, error_body("VALIDATION_ERROR", f'Property "{name}" does not exist')
+                    if name == "hs_ideal_customer_profile" and value not in ("", *TIERS):
+                        return 400, {}, error_body("VALIDATION_ERROR", f"{value!r} is not a valid option")
             results, missing = [], []
             for item in inputs:
                 record = self._objects["companies"].get(str(item.get("id")))
@@ -496,7 +412,7 @@ class FakeHubSpot:
         email = (query.get("email") or [""])[0].casefold()
         with self._lock:
             found = [(e, i) for e, i in self.owners.items() if not email or e == email]
-        now = _iso(_EPOCH)
+        now = iso(EPOCH)
         results = [
             {
                 "id": i,
@@ -521,16 +437,20 @@ class FakeHubSpot:
                 props = item.get("properties") or {}
                 unknown = [n for n in props if n not in known]
                 if unknown:
-                    return 400, {}, _error("VALIDATION_ERROR", f'Property "{unknown[0]}" does not exist')
+                    return 400, {}, error_body("VALIDATION_ERROR", f'Property "{unknown[0]}" does not exist')
                 companies = []
                 for association in item.get("associations") or []:
                     types = [t.get("associationTypeId") for t in association.get("types") or []]
                     target = str((association.get("to") or {}).get("id"))
                     if 192 not in types or target not in self._objects["companies"]:
-                        return 400, {}, _error("VALIDATION_ERROR", f"Cannot associate the task with company {target}")
+                        return (
+                            400,
+                            {},
+                            error_body("VALIDATION_ERROR", f"Cannot associate the task with company {target}"),
+                        )
                     companies.append(target)
                 ident = str(next(self._ids))
-                record = _Record(ident, dict(props), self._tick())
+                record = Record(ident, dict(props), self._tick())
                 record.companies = companies
                 self._objects["tasks"][ident] = record
                 results.append(record.shape(None))
@@ -574,43 +494,3 @@ _ROUTES: dict[tuple[str, str], tuple[str, Any, bool]] = {
     ("POST", "/crm/v3/objects/tasks/batch/create"): ("tasks", FakeHubSpot._create_tasks, True),
     ("POST", "/crm/v3/objects/tasks/batch/read"): ("tasks", FakeHubSpot._read_tasks, False),
 }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "FakeHubSpot/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _serve(self, method: str) -> None:
-        fake: FakeHubSpot = self.server.fake  # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        headers: dict[str, str] = {}
-        try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            status, answer = 400, _error("VALIDATION_ERROR", "Invalid input JSON")
-        else:
-            parts = urlsplit(self.path)
-            status, headers, answer = fake.handle(
-                method, parts.path, parse_qs(parts.query), body, self.headers.get("Authorization", "")
-            )
-        data = json.dumps(answer, default=lambda v: v.isoformat() if isinstance(v, date) else str(v)).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client went away (a killed pull)
-            return
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")

@@ -9,6 +9,7 @@ import pytest
 
 from icp.crm import AccountFields, CrmError, CrmTask
 from icp.crm import hubspot as hubspot_module
+from icp.crm._hubspot_schema import parse_time
 from icp.crm.hubspot import HubSpotCrm
 from icp.testing.fake_hubspot import FakeHubSpot
 
@@ -165,5 +166,5 @@ def test_check_names_the_portal_and_what_is_missing(fake: FakeHubSpot, adapter: 
 
 
 def test_records_modified_times_are_aware() -> None:
-    assert hubspot_module._parse_time("1767225600000") == datetime(2026, 1, 1, tzinfo=UTC)
-    assert hubspot_module._parse_time("2026-01-01T00:00:00.000Z") == datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_time("1767225600000") == datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_time("2026-01-01T00:00:00.000Z") == datetime(2026, 1, 1, tzinfo=UTC)
