@@ -8,6 +8,10 @@
 - :func:`push_after_cycle` is what a finished cycle calls when ``ICP_CRM_PUSH_AFTER_CYCLE`` names a CRM.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from icp.crm._connect import connect
 from icp.crm._provider import (
     PROVIDERS,
@@ -24,6 +28,11 @@ from icp.crm._provider import (
 from icp.crm._pull import PullReport, complete_from_crm, last_pull, pull
 from icp.crm._push import AccountChange, PushReport, fingerprint, push
 from icp.crm._state import CrmSyncError, external_id, sync_states
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from icp.settings import Settings
 
 __all__ = [
     "PROVIDERS",
@@ -52,14 +61,13 @@ __all__ = [
 ]
 
 
-def push_after_cycle(engine: object, settings: object) -> PushReport | None:
-    """Push to the CRM named by ``ICP_CRM_PUSH_AFTER_CYCLE`` (None when unset): for workers and `icp cycle run`."""
-    from sqlalchemy.engine import Engine
+def push_after_cycle(engine: Engine, settings: Settings) -> PushReport | None:
+    """Push to the CRM named by ``ICP_CRM_PUSH_AFTER_CYCLE`` (None when unset): for workers and `icp cycle run`.
+
+    Raises :class:`~icp.errors.ICPError` when the push fails; a caller running cycles reports it and goes on.
+    """
     from sqlmodel import Session
 
-    from icp.settings import Settings
-
-    assert isinstance(engine, Engine) and isinstance(settings, Settings)
     name = settings.crm_push_after_cycle
     if not name:
         return None

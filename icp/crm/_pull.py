@@ -223,13 +223,13 @@ def pull(
     the pages stored until then stay, and the next pull resumes after them.
     """
     report = PullReport(provider=provider.name, dry_run=dry_run)
-    state = sync_state(session, provider.name, "companies")
+    state = sync_state(session, provider.name, "companies", store=not dry_run)
     for page, first_row in _pages(session, state, provider.companies, report, dry_run=dry_run):
         _store_companies(session, provider.name, page, first_row, report, dry_run=dry_run)
         report.company_pages += 1
         if progress:
             progress("companies", report.company_pages, first_row + len(page.records) - 1)
-    state = sync_state(session, provider.name, "deals")
+    state = sync_state(session, provider.name, "deals", store=not dry_run)
     for page, first_row in _pages(session, state, provider.deals, report, dry_run=dry_run):
         _store_deals(session, provider.name, page, first_row, report, dry_run=dry_run)
         report.deal_pages += 1

@@ -26,12 +26,14 @@ class CrmSyncError(RuntimeFailure):
         return cls(exc.message, hint=exc.hint)
 
 
-def sync_state(session: Session, provider: str, obj: str) -> CrmSyncState:
-    """The sync state of one provider and object (a new, empty one the first time)."""
+def sync_state(session: Session, provider: str, obj: str, *, store: bool = True) -> CrmSyncState:
+    """The sync state of one provider and object (a new, empty one the first time, added to the session
+    unless ``store`` is false, as in a dry run)."""
     state = session.get(CrmSyncState, (provider, obj))
     if state is None:
         state = CrmSyncState.model_validate({"provider": provider, "object": obj})
-        session.add(state)
+        if store:
+            session.add(state)
     return state
 
 
