@@ -9,7 +9,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console, shown
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console, short_time, shown
 
 app = typer.Typer(
     help="The CRM round trip with HubSpot or Salesforce: `icp crm check hubspot`, then `icp crm pull hubspot` "
@@ -128,6 +128,40 @@ def pull(
             console.print(f"…and {len(errors) - 50} more (`--format csv` lists them all).")
     if not dry_run and (c.created or c.updated):
         console.print("Next: `icp cycle run`, then `icp crm push " + provider.name + "`.")
+
+
+@app.command("status")
+def status(ctx: typer.Context, crm: str = CRM, fmt: OutputFormat = FORMAT) -> None:
+    """Where the round trip stands: the last pull of companies and deals (or the one to resume), linked accounts,
+    accounts and tasks written. Reads only the database: no call to the CRM."""
+    from icp.crm import PROVIDERS, crm_status
+    from icp.errors import InputError
+
+    name = crm.strip().lower()
+    if name not in PROVIDERS:
+        raise InputError(f"Unknown CRM {crm!r}: use one of {', '.join(PROVIDERS)}.")
+    with Session(app_context(ctx).engine) as session:
+        found = crm_status(session, name)
+    if fmt is not OutputFormat.table:
+        emit(found.pulls, fmt, json_payload=found.model_dump(mode="json"))
+        return
+    if not found.pulls:
+        console.print(f"Nothing pulled from {name} yet. Start with `icp crm check {name}`, then `icp crm pull {name}`.")
+        return
+    for pull_state in found.pulls:
+        when = short_time(pull_state["pulled_at"]) or "never finished"
+        line = f"{pull_state['object']}: last full pull {when}"
+        if pull_state["in_progress"]:
+            line += (
+                f"; a pull stopped after {pull_state['records']:,} records resumes on the next `icp crm pull {name}`"
+            )
+        if pull_state["error"]:
+            line += f" ({shown(pull_state['error'])})"
+        console.print(line)
+    console.print(
+        f"{found.accounts_linked:,} accounts linked, {found.accounts_written:,} written by icp; "
+        f"{found.tasks_written:,} tasks written, {found.tasks_completed_in_crm:,} completed in {name}."
+    )
 
 
 def _push_summary(report: Any) -> None:

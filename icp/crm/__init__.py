@@ -27,7 +27,7 @@ from icp.crm._provider import (
 )
 from icp.crm._pull import PullReport, complete_from_crm, last_pull, pull
 from icp.crm._push import AccountChange, PushReport, fingerprint, push
-from icp.crm._state import CrmSyncError, external_id, sync_states
+from icp.crm._state import CrmStatus, CrmSyncError, crm_status, external_id, sync_states
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -41,6 +41,7 @@ __all__ = [
     "CheckResult",
     "CrmError",
     "CrmProvider",
+    "CrmStatus",
     "CrmSyncError",
     "CrmTask",
     "FieldSpec",
@@ -51,6 +52,7 @@ __all__ = [
     "WriteResult",
     "complete_from_crm",
     "connect",
+    "crm_status",
     "external_id",
     "fingerprint",
     "last_pull",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from pydantic import BaseModel, Field
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from icp.crm._provider import CrmError
@@ -92,3 +95,41 @@ def task_id_of(external: str) -> int | None:
     if not external.startswith(TASK_PREFIX) or not external[len(TASK_PREFIX) :].isdigit():
         return None
     return int(external[len(TASK_PREFIX) :])
+
+
+class CrmStatus(BaseModel):
+    """Where the round trip with one CRM stands: its pulls, linked accounts and tasks written."""
+
+    provider: str
+    pulls: list[dict[str, Any]] = Field(description="Per object: status, last finished pull, watermark, progress.")
+    accounts_linked: int
+    accounts_written: int
+    tasks_written: int
+    tasks_completed_in_crm: int
+
+
+def crm_status(session: Session, provider: str) -> CrmStatus:
+    """The sync states, link and task counts of a provider (for ``icp crm status``)."""
+    pulls = [
+        {
+            "object": state.object,
+            "status": state.status or "never",
+            "pulled_at": state.pulled_at,
+            "watermark": state.watermark,
+            "in_progress": state.cursor is not None,
+            "pages": state.pages,
+            "records": state.records,
+            "error": state.error,
+        }
+        for state in sync_states(session, provider)
+    ]
+    counted = select(func.count()).select_from(CrmAccount).where(CrmAccount.provider == provider)
+    tasks = select(func.count()).select_from(CrmTaskLink).where(CrmTaskLink.provider == provider)
+    return CrmStatus(
+        provider=provider,
+        pulls=pulls,
+        accounts_linked=session.exec(counted).one(),
+        accounts_written=session.exec(counted.where(col(CrmAccount.fingerprint).is_not(None))).one(),
+        tasks_written=session.exec(tasks).one(),
+        tasks_completed_in_crm=session.exec(tasks.where(col(CrmTaskLink.completed_at).is_not(None))).one(),
+    )

@@ -99,6 +99,8 @@ def test_a_dry_run_writes_nothing_and_push_after_cycle_writes(crm: CrmServer, db
     assert crm.fake.tasks(), "the cycle's tasks reached the CRM"
     again = json.loads(run_icp(db, "crm", "push", crm.name, "-f", "json", env=crm.env).stdout)
     assert (again["accounts_written"], again["tasks_written"]) == (0, 0)
+    status = run_icp(db, "crm", "status", crm.name).stdout
+    assert "companies: last full pull" in status and "12 accounts linked" in status
 
 
 def test_a_failing_push_after_cycle_never_fails_the_cycle(crm: CrmServer, db: Path) -> None:
