@@ -27,7 +27,8 @@ _HEADER = re.compile(
     re.IGNORECASE,
 )
 _SCHEME_TOKEN = re.compile(r"(?P<name>\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE)
-_KEY = re.compile(r"\b(?P<name>sk-)[A-Za-z0-9_-]{6,}")
+# OpenAI-style keys, and HubSpot private app tokens ("pat-na1-<uuid>", "pat-eu1-...").
+_KEY = re.compile(r"\b(?P<name>sk-|pat-[a-z]{2,3}\d?-)[A-Za-z0-9_-]{6,}")
 
 
 def redact(text: str) -> str:

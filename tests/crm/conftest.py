@@ -1,4 +1,12 @@
-"""The fake CRM servers, one per provider, behind one fixture so the round trip runs against each."""
+"""The fake CRM servers, one per provider, behind one fixture so the round trip runs against each.
+
+A provider joins by adding its name to ``PROVIDERS`` and a generator to ``_SERVERS`` yielding a
+:class:`CrmServer`: its fake (the shared test-control surface: ``seed_companies``, ``seed_deals``,
+``rate_limit_next``, ``hang_after_pages`` with a ``hanging`` event and ``release()``, ``complete_task``,
+``touch_company``, ``writes``, ``account_values``, ``tasks()`` as dicts with ``id`` and ``external_id``,
+``add_owner``), the settings that point icp at it, broken variants of them, the field holding the tier,
+and a way to take away one read permission.
+"""
 
 from __future__ import annotations
 

@@ -168,3 +168,9 @@ def test_check_names_the_portal_and_what_is_missing(fake: FakeHubSpot, adapter: 
 def test_records_modified_times_are_aware() -> None:
     assert parse_time("1767225600000") == datetime(2026, 1, 1, tzinfo=UTC)
     assert parse_time("2026-01-01T00:00:00.000Z") == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_hubspot_tokens_are_masked_wherever_text_leaves() -> None:
+    from icp.redact import redact
+
+    assert redact("token pat-na1-1f2e3d4c-aaaa-bbbb-cccc-0123456789ab failed") == "token pat-na1-*** failed"
