@@ -73,6 +73,9 @@ def pull(
     ctx: typer.Context,
     crm: str = CRM,
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
+    full: bool = typer.Option(
+        False, "--full", help="Read every company and deal again, not only those changed since the last pull."
+    ),
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Read companies and deals changed since the last pull, and tasks completed in the CRM.
@@ -92,7 +95,7 @@ def pull(
         def progress(what: str, pages: int, records: int) -> None:
             bar.update(task, description=f"Reading {what} from {provider.name}: {records:,} records, {pages} pages")
 
-        report = pull_crm(session, provider, dry_run=dry_run, progress=progress)
+        report = pull_crm(session, provider, dry_run=dry_run, full=full, progress=progress)
     if fmt is OutputFormat.json:
         emit([], fmt, json_payload=report.model_dump(mode="json"))
         return

@@ -64,10 +64,11 @@ def _pages(
     report: PullReport,
     *,
     dry_run: bool,
+    full: bool = False,
 ) -> Iterator[tuple[Page, int]]:
     """The pages of one pull with the row number of each page's first record; keeps the state's cursor."""
-    resuming = state.cursor is not None
-    since = state.cursor_since if resuming else state.watermark
+    resuming = state.cursor is not None and not full
+    since = state.cursor_since if resuming else (None if full else state.watermark)
     if resuming:
         report.resumed.append(state.object)
     first_row = state.records + 1 if resuming else 1
@@ -214,23 +215,29 @@ def complete_from_crm(session: Session, provider: CrmProvider, *, dry_run: bool 
 
 
 def pull(
-    session: Session, provider: CrmProvider, *, dry_run: bool = False, progress: Progress | None = None
+    session: Session,
+    provider: CrmProvider,
+    *,
+    dry_run: bool = False,
+    full: bool = False,
+    progress: Progress | None = None,
 ) -> PullReport:
     """Read companies, then deals, then task completions from the CRM (see the module docstring).
 
     A dry run reads everything and counts what would be created, updated or rejected, storing nothing
-    (not even the cursor). Raises :class:`CrmSyncError` when the CRM fails after the retries allowed;
+    (not even the cursor). ``full`` reads every record again, ignoring the last pull's watermark and any
+    cursor to resume from. Raises :class:`CrmSyncError` when the CRM fails after the retries allowed;
     the pages stored until then stay, and the next pull resumes after them.
     """
     report = PullReport(provider=provider.name, dry_run=dry_run)
     state = sync_state(session, provider.name, "companies", store=not dry_run)
-    for page, first_row in _pages(session, state, provider.companies, report, dry_run=dry_run):
+    for page, first_row in _pages(session, state, provider.companies, report, dry_run=dry_run, full=full):
         _store_companies(session, provider.name, page, first_row, report, dry_run=dry_run)
         report.company_pages += 1
         if progress:
             progress("companies", report.company_pages, first_row + len(page.records) - 1)
     state = sync_state(session, provider.name, "deals", store=not dry_run)
-    for page, first_row in _pages(session, state, provider.deals, report, dry_run=dry_run):
+    for page, first_row in _pages(session, state, provider.deals, report, dry_run=dry_run, full=full):
         _store_deals(session, provider.name, page, first_row, report, dry_run=dry_run)
         report.deal_pages += 1
         if progress:

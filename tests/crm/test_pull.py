@@ -50,6 +50,8 @@ def test_a_pull_stopped_by_the_daily_limit_resumes_where_it_stopped(fake: FakeHu
         again = pull(session, provider)
         assert again.resumed == [] and again.companies.updated == 1 and again.companies.created == 0
         assert again.companies.total <= 2
+        everything = pull(session, provider, full=True)
+        assert everything.companies.unchanged == 350 and everything.company_pages == 4
 
 
 def test_a_dry_run_pull_stores_nothing(fake: FakeHubSpot, engine: Engine) -> None:
