@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from icp.crm._provider import AccountFields, CrmError, CrmProvider, CrmTask, FieldSpec
-from icp.crm._state import CrmSyncError, account_links, external_id, task_links
+from icp.crm._state import CrmSyncError, account_links, external_id, task_id_of, task_links
 from icp.errors import ConfigError, InputError
 from icp.queue import latest_cycle_id
 from icp.store.tables import Company, CrmAccount, CrmTaskLink, Cycle, ProspectingTask, utcnow
@@ -259,7 +259,9 @@ def _write_tasks(
         except CrmError as exc:
             raise CrmSyncError.of(exc) from None
         for external, crm_task_id in result.task_ids.items():
-            task_id = int(external.rsplit("-", 1)[-1])
+            task_id = task_id_of(external)
+            if task_id is None:
+                continue
             session.add(
                 CrmTaskLink.model_validate({"provider": provider.name, "task_id": task_id, "crm_task_id": crm_task_id})
             )
