@@ -24,6 +24,10 @@ DRY_RUN_HELP = (
 )
 
 
+def _pages(n: int) -> str:
+    return f"{n} page" if n == 1 else f"{n} pages"
+
+
 def _progress(show: bool) -> Progress:
     return Progress(
         SpinnerColumn(),
@@ -113,12 +117,18 @@ def pull(
         console.print(f"Resumed the interrupted pull of {', '.join(report.resumed)} from its stored cursor.")
     console.print(
         f"{verb} companies: {c.created} new, {c.updated} updated, {c.unchanged} unchanged, {c.rejected} rejected "
-        f"({report.company_pages} pages)."
+        f"({_pages(report.company_pages)})."
     )
-    console.print(
-        f"{verb} deals: {d.created} new, {d.updated} updated, {d.unchanged} unchanged, {d.rejected} rejected · "
-        f"{d.won} won, {d.lost} lost, {d.open} open ({report.deal_pages} pages)."
-    )
+    if dry_run:  # deals match companies the dry run did not store, so only what was read can be counted
+        console.print(
+            f"Would read deals: {d.won + d.lost + d.open} ({d.won} won, {d.lost} lost, {d.open} open), "
+            f"{d.rejected} rejected ({_pages(report.deal_pages)})."
+        )
+    else:
+        console.print(
+            f"{verb} deals: {d.created} new, {d.updated} updated, {d.unchanged} unchanged, {d.rejected} rejected · "
+            f"{d.won} won, {d.lost} lost, {d.open} open ({_pages(report.deal_pages)})."
+        )
     if report.tasks_completed:
         done = "would be completed" if dry_run else "completed"
         console.print(f"Tasks {done} in icp because they are done in {provider.name}: {report.tasks_completed}.")
