@@ -19,16 +19,10 @@ import csv
 import io
 import json
 import logging
-import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
-import requests
-from simple_salesforce import Salesforce
-from simple_salesforce.bulk2 import SFBulk2Handler
-from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 from tenacity.wait import WaitBaseT
 
@@ -42,6 +36,16 @@ from icp.crm._provider import (
     ProviderName,
     WriteResult,
 )
+
+try:
+    import requests
+    from simple_salesforce import Salesforce
+    from simple_salesforce.bulk2 import SFBulk2Handler
+    from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+except ImportError as exc:  # the optional `crm` extra is not installed
+    raise CrmError(
+        "Salesforce support is not installed.", hint="Install it with: pip install 'icp[crm]' (or -e '.[crm]')."
+    ) from exc
 from icp.crm._salesforce_connect import (
     PERMISSIONS_HINT,
     SalesforceApiError,
@@ -50,124 +54,29 @@ from icp.crm._salesforce_connect import (
     login_for,
     translate,
 )
+from icp.crm._salesforce_records import (
+    ACCOUNT_FIELDS,
+    COLLECTION_SIZE,
+    DEAL_FIELDS,
+    ICP_FIELDS,
+    SALESFORCE_ID,
+    IcpField,
+    account_values,
+    chunks,
+    decode_cursor,
+    encode_cursor,
+    flat_record,
+    keyset_soql,
+    record_errors,
+    soql_string,
+    task_record,
+)
 from icp.settings import Settings
 
 __all__ = ["ACCOUNT_FIELDS", "DEAL_FIELDS", "ICP_FIELDS", "SalesforceCrm"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-ACCOUNT_FIELDS = (
-    "Id",
-    "Name",
-    "Website",
-    "Industry",
-    "NumberOfEmployees",
-    "AnnualRevenue",
-    "BillingCountry",
-    "BillingState",
-    "BillingCity",
-    "Description",
-    "LastModifiedDate",
-)
-DEAL_FIELDS = (
-    "Id",
-    "Name",
-    "StageName",
-    "IsWon",
-    "IsClosed",
-    "Amount",
-    "CloseDate",
-    "CreatedDate",
-    "AccountId",
-    "LastModifiedDate",
-)
-COLLECTION_SIZE = 200  # sObject Collections' limit per request
-_ID = re.compile(r"^[A-Za-z0-9]{15,18}$")
-
-
-@dataclass(frozen=True)
-class IcpField:
-    """A custom field icp writes, with the Tooling API metadata that creates it."""
-
-    sobject: str  # "Account" or "Task"
-    name: str
-    label: str
-    kind: str
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def full_name(self) -> str:
-        """The Tooling API FullName; Task custom fields are defined on Activity (shared with Event)."""
-        return f"{'Activity' if self.sobject == 'Task' else self.sobject}.{self.name}"
-
-    @property
-    def spec_name(self) -> str:
-        """Account fields by their plain name; the Task field qualified."""
-        return self.name if self.sobject == "Account" else f"{self.sobject}.{self.name}"
-
-
-def _text(length: int) -> dict[str, Any]:
-    return {"type": "Text", "length": length}
-
-
-_TIERS = ("T1", "T2", "T3")
-ICP_FIELDS: tuple[IcpField, ...] = (
-    IcpField(
-        "Account",
-        "ICP_Tier__c",
-        "ICP Tier",
-        "Picklist (restricted): T1, T2, T3",
-        {
-            "type": "Picklist",
-            "valueSet": {
-                "restricted": True,
-                "valueSetDefinition": {
-                    "sorted": False,
-                    "value": [{"fullName": t, "label": t, "default": False} for t in _TIERS],
-                },
-            },
-        },
-    ),
-    IcpField(
-        "Account", "ICP_Fit_Score__c", "ICP Fit Score", "Number(5,1)", {"type": "Number", "precision": 5, "scale": 1}
-    ),
-    IcpField("Account", "ICP_Segment__c", "ICP Segment", "Text(255)", _text(255)),
-    IcpField("Account", "ICP_Status__c", "ICP Status", "Text(255)", _text(255)),
-    IcpField("Account", "ICP_Reason__c", "ICP Reason", "Text(255)", _text(255)),
-    IcpField("Account", "ICP_Cycle_Date__c", "ICP Cycle Date", "Date", {"type": "Date"}),
-    IcpField("Task", "ICP_Task_Id__c", "ICP Task Id", "Text(80), on Activity (Task)", _text(80)),
-)
-_HELP = "Written by icp after each cycle; edits are overwritten on the next push."
-
-
-def soql_string(value: str) -> str:
-    """A SOQL string literal: quotes and backslashes escaped."""
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
-    return f"'{escaped}'"
-
-
-def soql_datetime(value: datetime) -> str:
-    """A SOQL date-time literal in UTC, to the millisecond."""
-    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def parse_datetime(value: str) -> datetime:
-    """Salesforce's ``2026-01-31T10:00:00.000+0000`` as an aware datetime."""
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _record_errors(errors: Any) -> str:
-    parts = [
-        f"{e.get('statusCode', '')}: {e.get('message', '')}".strip(": ") for e in errors or [] if isinstance(e, dict)
-    ]
-    return "; ".join(parts) or "Salesforce gave no reason"
 
 
 class SalesforceCrm:
@@ -294,17 +203,17 @@ class SalesforceCrm:
         return self._read("Opportunity", DEAL_FIELDS, since, cursor)
 
     def _read(self, sobject: str, fields: Sequence[str], since: datetime | None, cursor: str | None) -> Iterator[Page]:
-        after = _decode_cursor(cursor) if cursor else None
-        result = self._query(_keyset_soql(sobject, fields, since, after))
+        after = decode_cursor(cursor) if cursor else None
+        result = self._query(keyset_soql(sobject, fields, since, after))
         while True:
-            records = [_flat(r) for r in result.get("records") or []]
+            records = [flat_record(r) for r in result.get("records") or []]
             more = not result.get("done", True) and bool(result.get("nextRecordsUrl"))
             if records:
                 after = (records[-1]["modified_at"], str(records[-1]["crm_id"]))
             if not more:
                 yield Page(records, None)
                 return
-            yield Page(records, _encode_cursor(after) if after else None)
+            yield Page(records, encode_cursor(after) if after else None)
             url = str(result["nextRecordsUrl"])
             try:
                 result = self._call(lambda sf, url=url: sf.query_more(url, identifier_is_url=True))  # type: ignore[misc]
@@ -312,7 +221,7 @@ class SalesforceCrm:
                 if exc.code != "INVALID_QUERY_LOCATOR":
                     raise
                 logger.info("Salesforce query locator expired; going on from the last record read")
-                result = self._query(_keyset_soql(sobject, fields, since, after))
+                result = self._query(keyset_soql(sobject, fields, since, after))
 
     # -- fields --------------------------------------------------------------------------------------
 
@@ -345,10 +254,7 @@ class SalesforceCrm:
         if not create or not missing:
             return [f.spec_name for f in missing]
         for spec in missing:
-            body = {
-                "FullName": spec.full_name,
-                "Metadata": {"label": spec.label, "description": _HELP, "inlineHelpText": _HELP, **spec.metadata},
-            }
+            body = spec.tooling_body()
             try:
                 self._call(
                     lambda sf, body=body: sf.toolingexecute("sobjects/CustomField/", method="POST", data=body),  # type: ignore[misc]
@@ -371,14 +277,14 @@ class SalesforceCrm:
         if len(unique) > self.bulk_threshold:
             return self._write_bulk(unique)
         result = WriteResult()
-        for chunk in _chunks(unique, COLLECTION_SIZE):
-            records = [{"attributes": {"type": "Account"}, "id": a.crm_id, **_account_values(a)} for a in chunk]
+        for chunk in chunks(unique, COLLECTION_SIZE):
+            records = [{"attributes": {"type": "Account"}, "id": a.crm_id, **account_values(a)} for a in chunk]
             answers = self._collection("PATCH", records)
             for account, answer in zip(chunk, answers, strict=False):
                 if answer.get("success"):
                     result.written.append(account.crm_id)
                 else:
-                    result.failed.append((account.crm_id, _record_errors(answer.get("errors"))))
+                    result.failed.append((account.crm_id, record_errors(answer.get("errors"))))
         return result
 
     def _collection(self, method: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -391,7 +297,7 @@ class SalesforceCrm:
     def _write_bulk(self, accounts: Sequence[AccountFields]) -> WriteResult:
         rows = []
         for account in accounts:
-            values = _account_values(account)
+            values = account_values(account)
             rows.append({"Id": account.crm_id, **{k: "#N/A" if v is None else str(v) for k, v in values.items()}})
         jobs = self._call(lambda sf: cast(SFBulk2Handler, sf.bulk2).Account.update(records=rows, wait=self.bulk_poll_s))
         failed: dict[str, str] = {}
@@ -416,7 +322,7 @@ class SalesforceCrm:
         """Create each task once: known ones are skipped, ones found by ``ICP_Task_Id__c`` are linked."""
         pending = list({t.external_id: t for t in tasks if t.external_id not in known}.values())
         task_ids: dict[str, str] = {}
-        for chunk in _chunks(pending, 100):
+        for chunk in chunks(pending, 100):
             wanted = ", ".join(soql_string(t.external_id) for t in chunk)
             soql = f"SELECT Id, ICP_Task_Id__c FROM Task WHERE ICP_Task_Id__c IN ({wanted})"
             for row in self._query_records(soql, all_rows=True):
@@ -424,20 +330,20 @@ class SalesforceCrm:
         to_create = [t for t in pending if t.external_id not in task_ids]
         owners = self._users_by_email({t.owner_email for t in to_create if t.owner_email})
         result = WriteResult(task_ids=task_ids)
-        for chunk in _chunks(to_create, COLLECTION_SIZE):
-            records = [_task_record(t, owners) for t in chunk]
+        for chunk in chunks(to_create, COLLECTION_SIZE):
+            records = [task_record(t, owners) for t in chunk]
             for task, answer in zip(chunk, self._collection("POST", records), strict=False):
                 if answer.get("success") and answer.get("id"):
                     result.written.append(task.external_id)
                     task_ids[task.external_id] = str(answer["id"])
                 else:
-                    result.failed.append((task.external_id, _record_errors(answer.get("errors"))))
+                    result.failed.append((task.external_id, record_errors(answer.get("errors"))))
         return result
 
     def _users_by_email(self, emails: set[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         ordered = sorted(emails)
-        for chunk in _chunks(ordered, 100):
+        for chunk in chunks(ordered, 100):
             wanted = ", ".join(soql_string(e) for e in chunk)
             soql = f"SELECT Id, Email FROM User WHERE IsActive = true AND Email IN ({wanted})"
             for row in self._query_records(soql):
@@ -446,9 +352,9 @@ class SalesforceCrm:
 
     def completed_tasks(self, task_ids: Sequence[str]) -> set[str]:
         """Of these Task ids, the ones closed in Salesforce (``IsClosed``, e.g. Status Completed)."""
-        valid = sorted({i for i in task_ids if _ID.match(i)})
+        valid = sorted({i for i in task_ids if SALESFORCE_ID.match(i)})
         done: set[str] = set()
-        for chunk in _chunks(valid, 200):
+        for chunk in chunks(valid, 200):
             wanted = ", ".join(soql_string(i) for i in chunk)
             soql = f"SELECT Id, IsClosed, Status FROM Task WHERE Id IN ({wanted})"
             for row in self._query_records(soql, all_rows=True):
@@ -505,79 +411,3 @@ class SalesforceCrm:
 
 def _said(exc: CrmError) -> str:
     return f"{exc.message} {exc.hint}".strip()
-
-
-def _keyset_soql(
-    sobject: str, fields: Sequence[str], since: datetime | None, after: tuple[datetime, str] | None
-) -> str:
-    soql = f"SELECT {', '.join(fields)} FROM {sobject}"
-    if after is not None:
-        stamp, last_id = soql_datetime(after[0]), soql_string(after[1])
-        soql += f" WHERE (LastModifiedDate > {stamp} OR (LastModifiedDate = {stamp} AND Id > {last_id}))"
-    elif since is not None:
-        soql += f" WHERE LastModifiedDate > {soql_datetime(since)}"
-    return soql + " ORDER BY LastModifiedDate, Id"
-
-
-def _encode_cursor(after: tuple[datetime, str]) -> str:
-    return json.dumps({"modified": soql_datetime(after[0]), "id": after[1]}, separators=(",", ":"))
-
-
-_RESTART = "Start the pull again from the beginning."
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        data = json.loads(cursor)
-        stamp = datetime.fromisoformat(str(data["modified"]).replace("Z", "+00:00"))
-        last_id = str(data["id"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CrmError("The saved Salesforce pull position is unreadable.", hint=_RESTART) from exc
-    if not _ID.match(last_id) or stamp.tzinfo is None:
-        raise CrmError(
-            "The saved Salesforce pull position is unreadable.", hint="Start the pull again from the beginning."
-        )
-    return stamp, last_id
-
-
-def _flat(record: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: v for k, v in record.items() if k != "attributes"}
-    flat["crm_id"] = str(record["Id"])
-    flat["modified_at"] = parse_datetime(str(record["LastModifiedDate"]))
-    if "AccountId" in record:
-        flat["crm_account_id"] = record["AccountId"] or None
-    return flat
-
-
-def _one_line(text: str, limit: int = 255) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _account_values(account: AccountFields) -> dict[str, Any]:
-    return {
-        "ICP_Tier__c": account.tier if account.tier in _TIERS else None,
-        "ICP_Fit_Score__c": None if account.score is None else round(float(account.score), 1),
-        "ICP_Segment__c": _one_line(account.segment) or None,
-        "ICP_Status__c": _one_line(account.status) or None,
-        "ICP_Reason__c": _one_line(account.reason) or None,
-        "ICP_Cycle_Date__c": account.cycle_date.isoformat(),
-    }
-
-
-def _task_record(task: CrmTask, owners: dict[str, str]) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "attributes": {"type": "Task"},
-        "WhatId": task.crm_account_id,
-        "Subject": _one_line(task.subject),
-        "Description": task.body[:32000],
-        "Status": "Not Started",
-        "Priority": "Normal",
-        "ICP_Task_Id__c": task.external_id,
-    }
-    if task.due is not None:
-        record["ActivityDate"] = task.due.isoformat()
-    owner = owners.get((task.owner_email or "").lower())
-    if owner:
-        record["OwnerId"] = owner
-    return record
