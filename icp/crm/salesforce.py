@@ -399,14 +399,30 @@ class SalesforceCrm:
             lacking = [p for p in needed if p not in has]
             if lacking:
                 problems.append(f"{sobject}: no {' or '.join(lacking)} permission. {PERMISSIONS_HINT}")
+        customize = self._may_customize()
+        if customize is not None:
+            granted.append(f"Customize Application: {'yes' if customize else 'no'}")
         missing = [f.spec_name for f in ICP_FIELDS if f.sobject in fields_seen and f.name not in fields_seen[f.sobject]]
         if missing:
+            how = (
+                "with icp crm push --create-fields or "
+                if customize is not False
+                else "(this user lacks 'Customize Application', so an admin must create them) "
+            )
             problems.append(
-                f"Fields icp writes are missing or hidden: {', '.join(missing)}. Create them with "
-                "icp crm push --create-fields (needs 'Customize Application') or by hand as icp crm push --dry-run "
-                "lists them, and make them visible and editable for the integration user."
+                f"Fields icp writes are missing or hidden: {', '.join(missing)}. Create them {how}by hand as "
+                "icp crm push --dry-run lists them, and make them visible and editable for the integration user."
             )
         return CheckResult("salesforce", ok=not problems, account=self.host, granted=granted, problems=problems)
+
+
+    def _may_customize(self) -> bool | None:
+        """Whether this user has "Customize Application" (None when Salesforce does not say)."""
+        try:
+            rows = self._query_records("SELECT PermissionsCustomizeApplication FROM UserPermissionAccess")
+        except CrmError:
+            return None
+        return bool(rows[0].get("PermissionsCustomizeApplication")) if rows else None
 
 
 def _said(exc: CrmError) -> str:

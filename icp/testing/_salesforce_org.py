@@ -61,6 +61,11 @@ BASE_FIELDS: dict[str, dict[str, str]] = {
         "LastModifiedDate": "datetime",
         "IsDeleted": "boolean",
     },
+    "UserPermissionAccess": {
+        "Id": "id",
+        "PermissionsApiEnabled": "boolean",
+        "PermissionsCustomizeApplication": "boolean",
+    },
     "User": {
         "Id": "id",
         "Name": "string",
@@ -247,6 +252,9 @@ class Org:
                 )
         with self.lock:
             rows = [r for r in self.records[parsed.sobject].values() if all_rows or not r.get("IsDeleted")]
+            if parsed.sobject == "UserPermissionAccess":  # the permissions of the user asking
+                mine = {"Id": "", "PermissionsApiEnabled": True, "PermissionsCustomizeApplication": self.can_customize}
+                rows = [mine]
             rows = [r for r in rows if parsed.where(r)]
         for name in reversed(parsed.order_by):
             rows.sort(key=lambda r, n=name: (r.get(n) is not None, r.get(n)))  # type: ignore[misc]

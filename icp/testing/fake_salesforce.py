@@ -38,6 +38,19 @@ from icp.testing._salesforce_web import FakeSalesforceHandler
 __all__ = ["FakeSalesforce", "SfFailure"]
 
 
+_CANONICAL = {
+    "name": "Name",
+    "domain": "Website",
+    "industry": "Industry",
+    "employees": "NumberOfEmployees",
+    "revenue": "AnnualRevenue",
+    "country": "BillingCountry",
+    "state": "BillingState",
+    "city": "BillingCity",
+    "description": "Description",
+}
+
+
 class _TlsServer(ThreadingHTTPServer):
     """A threading HTTP server that does each TLS handshake on the request's own thread."""
 
@@ -187,17 +200,8 @@ class FakeSalesforce(Org):
         stamp = self.clock()
         ids = []
         for row in rows:
-            record = {
-                "Name": row.get("name") or row.get("domain") or "Unnamed",
-                "Website": row.get("domain"),
-                "Industry": row.get("industry"),
-                "NumberOfEmployees": row.get("employees"),
-                "AnnualRevenue": row.get("revenue"),
-                "BillingCountry": row.get("country"),
-                "BillingState": row.get("state"),
-                "BillingCity": row.get("city"),
-                "Description": row.get("description"),
-            }
+            record = {field: row.get(key) for key, field in _CANONICAL.items()}
+            record["Name"] = row.get("name") or row.get("domain") or "Unnamed"
             ids.append(self.insert("Account", record, stamp))
         return ids
 
@@ -230,8 +234,9 @@ class FakeSalesforce(Org):
     # -- changes made in the CRM by its users --------------------------------------------------------
 
     def touch_company(self, crm_id: str, **fields: Any) -> None:
-        """Change an account as a user would (Salesforce field names), bumping its LastModifiedDate."""
-        self.update("Account", crm_id, fields)
+        """Change an account as a user would, bumping its LastModifiedDate. Canonical names (domain, name,
+        industry, employees, country, description, state, city, revenue) or Salesforce field names."""
+        self.update("Account", crm_id, {_CANONICAL.get(k, k): v for k, v in fields.items()})
 
     def delete_company(self, crm_id: str) -> None:
         """Delete an account: later writes to it fail with ENTITY_IS_DELETED."""

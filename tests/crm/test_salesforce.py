@@ -83,7 +83,7 @@ def test_reads_only_what_changed_since_the_last_pull(fake: FakeSalesforce) -> No
     pulled = [r for p in crm.companies(None, None) for r in p.records]
     since = max(r["modified_at"] for r in pulled)
 
-    fake.touch_company(first[2], Industry="Fintech")
+    fake.touch_company(first[2], industry="Fintech")
     new = fake.seed_companies(_companies(2, start=5))
     changed = [r for p in crm.companies(since, None) for r in p.records]
 
@@ -194,6 +194,7 @@ def test_field_plan_lists_what_icp_writes_and_creates_it_with_permission(fake: F
 
     assert crm.ensure_fields(create=False) == names
     assert fake.writes == []
+    assert any("--create-fields" in p for p in crm.check().problems)
     assert crm.ensure_fields(create=True) == []
     assert "Activity.ICP_Task_Id__c" in fake.field_creations and len(fake.field_creations) == 7
     assert crm.ensure_fields(create=True) == []
@@ -208,7 +209,8 @@ def test_without_customize_application_fields_stay_missing(fake: FakeSalesforce)
     assert fake.field_creations == []
     result = crm.check()
     assert not result.ok
-    assert any("--create-fields" in p and "ICP_Tier__c" in p for p in result.problems)
+    assert "Customize Application: no" in result.granted
+    assert any("an admin must create them" in p and "ICP_Tier__c" in p for p in result.problems)
 
 
 def test_writes_accounts_and_reports_each_failed_record(org: FakeSalesforce) -> None:
