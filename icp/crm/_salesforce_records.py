@@ -109,7 +109,12 @@ def soql_string(value: str) -> str:
 
 
 def soql_datetime(value: datetime) -> str:
-    """A SOQL date-time literal in UTC, to the millisecond."""
+    """A SOQL date-time literal in UTC, to the millisecond.
+
+    Salesforce's reference lists whole-second literals only, but its parser takes fractional seconds
+    (``WHERE CreatedDate >= 2022-12-01T10:47:53.299852-06:00`` runs); the keyset needs them, because
+    LastModifiedDate is stored to the millisecond and a whole second would skip or repeat records.
+    """
     value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 

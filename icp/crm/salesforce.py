@@ -415,7 +415,6 @@ class SalesforceCrm:
             )
         return CheckResult("salesforce", ok=not problems, account=self.host, granted=granted, problems=problems)
 
-
     def _may_customize(self) -> bool | None:
         """Whether this user has "Customize Application" (None when Salesforce does not say)."""
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -330,3 +331,20 @@ def test_writing_before_the_fields_exist_says_how_to_create_them(fake: FakeSales
 
     assert "INVALID_FIELD" in caught.value.message and "ICP_Tier__c" in caught.value.message
     assert "--create-fields" in caught.value.hint and not caught.value.retryable
+
+
+def test_a_thousand_accounts_and_300_deals_with_a_limit_in_the_middle() -> None:
+    with FakeSalesforce(page_size=200, icp_fields=True) as org:
+        ids = org.seed_companies(_companies(1000))
+        org.seed_deals([{"name": f"Deal {i}", "result": "won", "account_crm_id": ids[i]} for i in range(300)])
+        crm = _crm(org)
+        pages = crm.companies(None, None)
+        read = [r["crm_id"] for r in next(pages).records]
+        org.rate_limit_next(1)
+        read += [r["crm_id"] for p in pages for r in p.records]
+        deals = [r for p in crm.deals(None, None) for r in p.records]
+        written = crm.write_accounts([_fields(i) for i in ids])
+
+        assert read == ids and org.failures == deque()
+        assert len(deals) == 300 and {d["crm_account_id"] for d in deals} == set(ids[:300])
+        assert len(written.written) == 1000 and len(org.writes) == 5  # Collections of 200
