@@ -38,8 +38,8 @@ PERMISSIONS_HINT = (
 )
 _FIELDS_HINT = (
     "A field icp reads or writes is missing or hidden from this user: create the ICP_*__c fields "
-    "(icp crm push --create-fields, or by hand as icp crm push --dry-run lists them) and give the integration "
-    "user field-level security (Visible and Editable) on them."
+    "(icp crm push salesforce --create-fields, or by hand as icp crm push salesforce --dry-run lists them) "
+    "and give the integration user field-level security (Visible and Editable) on them."
 )
 _INSTANCE_HINT = (
     "ICP_SALESFORCE_INSTANCE_URL must be your org's My Domain URL (Setup > My Domain), "

@@ -405,13 +405,14 @@ class SalesforceCrm:
         missing = [f.spec_name for f in ICP_FIELDS if f.sobject in fields_seen and f.name not in fields_seen[f.sobject]]
         if missing:
             how = (
-                "with icp crm push --create-fields or "
+                "with icp crm push salesforce --create-fields or "
                 if customize is not False
                 else "(this user lacks 'Customize Application', so an admin must create them) "
             )
             problems.append(
                 f"Fields icp writes are missing or hidden: {', '.join(missing)}. Create them {how}by hand as "
-                "icp crm push --dry-run lists them, and make them visible and editable for the integration user."
+                "icp crm push salesforce --dry-run lists them, and make them visible and editable for the "
+                "integration user."
             )
         return CheckResult("salesforce", ok=not problems, account=self.host, granted=granted, problems=problems)
 
