@@ -102,6 +102,12 @@ def instance_of(settings: Settings) -> str:
         raise CrmError(
             f"ICP_SALESFORCE_INSTANCE_URL must be an https:// URL, not {redact(raw)!r}.", hint=_INSTANCE_HINT
         )
+    if parts.hostname.endswith(".lightning.force.com"):
+        mine = parts.hostname.removesuffix(".lightning.force.com")
+        raise CrmError(
+            f"{parts.hostname} is the Lightning app, not the API: use https://{mine}.my.salesforce.com.",
+            hint=_INSTANCE_HINT,
+        )
     return f"https://{parts.netloc.rpartition('@')[2]}"
 
 
@@ -112,7 +118,10 @@ def login_for(settings: Settings, session: requests.Session) -> Callable[[], Sal
     token = settings.salesforce_access_token
     client_id, client_secret = settings.salesforce_client_id, settings.salesforce_client_secret
     username, password = settings.salesforce_username, settings.salesforce_password
-    security_token, domain = settings.salesforce_security_token, settings.salesforce_domain
+    security_token = settings.salesforce_security_token
+    # "login", "test" or a My Domain prefix ("acme.my"), as simple-salesforce takes it; forgiving a full URL
+    given = (settings.salesforce_domain or "").strip().split("://")[-1].rstrip("/").removesuffix(".salesforce.com")
+    domain = given or None
     if token is not None:
         if not instance:
             raise CrmError("ICP_SALESFORCE_ACCESS_TOKEN needs ICP_SALESFORCE_INSTANCE_URL.", hint=_INSTANCE_HINT)

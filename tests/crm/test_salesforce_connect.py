@@ -158,6 +158,11 @@ def test_an_unconfigured_org_says_what_to_set() -> None:
         SalesforceCrm.from_settings(Settings(_env_file=None, salesforce_instance_url="http://acme.example"))
     assert "https://" in caught.value.message
 
+    lightning = Settings(_env_file=None, salesforce_instance_url="https://acme.lightning.force.com/lightning/page/home")
+    with pytest.raises(CrmError) as caught:
+        SalesforceCrm.from_settings(lightning)
+    assert "use https://acme.my.salesforce.com" in caught.value.message
+
 
 def test_settings_come_from_the_environment(fake: FakeSalesforce, monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in fake.env(auth="password").items():
