@@ -203,6 +203,15 @@ def translate(exc: Exception, host: str) -> CrmError:
 
 
 def _login_error(code: str, message: str, host: str) -> CrmError:
+    if code.isdigit() or (not code and message.lstrip().startswith("<")):
+        # not a Salesforce answer at all: the SDK passes on the HTTP status (or nothing) and the page
+        said = f"HTTP {code}" if code else "a web page"
+        return SalesforceApiError(
+            f"The login at {host} answered {said}, not a Salesforce login response.",
+            code=code,
+            status=int(code) if code else 0,
+            hint=_INSTANCE_HINT,
+        )
     said = f"{code}: {_short(message)}" if message else code
     if code in ("invalid_client", "invalid_client_id", "unsupported_grant_type", "invalid_grant"):
         hint = (

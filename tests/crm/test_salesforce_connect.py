@@ -118,12 +118,14 @@ def test_a_host_that_refuses_connections_is_diagnosed(fake: FakeSalesforce) -> N
     assert "Cannot reach Salesforce at 127.0.0.1:9" in problem and "My Domain" in problem
 
 
-def test_a_site_that_is_not_salesforce_is_diagnosed() -> None:
+@pytest.mark.parametrize("auth", ["token", "client_credentials", "password"])
+def test_a_site_that_is_not_salesforce_is_diagnosed(auth: str) -> None:
     with FakeSalesforce(not_salesforce=True) as other_site:
-        [problem] = _crm(_settings(other_site)).check().problems
+        [problem] = _crm(_settings(other_site, auth)).check().problems
 
-    assert "404 with a web page" in problem and "ICP_SALESFORCE_INSTANCE_URL" in problem
-    assert "<html" not in problem.lower()
+    assert ("404" in problem or "a web page" in problem) and "ICP_SALESFORCE_INSTANCE_URL" in problem
+    assert "<html" not in problem.lower() and "not found" not in problem.lower()
+    _assert_no_secret(problem)
 
 
 def test_an_untrusted_certificate_is_diagnosed(fake: FakeSalesforce) -> None:
