@@ -130,10 +130,15 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def record_errors(errors: Any) -> str:
-    parts = [
-        f"{e.get('statusCode', '')}: {e.get('message', '')}".strip(": ") for e in errors or [] if isinstance(e, dict)
-    ]
-    return "; ".join(parts) or "Salesforce gave no reason"
+    """One line from a Collections result's ``errors``: ``CODE: message (fields)``, joined by "; "."""
+    parts = []
+    for error in errors or []:
+        if not isinstance(error, dict):
+            continue
+        text = f"{error.get('statusCode', '')}: {error.get('message', '')}".strip(": ")
+        fields = [str(f) for f in error.get("fields") or []]
+        parts.append(f"{text} ({', '.join(fields)})" if fields and not all(f in text for f in fields) else text)
+    return " ".join("; ".join(parts).split()) or "Salesforce gave no reason"
 
 
 def keyset_soql(sobject: str, fields: Sequence[str], since: datetime | None, after: tuple[datetime, str] | None) -> str:

@@ -311,7 +311,7 @@ def test_a_task_on_a_deleted_account_fails_alone(org: FakeSalesforce) -> None:
     result = _crm(org).write_tasks([_task("icp-task-1", kept), _task("icp-task-2", gone)], known={})
 
     assert result.written == ["icp-task-1"]
-    assert result.failed == [("icp-task-2", "ENTITY_IS_DELETED: entity is deleted")]
+    assert result.failed == [("icp-task-2", "ENTITY_IS_DELETED: entity is deleted (WhatId)")]
 
 
 def test_tasks_completed_in_salesforce_are_read_back(org: FakeSalesforce) -> None:
