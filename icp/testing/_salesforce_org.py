@@ -6,18 +6,18 @@ Every method returns ``(status, body)`` or raises :class:`ApiError` carrying Sal
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import itertools
 import threading
 from collections import deque
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from icp.testing._salesforce_api import ApiError, record_error
+from icp.testing._salesforce_bulk import BulkIngest
 from icp.testing._salesforce_soql import SoqlError, parse_query
 
-ID_PREFIX = {"Account": "001", "Opportunity": "006", "Task": "00T", "User": "005"}
+ID_PREFIX = {"Account": "001", "Opportunity": "006", "Task": "00T", "User": "005", "Job": "750"}
 BASE_FIELDS: dict[str, dict[str, str]] = {
     "Account": {
         "Id": "id",
@@ -101,15 +101,6 @@ class SfFailure(enum.Enum):
     UNAVAILABLE = "unavailable"
 
 
-class ApiError(Exception):
-    """A Salesforce error response: HTTP status and the error array."""
-
-    def __init__(self, status: int, code: str, message: str, fields: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = [{"message": message, "errorCode": code, "fields": fields or []}]
-
-
 def sf_datetime(value: datetime) -> str:
     """Salesforce's date-time format: ``2026-01-31T10:00:00.000+0000``."""
     value = value.astimezone(UTC)
@@ -124,7 +115,7 @@ def _wire(value: Any) -> Any:
     return value
 
 
-class Org:
+class Org(BulkIngest):
     """Records, field definitions, sessions and fault switches, guarded by one lock."""
 
     def __init__(
@@ -342,31 +333,32 @@ class Org:
         sobject = record["attributes"]["type"]
         values = {k: self._stored(sobject, k, v) for k, v in record.items() if k not in ("attributes", "id")}
         if sobject in self.read_only or sobject == "User":
-            return values, _error("INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id")
+            return values, record_error("INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id")
         if method == "PATCH":
             target = self.records[sobject].get(record.get("id") or "")
             if target is None:
-                return values, _error("MALFORMED_ID", f"{sobject} ID: id value of incorrect type: {record.get('id')}")
+                message = f"{sobject} ID: id value of incorrect type: {record.get('id')}"
+                return values, record_error("MALFORMED_ID", message)
             if target.get("IsDeleted"):
-                return values, _error("ENTITY_IS_DELETED", "entity is deleted")
+                return values, record_error("ENTITY_IS_DELETED", "entity is deleted")
             if record["id"] in self.validation_rules:
-                return values, _error("FIELD_CUSTOM_VALIDATION_EXCEPTION", self.validation_rules[record["id"]])
+                return values, record_error("FIELD_CUSTOM_VALIDATION_EXCEPTION", self.validation_rules[record["id"]])
         for name, value in values.items():
             allowed = self.picklists.get(name)
             if allowed is not None and value is not None and value not in allowed:
-                return values, _error(
+                return values, record_error(
                     "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
                     f"{name}: bad value for restricted picklist field: {value}",
                 )
             if isinstance(value, str) and len(value) > 255 and self.fields[sobject][name] == "string":
-                return values, _error("STRING_TOO_LONG", f"{name}: data value too large: {value[:20]}...")
+                return values, record_error("STRING_TOO_LONG", f"{name}: data value too large: {value[:20]}...")
         if sobject == "Task" and method == "POST":
             account = self.records["Account"].get(values.get("WhatId") or "")
             if account is None or account.get("IsDeleted"):
-                return values, _error("ENTITY_IS_DELETED", "entity is deleted", ["WhatId"])
+                return values, record_error("ENTITY_IS_DELETED", "entity is deleted", ["WhatId"])
             owner = values.get("OwnerId")
             if owner is not None and owner not in self.records["User"]:
-                return values, _error("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["OwnerId"])
+                return values, record_error("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["OwnerId"])
             values["IsClosed"] = values.get("Status") == "Completed"
         return values, None
 
@@ -408,95 +400,3 @@ class Org:
                 self.picklists[name] = [str(v["fullName"]) for v in values]
             self.field_creations.append(full_name)
         return {"id": f"00N{next(self._ids):012d}AAA", "success": True, "errors": [], "warnings": [], "infos": []}
-
-    # -- Bulk API 2.0 ingest ---------------------------------------------------------------------------
-
-    def create_job(self, body: dict[str, Any]) -> dict[str, Any]:
-        """``POST /jobs/ingest``: an open job waiting for its CSV."""
-        sobject = str(body.get("object", ""))
-        if sobject not in self.fields:
-            raise ApiError(400, "INVALIDJOB", f"InvalidJob : Unable to find object: {sobject}")
-        job_id = f"750{next(self._ids):012d}AAA"
-        job = {
-            "id": job_id,
-            "operation": body.get("operation"),
-            "object": sobject,
-            "state": "Open",
-            "contentType": "CSV",
-            "apiVersion": float(self.api_version),
-            "lineEnding": body.get("lineEnding", "LF"),
-            "columnDelimiter": body.get("columnDelimiter", "COMMA"),
-        }
-        with self.lock:
-            self.jobs[job_id] = {"info": job, "csv": "", "ok": [], "failed": []}
-        return dict(job)
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        """The job's state, with record counts once complete."""
-        with self.lock:
-            stored = self.jobs.get(job_id)
-            if stored is None:
-                raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
-            info = dict(stored["info"])
-            info["numberRecordsProcessed"] = len(stored["ok"]) + len(stored["failed"])
-            info["numberRecordsFailed"] = len(stored["failed"])
-            return info
-
-    def upload(self, job_id: str, text: str) -> None:
-        """``PUT .../batches``: the job's CSV data."""
-        with self.lock:
-            self.jobs[job_id]["csv"] += text
-
-    def set_job_state(self, job_id: str, state: str) -> dict[str, Any]:
-        """``PATCH`` the job: ``UploadComplete`` processes it at once; ``Aborted`` drops it."""
-        with self.lock:
-            stored = self.jobs[job_id]
-            if state == "UploadComplete":
-                self._process(stored)
-                stored["info"]["state"] = "JobComplete"
-            else:
-                stored["info"]["state"] = state
-        return self.job(job_id)
-
-    def _process(self, stored: dict[str, Any]) -> None:
-        sobject = stored["info"]["object"]
-        reader = csv.DictReader(io.StringIO(stored["csv"]))
-        for row in reader:
-            values = {k: (None if v == "#N/A" else v) for k, v in row.items() if v != "" and k != "Id"}
-            record = {"attributes": {"type": sobject}, "id": row.get("Id"), **values}
-            unknown = [k for k in values if k not in self.fields[sobject]]
-            if unknown:
-                error: dict[str, Any] | None = _error(
-                    "INVALID_FIELD", f"No such column '{unknown[0]}' on entity {sobject}"
-                )
-            else:
-                values, error = self._check("PATCH", record)
-            if error is None:
-                self.update(sobject, row["Id"], values)
-                stored["ok"].append(row)
-            else:
-                stored["failed"].append((row, f"{error['statusCode']}:{error['message']}:--"))
-
-    def results(self, job_id: str, kind: str) -> str:
-        """``failedResults`` / ``successfulResults`` as CSV, Salesforce's ``sf__`` columns first."""
-        with self.lock:
-            stored = self.jobs[job_id]
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            if kind == "failedResults":
-                rows = stored["failed"]
-                columns = list(rows[0][0]) if rows else ["Id"]
-                writer.writerow(["sf__Id", "sf__Error", *columns])
-                for row, message in rows:
-                    writer.writerow(["", message, *[row.get(c, "") for c in columns]])
-            else:
-                rows = stored["ok"]
-                columns = list(rows[0]) if rows else ["Id"]
-                writer.writerow(["sf__Id", "sf__Created", *columns])
-                for row in rows:
-                    writer.writerow([row["Id"], "false", *[row.get(c, "") for c in columns]])
-            return out.getvalue()
-
-
-def _error(code: str, message: str, fields: list[str] | None = None) -> dict[str, Any]:
-    return {"statusCode": code, "message": message, "fields": fields or []}
