@@ -77,6 +77,7 @@ __all__ = ["ACCOUNT_FIELDS", "DEAL_FIELDS", "ICP_FIELDS", "SalesforceCrm"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+PERMISSION_SET = "ICP_Integration"  # grants the integration user Read and Edit on the fields icp creates
 
 
 class SalesforceCrm:
@@ -246,13 +247,16 @@ class SalesforceCrm:
     def ensure_fields(self, *, create: bool) -> list[str]:
         """Names of missing fields; with ``create``, creates them with the Tooling API first.
 
-        Without "Customize Application" the creation is refused and the fields stay missing: ``fields()``
-        gives their metadata to create by hand. A field created but not visible to this user (no field-level
-        security) is still reported missing.
+        Salesforce gives a field created through the API no field-level security, so the user that created it
+        cannot see it yet: icp then grants Read and Edit on its fields through a permission set,
+        ``ICP_Integration``, assigned to that user. Without "Customize Application" (or the right to manage
+        permission sets) Salesforce refuses, and the fields stay missing: ``fields()`` gives their metadata to
+        create by hand.
         """
         missing = self.missing_fields()
         if not create or not missing:
             return [f.spec_name for f in missing]
+        present: list[IcpField] = []  # created now, or there already but hidden from this user
         for spec in missing:
             body = spec.tooling_body()
             try:
@@ -261,13 +265,49 @@ class SalesforceCrm:
                     resend_safe=False,
                 )
             except SalesforceApiError as exc:
-                if exc.code == "DUPLICATE_DEVELOPER_NAME":
-                    continue
-                if exc.status == 403 or exc.code.startswith("INSUFFICIENT_ACCESS"):
-                    logger.warning("Salesforce refused to create %s: %s", spec.full_name, exc.message)
-                    break
-                raise
-        return [f.spec_name for f in self.missing_fields()]
+                if exc.code != "DUPLICATE_DEVELOPER_NAME":
+                    if exc.status == 403 or exc.code.startswith("INSUFFICIENT_ACCESS"):
+                        logger.warning("Salesforce refused to create %s: %s", spec.full_name, exc.message)
+                        break
+                    raise
+            present.append(spec)
+        still = self.missing_fields()
+        hidden = [f for f in present if f in still]
+        if hidden:
+            self._grant_field_access(hidden)
+            still = self.missing_fields()
+        return [f.spec_name for f in still]
+
+    def _grant_field_access(self, specs: Sequence[IcpField]) -> None:
+        """Read and Edit on these fields for this user, through the ``ICP_Integration`` permission set."""
+        try:
+            found = self._query_records(f"SELECT Id FROM PermissionSet WHERE Name = {soql_string(PERMISSION_SET)}")
+            if found:
+                permission_set = str(found[0]["Id"])
+            else:
+                record = {"attributes": {"type": "PermissionSet"}, "Name": PERMISSION_SET, "Label": "icp integration"}
+                [answer] = self._collection("POST", [{**record, "Description": "Lets icp read and write its fields."}])
+                if not answer.get("success"):
+                    logger.warning("Salesforce refused the permission set: %s", record_errors(answer.get("errors")))
+                    return
+                permission_set = str(answer["id"])
+            grants = [
+                {
+                    "attributes": {"type": "FieldPermissions"},
+                    "ParentId": permission_set,
+                    "SobjectType": spec.sobject,
+                    "Field": f"{spec.sobject}.{spec.name}",
+                    "PermissionsRead": True,
+                    "PermissionsEdit": True,
+                }
+                for spec in specs
+            ]
+            self._collection("POST", grants)  # a grant made before answers DUPLICATE_VALUE: fine
+            me = cast(dict[str, Any], self._call(lambda sf: sf.oauth2("userinfo")) or {})
+            assignment = {"attributes": {"type": "PermissionSetAssignment"}, "PermissionSetId": permission_set}
+            self._collection("POST", [{**assignment, "AssigneeId": me.get("user_id")}])
+        except CrmError as exc:
+            logger.warning("Could not grant field access through a permission set: %s", exc.message)
 
     # -- writing -------------------------------------------------------------------------------------
 

@@ -17,7 +17,19 @@ from icp.testing._salesforce_api import ApiError, record_error
 from icp.testing._salesforce_bulk import BulkIngest
 from icp.testing._salesforce_soql import SoqlError, parse_query
 
-ID_PREFIX = {"Account": "001", "Opportunity": "006", "Task": "00T", "User": "005", "Job": "750"}
+ID_PREFIX = {
+    "Account": "001",
+    "Opportunity": "006",
+    "Task": "00T",
+    "User": "005",
+    "Job": "750",
+    "PermissionSet": "0PS",
+    "FieldPermissions": "01k",
+    "PermissionSetAssignment": "0Pa",
+}
+USER_ID = "005000000000001AAA"  # the user every session of the fake belongs to
+_STAMPS = {"CreatedDate": "datetime", "LastModifiedDate": "datetime", "IsDeleted": "boolean"}
+_SETUP_OBJECTS = ("PermissionSet", "FieldPermissions", "PermissionSetAssignment")
 BASE_FIELDS: dict[str, dict[str, str]] = {
     "Account": {
         "Id": "id",
@@ -66,6 +78,17 @@ BASE_FIELDS: dict[str, dict[str, str]] = {
         "PermissionsApiEnabled": "boolean",
         "PermissionsCustomizeApplication": "boolean",
     },
+    "PermissionSet": {"Id": "id", "Name": "string", "Label": "string", "Description": "textarea", **_STAMPS},
+    "FieldPermissions": {
+        "Id": "id",
+        "ParentId": "reference",
+        "SobjectType": "picklist",
+        "Field": "picklist",
+        "PermissionsRead": "boolean",
+        "PermissionsEdit": "boolean",
+        **_STAMPS,
+    },
+    "PermissionSetAssignment": {"Id": "id", "AssigneeId": "reference", "PermissionSetId": "reference", **_STAMPS},
     "User": {
         "Id": "id",
         "Name": "string",
@@ -119,11 +142,20 @@ class Org(BulkIngest):
     """Records, field definitions, sessions and fault switches, guarded by one lock."""
 
     def __init__(
-        self, *, page_size: int, can_customize: bool, icp_fields: bool, read_only: tuple[str, ...], api_version: str
+        self,
+        *,
+        page_size: int,
+        can_customize: bool,
+        icp_fields: bool,
+        field_security: bool,
+        read_only: tuple[str, ...],
+        api_version: str,
     ) -> None:
         self.page_size = page_size
         self.can_customize = can_customize
         self.read_only = set(read_only)
+        self.field_security = field_security
+        self.hidden: set[tuple[str, str]] = set()  # (object, field) created without field-level security yet
         self.api_version = api_version
         self.lock = threading.RLock()
         self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in BASE_FIELDS}
@@ -194,13 +226,17 @@ class Org(BulkIngest):
             "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
         }
 
+    def visible(self, sobject: str) -> dict[str, str]:
+        """The object's fields this user can see (field-level security)."""
+        return {n: k for n, k in self.fields[sobject].items() if (sobject, n) not in self.hidden}
+
     def describe(self, sobject: str) -> dict[str, Any]:
         """``/sobjects/<Object>/describe``: the object's permissions and fields."""
         if sobject not in self.fields:
             raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
         writable = sobject not in self.read_only and sobject != "User"
         fields = []
-        for name, kind in self.fields[sobject].items():
+        for name, kind in self.visible(sobject).items():
             editable = writable and name not in _READ_ONLY_FIELDS
             fields.append(
                 {
@@ -230,7 +266,7 @@ class Org(BulkIngest):
             parsed = parse_query(soql)
         except SoqlError as exc:
             raise ApiError(400, "MALFORMED_QUERY", str(exc)) from exc
-        known = self.fields.get(parsed.sobject)
+        known = self.visible(parsed.sobject) if parsed.sobject in self.fields else None
         if known is None:
             raise ApiError(400, "INVALID_TYPE", f"sObject type '{parsed.sobject}' is not supported.")
         for name in [*parsed.fields, *parsed.where_fields, *parsed.order_by]:
@@ -302,7 +338,7 @@ class Org(BulkIngest):
             if sobject not in self.fields:
                 raise ApiError(400, "INVALID_TYPE", f"sObject type '{sobject}' is not supported.")
             for name in record:
-                if name not in ("attributes", "id") and name not in self.fields[sobject]:
+                if name not in ("attributes", "id") and name not in self.visible(sobject):
                     raise ApiError(400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {sobject}")
         with self.lock:
             checked = [self._check(method, record) for record in records]
@@ -326,14 +362,27 @@ class Org(BulkIngest):
                     record_id = record["id"]
                     self.update(sobject, record_id, values)
                 results.append({"id": record_id, "success": True, "errors": []})
+            if method == "POST":
+                self._apply_grants()
             return results
+
+    def _apply_grants(self) -> None:
+        """Field permissions of permission sets assigned to the user make hidden fields visible."""
+        assigned = {a["PermissionSetId"] for a in self.records["PermissionSetAssignment"].values()}
+        for grant in self.records["FieldPermissions"].values():
+            if grant["ParentId"] in assigned and grant.get("PermissionsRead"):
+                self.hidden.discard((str(grant["SobjectType"]), str(grant["Field"]).partition(".")[2]))
 
     def _check(self, method: str, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The stored values of one record to write, or the per-record error."""
         sobject = record["attributes"]["type"]
         values = {k: self._stored(sobject, k, v) for k, v in record.items() if k not in ("attributes", "id")}
-        if sobject in self.read_only or sobject == "User":
+        setup_denied = sobject in _SETUP_OBJECTS and not self.can_customize
+        if sobject in self.read_only or sobject == "User" or setup_denied:
             return values, record_error("INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id")
+        duplicate = self._duplicate(sobject, values) if method == "POST" else None
+        if duplicate:
+            return values, record_error("DUPLICATE_VALUE", duplicate)
         if method == "PATCH":
             target = self.records[sobject].get(record.get("id") or "")
             if target is None:
@@ -361,6 +410,19 @@ class Org(BulkIngest):
                 return values, record_error("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["OwnerId"])
             values["IsClosed"] = values.get("Status") == "Completed"
         return values, None
+
+    def _duplicate(self, sobject: str, values: dict[str, Any]) -> str | None:
+        keys = {
+            "PermissionSet": ("Name",),
+            "FieldPermissions": ("ParentId", "Field"),
+            "PermissionSetAssignment": ("AssigneeId", "PermissionSetId"),
+        }.get(sobject)
+        if keys is None:
+            return None
+        for existing in self.records[sobject].values():
+            if all(existing.get(k) == values.get(k) for k in keys):
+                return f"duplicate value found: {', '.join(keys)} duplicates value on record with id: {existing['Id']}"
+        return None
 
     def _stored(self, sobject: str, name: str, value: Any) -> Any:
         kind = self.fields[sobject].get(name)
@@ -399,4 +461,6 @@ class Org(BulkIngest):
                 values = metadata["valueSet"]["valueSetDefinition"]["value"]
                 self.picklists[name] = [str(v["fullName"]) for v in values]
             self.field_creations.append(full_name)
+            if self.field_security:
+                self.hidden.add((sobject, name))
         return {"id": f"00N{next(self._ids):012d}AAA", "success": True, "errors": [], "warnings": [], "infos": []}

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
-from icp.testing._salesforce_org import ApiError, SfFailure
+from icp.testing._salesforce_org import USER_ID, ApiError, SfFailure
 
 if TYPE_CHECKING:
     from icp.testing.fake_salesforce import FakeSalesforce
@@ -87,6 +87,13 @@ class FakeSalesforceHandler(BaseHTTPRequestHandler):
             return
         if method == "POST" and url.path.startswith("/services/Soap/u/"):
             self._soap_login(body)
+            return
+        if method == "GET" and url.path.rstrip("/") == "/services/oauth2/userinfo":
+            if self.headers.get("Authorization", "").removeprefix("Bearer ") not in fake.sessions:
+                self._send(403, "Bad_OAuth_Token", "text/plain")
+                return
+            info = {"user_id": USER_ID, "organization_id": "00DFAKE0000000001EAA", "preferred_username": fake.username}
+            self._send(200, info)
             return
         match = _DATA.match(url.path)
         if match is None:

@@ -81,6 +81,8 @@ class FakeSalesforce(Org):
         page_size: records per query page when the client asks for no batch size (Salesforce: 2,000).
         can_customize: the user has "Customize Application" (Tooling API field creation works).
         icp_fields: the ``ICP_*__c`` fields exist from the start (else the adapter must create them).
+        field_security: fields created through the Tooling API stay invisible to the user (describe, queries,
+            writes) until a permission set assigned to it grants them (FieldPermissions), as in a real org.
         read_only: objects the user may read but not create or edit (e.g. ``("Task",)``).
         not_salesforce: every request answers a 404 HTML page (an instance URL that is some other site).
         api_version: the REST API version served (``/services/data/v62.0``); other versions answer 404.
@@ -92,6 +94,7 @@ class FakeSalesforce(Org):
         page_size: int = 2000,
         can_customize: bool = True,
         icp_fields: bool = False,
+        field_security: bool = False,
         read_only: tuple[str, ...] = (),
         not_salesforce: bool = False,
         api_version: str = "62.0",
@@ -100,6 +103,7 @@ class FakeSalesforce(Org):
             page_size=page_size,
             can_customize=can_customize,
             icp_fields=icp_fields,
+            field_security=field_security,
             read_only=read_only,
             api_version=api_version,
         )

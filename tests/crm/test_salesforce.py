@@ -202,6 +202,48 @@ def test_field_plan_lists_what_icp_writes_and_creates_it_with_permission(fake: F
     assert len(fake.field_creations) == 7
 
 
+def test_created_fields_are_made_visible_to_the_integration_user() -> None:
+    with FakeSalesforce(field_security=True) as org:
+        [crm_id] = org.seed_companies(_companies(1))
+        crm = _crm(org)
+
+        assert crm.ensure_fields(create=True) == []
+        assert crm.write_accounts([_fields(crm_id)]).written == [crm_id]
+        assert org.account_values(crm_id)["ICP_Tier__c"] == "T1"
+        [permission_set] = org.records["PermissionSet"].values()
+        assert permission_set["Name"] == "ICP_Integration"
+        assert {g["Field"] for g in org.records["FieldPermissions"].values()} == {
+            "Account.ICP_Tier__c",
+            "Account.ICP_Fit_Score__c",
+            "Account.ICP_Segment__c",
+            "Account.ICP_Status__c",
+            "Account.ICP_Reason__c",
+            "Account.ICP_Cycle_Date__c",
+            "Task.ICP_Task_Id__c",
+        }
+        assert len(org.records["PermissionSetAssignment"]) == 1
+
+        writes = len(org.writes)
+        assert crm.ensure_fields(create=True) == []
+        assert len(org.writes) == writes
+
+
+def test_fields_created_by_an_admin_but_hidden_are_granted_on_the_next_run() -> None:
+    with FakeSalesforce(field_security=True) as org:
+        for full_name in ("Account.ICP_Tier__c", "Activity.ICP_Task_Id__c"):  # nobody granted them yet
+            org.create_field({"FullName": full_name, "Metadata": {"label": "x", "type": "Text", "length": 80}})
+        org.can_customize = False
+        crm = _crm(org)
+
+        assert "ICP_Tier__c" in crm.ensure_fields(create=True)  # no right to create fields or grant them
+        org.can_customize = True
+        assert crm.ensure_fields(create=True) == []
+        assert {g["Field"] for g in org.records["FieldPermissions"].values()} >= {
+            "Account.ICP_Tier__c",
+            "Task.ICP_Task_Id__c",
+        }
+
+
 def test_without_customize_application_fields_stay_missing(fake: FakeSalesforce) -> None:
     fake.can_customize = False
     crm = _crm(fake)
