@@ -454,7 +454,17 @@ class SalesforceCrm:
                 "icp crm push salesforce --dry-run lists them, and make them visible and editable for the "
                 "integration user."
             )
-        return CheckResult("salesforce", ok=not problems, account=self.host, granted=granted, problems=problems)
+        return CheckResult("salesforce", ok=not problems, account=self._who(), granted=granted, problems=problems)
+
+    def _who(self) -> str:
+        """The instance host, with the org id and username when Salesforce tells them."""
+        try:
+            me = cast(dict[str, Any], self._call(lambda sf: sf.oauth2("userinfo")) or {})
+        except CrmError:
+            return self.host
+        org, user = me.get("organization_id"), me.get("preferred_username")
+        details = ", ".join(str(x) for x in (f"org {org}" if org else "", user or "") if x)
+        return f"{self.host} ({details})" if details else self.host
 
     def _may_customize(self) -> bool | None:
         """Whether this user has "Customize Application" (None when Salesforce does not say)."""

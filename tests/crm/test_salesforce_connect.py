@@ -41,7 +41,7 @@ def test_every_login_kind_reaches_the_org(fake: FakeSalesforce, auth: str) -> No
     result = _crm(_settings(fake, auth)).check()
 
     assert result.ok, result.problems
-    assert result.account == fake.url.removeprefix("https://")
+    assert result.account == f"{fake.url.removeprefix('https://')} (org 00DFAKE0000000001EAA, {fake.username})"
     assert "Account: read, create, edit" in result.granted
     assert any(g.startswith("API requests left today:") for g in result.granted)
 
