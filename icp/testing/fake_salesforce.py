@@ -10,15 +10,18 @@ JSON shapes:
 - ``GET /services/data/v<v>/limits``; ``GET .../sobjects/<Object>/describe``;
 - ``GET .../query?q=`` and ``.../queryAll?q=`` (the SOQL subset of :mod:`icp.testing._salesforce_soql`),
   paged by ``nextRecordsUrl`` (``Sforce-Query-Options: batchSize=n`` honoured);
-- ``POST|PATCH .../composite/sobjects`` (sObject Collections, 200 records at most, per-record results);
+- ``GET /services/oauth2/userinfo`` (the session's user and org);
+- ``POST|PATCH .../composite/sobjects`` (sObject Collections, 200 records at most, per-record results) on
+  Account, Task, and the PermissionSet, FieldPermissions and PermissionSetAssignment that grant field access;
 - ``POST .../tooling/sobjects/CustomField`` (creates a custom field when the user may customise);
 - Bulk API 2.0 ingest: ``POST .../jobs/ingest``, ``PUT .../jobs/ingest/<id>/batches`` (CSV),
   ``PATCH .../jobs/ingest/<id>``, ``GET .../jobs/ingest/<id>`` and its ``failedResults``/``successfulResults``.
 
 Failures: ``rate_limit_next`` (the concurrent-request limit or a 503), ``exhaust_daily_limit``
 (``REQUEST_LIMIT_EXCEEDED`` TotalRequests), ``hang_after_pages``, ``expire_query_locators``, unknown
-fields (``INVALID_FIELD``), deleted accounts and validation rules (per-record errors), an org without
-"Customize Application", read-only objects, and ``not_salesforce`` (every path answers a 404 HTML page).
+fields (``INVALID_FIELD``), fields created without field-level security (``field_security``), deleted
+accounts and validation rules (per-record errors), an org without "Customize Application", read-only
+objects, and ``not_salesforce`` (every path answers a 404 HTML page).
 """
 
 from __future__ import annotations
