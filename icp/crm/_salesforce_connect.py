@@ -198,7 +198,12 @@ def translate(exc: Exception, host: str) -> CrmError:
             f"{host} did not answer in time.", hint="Try again; Salesforce may be slow.", retryable=True
         )
     if isinstance(exc, requests.exceptions.RequestException):
-        return TransportError(f"Cannot reach Salesforce at {host}.", hint=_INSTANCE_HINT, retryable=True)
+        # Refused connections and unknown hosts are settings, not weather: retrying only delays the answer.
+        said = str(exc).lower()
+        settled = any(
+            s in said for s in ("refused", "name or service not known", "nodename nor servname", "getaddrinfo")
+        )
+        return TransportError(f"Cannot reach Salesforce at {host}.", hint=_INSTANCE_HINT, retryable=not settled)
     raise exc
 
 

@@ -426,8 +426,11 @@ class SalesforceCrm:
         for sobject, needed in needs.items():
             try:
                 described = self._describe(sobject)
-            except CrmError as exc:
-                problems.append(f"{sobject}: {_said(exc)}")
+            except SalesforceApiError as exc:
+                if exc.status == 404 or exc.code == "INVALID_TYPE":
+                    problems.append(f"{sobject}: this user cannot read it. {PERMISSIONS_HINT}")
+                else:
+                    problems.append(f"{sobject}: {_said(exc)}")
                 continue
             fields_seen[sobject] = {str(f["name"]) for f in described.get("fields", [])}
             has = [

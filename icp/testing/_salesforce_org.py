@@ -156,6 +156,7 @@ class Org(BulkIngest):
         self.read_only = set(read_only)
         self.field_security = field_security
         self.hidden: set[tuple[str, str]] = set()  # (object, field) created without field-level security yet
+        self.unreadable: set[str] = set()  # objects the user may not read at all
         self.api_version = api_version
         self.lock = threading.RLock()
         self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in BASE_FIELDS}
@@ -232,7 +233,7 @@ class Org(BulkIngest):
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """``/sobjects/<Object>/describe``: the object's permissions and fields."""
-        if sobject not in self.fields:
+        if sobject not in self.fields or sobject in self.unreadable:
             raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
         writable = sobject not in self.read_only and sobject != "User"
         fields = []
@@ -266,7 +267,8 @@ class Org(BulkIngest):
             parsed = parse_query(soql)
         except SoqlError as exc:
             raise ApiError(400, "MALFORMED_QUERY", str(exc)) from exc
-        known = self.visible(parsed.sobject) if parsed.sobject in self.fields else None
+        readable = parsed.sobject in self.fields and parsed.sobject not in self.unreadable
+        known = self.visible(parsed.sobject) if readable else None
         if known is None:
             raise ApiError(400, "INVALID_TYPE", f"sObject type '{parsed.sobject}' is not supported.")
         for name in [*parsed.fields, *parsed.where_fields, *parsed.order_by]:

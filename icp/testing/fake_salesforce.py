@@ -238,6 +238,10 @@ class FakeSalesforce(Org):
         record = {"Email": email, "Name": name or email.split("@")[0], "Username": email, "IsActive": active}
         return self.insert("User", record, self.clock())
 
+    def add_owner(self, email: str) -> str:
+        """A user who can own tasks (as :meth:`add_user`); returns the user id."""
+        return self.add_user(email)
+
     # -- changes made in the CRM by its users --------------------------------------------------------
 
     def touch_company(self, crm_id: str, **fields: Any) -> None:
@@ -268,6 +272,11 @@ class FakeSalesforce(Org):
             raise ValueError("kind is concurrency or unavailable")
         with self.lock:
             self.failures.extend([SfFailure.CONCURRENCY if kind == "concurrency" else SfFailure.UNAVAILABLE] * n)
+
+    def remove_read_access(self, sobject: str) -> None:
+        """The user loses Read on an object: its describe answers 404 and queries INVALID_TYPE."""
+        with self.lock:
+            self.unreadable.add(sobject)
 
     def exhaust_daily_limit(self, exhausted: bool = True) -> None:
         """Every REST request (but /limits) answers 403 REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded."""
@@ -303,9 +312,19 @@ class FakeSalesforce(Org):
             return {k: _plain(v) for k, v in record.items() if k.startswith("ICP_")}
 
     def tasks(self) -> list[dict[str, Any]]:
-        """Every task, with Salesforce field names (dates as ISO strings)."""
+        """Every task: ``id``, ``external_id`` (ICP_Task_Id__c), ``account_crm_id`` (WhatId), ``status``, and
+        all its Salesforce fields by their own names (dates as ISO strings)."""
         with self.lock:
-            return [{k: _plain(v) for k, v in r.items()} for r in self.records["Task"].values()]
+            return [
+                {
+                    "id": r["Id"],
+                    "external_id": r.get("ICP_Task_Id__c"),
+                    "account_crm_id": r.get("WhatId"),
+                    "status": r.get("Status"),
+                    **{k: _plain(v) for k, v in r.items()},
+                }
+                for r in self.records["Task"].values()
+            ]
 
     def requests_made(self, path_part: str = "") -> int:
         """How many REST requests (reads and writes) had ``path_part`` in their path."""

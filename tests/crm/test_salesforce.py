@@ -327,7 +327,7 @@ def _task(external_id: str, account: str, owner: str | None = "rep@example.com")
 
 def test_tasks_are_created_once_even_when_the_link_was_lost(org: FakeSalesforce) -> None:
     [account] = org.seed_companies(_companies(1))
-    rep = org.add_user("Rep@Example.com")
+    rep = org.add_owner("Rep@Example.com")
     crm = _crm(org)
     tasks = [_task("icp-task-1", account), _task("icp-task-2", account, owner="nobody@example.com")]
 
@@ -336,8 +336,9 @@ def test_tasks_are_created_once_even_when_the_link_was_lost(org: FakeSalesforce)
 
     assert first.written == ["icp-task-1", "icp-task-2"] and first.failed == []
     assert again.written == [] and again.task_ids == first.task_ids
-    stored = {t["ICP_Task_Id__c"]: t for t in org.tasks()}
-    assert len(org.tasks()) == 2
+    stored = {t["external_id"]: t for t in org.tasks()}
+    assert len(org.tasks()) == 2 and stored["icp-task-1"]["id"] == first.task_ids["icp-task-1"]
+    assert stored["icp-task-1"]["account_crm_id"] == account and stored["icp-task-1"]["status"] == "Not Started"
     assert stored["icp-task-1"]["OwnerId"] == rep and "OwnerId" not in stored["icp-task-2"]
     assert stored["icp-task-1"]["WhatId"] == account and stored["icp-task-1"]["ActivityDate"] == "2026-12-04"
     assert stored["icp-task-1"]["Status"] == "Not Started"

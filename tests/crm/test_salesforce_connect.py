@@ -111,11 +111,14 @@ def test_a_concurrency_limit_that_persists_gives_up_readably(fake: FakeSalesforc
     assert fake.requests_made("/query") == 3
 
 
-def test_a_host_that_refuses_connections_is_diagnosed(fake: FakeSalesforce) -> None:
-    settings = _settings(fake, salesforce_instance_url="https://127.0.0.1:9", max_retries=1)
+def test_a_host_that_refuses_connections_is_diagnosed_at_once(fake: FakeSalesforce) -> None:
+    settings = _settings(fake, salesforce_instance_url="https://127.0.0.1:9")
     [problem] = _crm(settings).check().problems
-
     assert "Cannot reach Salesforce at 127.0.0.1:9" in problem and "My Domain" in problem
+
+    with pytest.raises(CrmError) as caught:
+        list(_crm(settings).companies(None, None))
+    assert not caught.value.retryable  # a refused connection is a setting to fix, not a moment to wait out
 
 
 @pytest.mark.parametrize("auth", ["token", "client_credentials", "password"])
@@ -139,6 +142,18 @@ def test_an_api_version_the_org_does_not_serve_is_diagnosed(fake: FakeSalesforce
     [problem] = _crm(_settings(fake, salesforce_api_version="12.0")).check().problems
 
     assert "ICP_SALESFORCE_API_VERSION" in problem
+
+
+def test_an_object_the_user_cannot_read_is_named(fake: FakeSalesforce) -> None:
+    fake.remove_read_access("Opportunity")
+    crm = _crm(_settings(fake))
+    result = crm.check()
+
+    assert not result.ok
+    assert any(p.startswith("Opportunity: this user cannot read it") for p in result.problems)
+    with pytest.raises(CrmError) as caught:
+        list(crm.deals(None, None))
+    assert "INVALID_TYPE" in caught.value.message and "Read on Account and Opportunity" in caught.value.hint
 
 
 def test_missing_object_permissions_are_listed() -> None:
