@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import requests
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError, SalesforceOperationError
 from simple_salesforce.login import SalesforceLogin, token_login
 
 from icp.crm._provider import CrmError
@@ -187,6 +187,14 @@ def translate(exc: Exception, host: str) -> CrmError:
     if isinstance(exc, SalesforceError):
         code, message = _first_error(exc.content)
         return _api_error(exc.status, code, _short(message), host)
+    if isinstance(exc, SalesforceOperationError):  # a Bulk API 2.0 job that failed as a whole
+        said = _short(str(exc).removeprefix("Job failure. Response content: "))
+        return SalesforceApiError(
+            f"Salesforce's bulk job failed ({said}).",
+            code="BULK_JOB_FAILED",
+            status=0,
+            hint="Nothing in that job was written; check the fields exist and are editable, then push again.",
+        )
     if isinstance(exc, requests.exceptions.SSLError):
         return TransportError(
             f"The TLS certificate of {host} is not trusted.",

@@ -41,7 +41,7 @@ try:
     import requests
     from simple_salesforce import Salesforce
     from simple_salesforce.bulk2 import SFBulk2Handler
-    from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+    from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession, SalesforceOperationError
 except ImportError as exc:  # the optional `crm` extra is not installed
     raise CrmError(
         "Salesforce support is not installed.", hint="Install it with: pip install 'icp[crm]' (or -e '.[crm]')."
@@ -145,7 +145,7 @@ class SalesforceCrm:
     def _translated(self, fn: Callable[[], T]) -> T:
         try:
             return fn()
-        except (SalesforceError, requests.RequestException) as exc:
+        except (SalesforceError, SalesforceOperationError, requests.RequestException) as exc:
             raise translate(exc, self.host) from None
 
     def _retrying(self, fn: Callable[[], T], *, resend_safe: bool) -> T:
@@ -172,9 +172,9 @@ class SalesforceCrm:
                 self._sf = None  # a fresh login, then one more try
                 try:
                     return fn(self._client())
-                except (SalesforceError, requests.RequestException) as again:
+                except (SalesforceError, SalesforceOperationError, requests.RequestException) as again:
                     raise translate(again, self.host) from None
-            except (SalesforceError, requests.RequestException) as exc:
+            except (SalesforceError, SalesforceOperationError, requests.RequestException) as exc:
                 raise translate(exc, self.host) from None
 
         return self._retrying(attempt, resend_safe=resend_safe)

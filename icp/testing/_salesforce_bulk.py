@@ -20,6 +20,7 @@ class BulkIngest:
     api_version: str
     fields: dict[str, dict[str, str]]
     jobs: dict[str, dict[str, Any]]
+    bulk_failure: str | None = None  # when set, every ingest job fails as a whole with this errorMessage
 
     def new_id(self, sobject: str) -> str:  # provided by Org
         raise NotImplementedError
@@ -73,7 +74,9 @@ class BulkIngest:
         """``PATCH`` the job: ``UploadComplete`` processes it at once; ``Aborted`` drops it."""
         with self.lock:
             stored = self.jobs[job_id]
-            if state == "UploadComplete":
+            if state == "UploadComplete" and self.bulk_failure:
+                stored["info"] |= {"state": "Failed", "errorMessage": self.bulk_failure}
+            elif state == "UploadComplete":
                 self._process(stored)
                 stored["info"]["state"] = "JobComplete"
             else:

@@ -314,6 +314,18 @@ def test_large_pushes_use_one_bulk_api_2_job(org: FakeSalesforce) -> None:
     assert methods == ["POST", "PUT", "PATCH"]
 
 
+def test_a_bulk_job_that_fails_as_a_whole_is_a_readable_error(org: FakeSalesforce) -> None:
+    ids = org.seed_companies(_companies(3))
+    org.bulk_failure = "InvalidBatch : Field name not found : ICP_Tier__c"
+    crm = _crm(org)
+    crm.bulk_threshold, crm.bulk_poll_s = 1, 0
+
+    with pytest.raises(CrmError) as caught:
+        crm.write_accounts([_fields(i) for i in ids])
+    assert "bulk job failed" in caught.value.message and "Field name not found" in caught.value.message
+    assert org.account_values(ids[0]) == {}
+
+
 def _task(external_id: str, account: str, owner: str | None = "rep@example.com") -> CrmTask:
     return CrmTask(
         external_id=external_id,
