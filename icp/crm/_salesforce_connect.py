@@ -195,6 +195,11 @@ def translate(exc: Exception, host: str) -> CrmError:
             status=0,
             hint="Nothing in that job was written; check the fields exist and are editable, then push again.",
         )
+    if isinstance(exc, requests.exceptions.InvalidJSONError):
+        return TransportError(
+            f"{host} answered with something other than Salesforce's JSON (a proxy or sign-in page?).",
+            hint=_INSTANCE_HINT,
+        )
     if isinstance(exc, requests.exceptions.SSLError):
         return TransportError(
             f"The TLS certificate of {host} is not trusted.",

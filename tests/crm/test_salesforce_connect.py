@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 from tenacity import wait_none
 
 from icp.crm import CrmError
@@ -189,3 +190,16 @@ def test_settings_come_from_the_environment(fake: FakeSalesforce, monkeypatch: p
     assert settings.salesforce_api_version == "62.0"
     assert "correct-horse" not in repr(settings) and "SECTOKEN1" not in repr(settings)
     assert SalesforceCrm.from_settings(settings, wait=wait_none()).check().ok
+
+
+def test_an_answer_that_is_not_json_is_explained() -> None:
+    from icp.crm._salesforce_connect import translate
+
+    page = requests.models.Response()
+    page._content, page.status_code = b"<html>Sign in to the proxy</html>", 200
+    with pytest.raises(requests.exceptions.InvalidJSONError) as raised:
+        page.json()
+    error = translate(raised.value, "acme.my.salesforce.com")
+
+    assert "something other than Salesforce's JSON" in error.message and not error.retryable
+    assert "Sign in" not in error.message
