@@ -128,6 +128,36 @@ class Settings(BaseSettings):
         default=None,
         description="Write tiers, scores and tasks to this CRM after every finished cycle (as `icp crm push`).",
     )
+    salesforce_instance_url: str | None = Field(
+        default=None,
+        description="Your org's My Domain URL, e.g. https://acme.my.salesforce.com (where the REST API, the "
+        "client-credentials token and the username/password login are sent).",
+    )
+    salesforce_api_version: str = Field(default="62.0", description="Salesforce REST API version, e.g. 62.0.")
+    salesforce_access_token: SecretStr | None = Field(
+        default=None, description="A session id / OAuth access token used as is (no login)."
+    )
+    salesforce_client_id: str | None = Field(
+        default=None, description="Consumer key of a connected app with the client-credentials flow enabled."
+    )
+    salesforce_client_secret: SecretStr | None = Field(default=None, description="That connected app's secret.")
+    salesforce_username: str | None = Field(default=None, description="Username for a username/password login.")
+    salesforce_password: SecretStr | None = None
+    salesforce_security_token: SecretStr | None = Field(
+        default=None,
+        description="The user's security token (Settings > Reset My Security Token); appended to the "
+        "password on login.",
+    )
+    salesforce_domain: str | None = Field(
+        default=None,
+        description="Where username/password logins go: login (production), test (sandbox) or a My Domain prefix "
+        "such as acme.my; default: the instance URL.",
+    )
+    salesforce_ca_bundle: Path | None = Field(
+        default=None,
+        description="A PEM file of certificate authorities to trust for Salesforce (a TLS-inspecting proxy); "
+        "default: the system's.",
+    )
 
     @field_validator("alert_webhooks", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-PROVIDERS = ["hubspot"]
+PROVIDERS = ["hubspot", "salesforce"]
 
 
 @dataclass
@@ -53,10 +53,31 @@ def _hubspot() -> Iterator[CrmServer]:
         )
 
 
-_SERVERS: dict[str, Callable[[], Iterator[CrmServer]]] = {"hubspot": _hubspot}
+def _salesforce() -> Iterator[CrmServer]:
+    from icp.testing.fake_salesforce import FakeSalesforce
+
+    with FakeSalesforce(page_size=100, icp_fields=True) as fake:
+
+        def drop_scope() -> str:
+            fake.remove_read_access("Opportunity")
+            return "Opportunity"
+
+        env = fake.env()
+        yield CrmServer(
+            name="salesforce",
+            fake=fake,
+            env=env,
+            bad_token_env={**env, "ICP_SALESFORCE_ACCESS_TOKEN": "00Drevoked!token"},
+            wrong_url_env={**env, "ICP_SALESFORCE_INSTANCE_URL": "https://127.0.0.1:9"},
+            tier_field="ICP_Tier__c",
+            drop_scope=drop_scope,
+        )
+
+
+_SERVERS: dict[str, Callable[[], Iterator[CrmServer]]] = {"hubspot": _hubspot, "salesforce": _salesforce}
 
 
 @pytest.fixture(params=PROVIDERS)
 def crm(request: pytest.FixtureRequest) -> Iterator[CrmServer]:
-    """A fake CRM server (HubSpot; more providers join the parameter list)."""
+    """A fake CRM server: the test runs once against HubSpot and once against Salesforce."""
     yield from _SERVERS[request.param]()
