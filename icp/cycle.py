@@ -24,6 +24,7 @@ One cycle, step by step:
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from itertools import islice
@@ -73,7 +74,9 @@ __all__ = [
     "pin_segments",
     "plan_cycle",
     "policy_hash",
+    "default_concurrency",
     "run_cycle",
+    "usage_estimator",
     "with_profiles",
 ]
 
@@ -139,6 +142,7 @@ def run_cycle(
     wait: bool = False,
     on_wait: Callable[[LeaseInfo], None] | None = None,
     limit: int | None = None,
+    lease: Lease | None = None,
 ) -> CycleReport:
     """Run one prospecting cycle (see the module docstring). Safe to interrupt and run again.
 
@@ -147,17 +151,35 @@ def run_cycle(
 
     The cycle holds the database's cycle lease (:mod:`icp.lease`) from start to end: while another
     cycle runs, this raises :class:`~icp.errors.LeaseHeldError` naming it, or with ``wait`` queues behind
-    it (``on_wait`` is told who holds it each time it looks).
+    it (``on_wait`` is told who holds it each time it looks). A caller that already holds the lease (the
+    scheduled worker, which takes it before claiming a firing) passes it as ``lease``; it stays held.
 
     Raises:
         LeaseHeldError: another cycle holds the lease (and ``wait`` is False).
         CircuitOpenError: the LLM endpoint failed the same unfixable way several times in a row; the
             cycle is recorded as failed and the previous cycle's queue and tasks stand.
     """
-    with hold_lease(engine, wait=wait, on_wait=on_wait) as lease:
+    if lease is not None:
         return _run_leased(
             engine, evaluator, lease, concurrency, budget_usd, estimator, policy, on_progress, now, generate, limit
         )
+    with hold_lease(engine, wait=wait, on_wait=on_wait) as held:
+        return _run_leased(
+            engine, evaluator, held, concurrency, budget_usd, estimator, policy, on_progress, now, generate, limit
+        )
+
+
+def default_concurrency(evaluator: object, configured: int) -> int:
+    """CPU-bound evaluators (offline rules) use every core; LLM evaluators use ICP_CONCURRENCY requests."""
+    if getattr(evaluator, "cpu_bound", False):
+        return max(1, min(os.cpu_count() or 1, 8))
+    return configured
+
+
+def usage_estimator(evaluator: object) -> UsageEstimator | None:
+    """The evaluator's per-pair usage estimate, when it has one (LLM and hybrid do; offline is free)."""
+    estimate: UsageEstimator | None = getattr(evaluator, "estimate_usage", None)
+    return estimate
 
 
 def _run_leased(

@@ -159,6 +159,36 @@ class Settings(BaseSettings):
         "default: the system's.",
     )
 
+    cycle_schedule: str | None = Field(
+        default=None,
+        description="When `icp worker` runs cycles: a 5-field cron expression (minute hour day-of-month month "
+        'day-of-week), e.g. "0 6 * * 1-5" for 06:00 on weekdays. Unset: the worker has nothing to run.',
+    )
+    cycle_timezone: str = Field(
+        default="UTC", description="The IANA time zone the cycle schedule is read in, e.g. Europe/Berlin."
+    )
+    cycle_follow_ups: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["alerts"],
+        description="What a scheduled cycle does after it finishes, in order, separated by commas: alerts "
+        "(tier-change digests to ICP_ALERT_WEBHOOKS), crm:<provider> (push tiers and tasks to the CRM).",
+    )
+    cycle_catch_up_hours: float = Field(
+        default=12.0,
+        ge=0,
+        description="A worker that starts after a scheduled run was missed (no worker was up) runs the latest "
+        "missed one if it is at most this old; 0: never catch up.",
+    )
+    cycle_budget_usd: float | None = Field(
+        default=None, ge=0, description="Spending limit of each scheduled cycle (LLM and hybrid evaluators)."
+    )
+
+    @field_validator("cycle_follow_ups", mode="before")
+    @classmethod
+    def _follow_ups_from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
     @field_validator("alert_webhooks", mode="before")
     @classmethod
     def _webhooks_from_text(cls, value: Any) -> Any:

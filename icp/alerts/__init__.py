@@ -5,17 +5,22 @@ motion and owner, with the criterion that flipped. Delivery retries with backoff
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from icp.alerts._deliver import Delivery, deliver, webhook_label
 from icp.alerts._digest import AlertChange, Digest, build_digests, classify, json_body, slack_body
+from icp.settings import Webhook
 from icp.store.tables import Company, Motion, MotionSegment, Segment
 from icp.trends import tier_changes
 
 __all__ = [
     "AlertChange",
+    "alert_cycle",
+    "delivery_summary",
     "Delivery",
     "Digest",
     "build_digests",
@@ -71,6 +76,27 @@ def cycle_digests(session: Session, cycle_id: int) -> list[Digest]:
     )
     owners = {domain: owner for domain, owner in rows if owner}
     return build_digests(cycle_id, changes, _motions_by_segment(session), owners)
+
+
+def alert_cycle(engine: Engine, cycle_id: int, webhooks: Sequence[Webhook]) -> list[Delivery]:
+    """Post a finished cycle's digests to ``webhooks``: what ``icp cycle run`` and the scheduled worker do.
+
+    Nothing is sent without webhooks or without changes. Delivery failures are in the returned list, never
+    raised: an alert never fails a cycle.
+    """
+    if not webhooks:
+        return []
+    with Session(engine) as session:
+        digests = cycle_digests(session, cycle_id)
+    return deliver(digests, list(webhooks)) if digests else []
+
+
+def delivery_summary(deliveries: Sequence[Delivery]) -> str:
+    """'2 of 3 digests delivered; https://hooks.example failed (HTTP 500, 3 attempts)', without secrets."""
+    failed = [d for d in deliveries if not d.ok]
+    return f"{len(deliveries) - len(failed)} of {len(deliveries)} digests delivered" + "".join(
+        f"; {d.webhook} failed ({d.error}, {d.attempts} attempts)" for d in failed
+    )
 
 
 def sample_digest() -> Digest:

@@ -84,6 +84,7 @@ def _register() -> None:
         segments,
         verdicts,
         work,
+        worker,
     )
 
     app.command("demo")(demo.demo)
@@ -102,6 +103,7 @@ def _register() -> None:
     app.add_typer(evals.app, name="evals")
     app.add_typer(llm.app, name="llm")
     app.add_typer(batch.app, name="batch")
+    app.add_typer(worker.app, name="worker")
 
 
 _register()

@@ -18,23 +18,17 @@ app = typer.Typer(
 
 def send_after_cycle(ctx: typer.Context, cycle_id: int) -> None:
     """Post a finished cycle's digests to the configured webhooks; a failure is a warning, never an error."""
-    from icp.alerts import cycle_digests, deliver
+    from icp.alerts import alert_cycle, delivery_summary
 
     context = app_context(ctx)
     webhooks = context.settings.alert_webhooks
     if not webhooks:
         return
-    with Session(context.engine) as session:
-        digests = cycle_digests(session, cycle_id)
-    if not digests:
-        return
-    deliveries = deliver(digests, webhooks)
-    failed = [d for d in deliveries if not d.ok]
+    deliveries = alert_cycle(context.engine, cycle_id, webhooks)
     if deliveries:
+        failed = any(not d.ok for d in deliveries)
         err_console.print(
-            f"Alerts: {len(deliveries) - len(failed)} of {len(deliveries)} digests delivered"
-            + "".join(f"; {d.webhook} failed ({d.error}, {d.attempts} attempts)" for d in failed)
-            + (" — the cycle itself is unaffected." if failed else "."),
+            f"Alerts: {delivery_summary(deliveries)}" + (" — the cycle itself is unaffected." if failed else "."),
             markup=False,
             highlight=False,
         )

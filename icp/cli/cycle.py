@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 
@@ -15,7 +14,15 @@ from icp.cli._context import app_context
 from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console, short_time
 from icp.cli.alerts import send_after_cycle
 from icp.cli.crm import push_after_cycle
-from icp.cycle import CycleProgress, CycleReport, UsageEstimator, estimate_cycle, run_cycle
+from icp.cycle import (
+    CycleProgress,
+    CycleReport,
+    UsageEstimator,
+    default_concurrency,
+    estimate_cycle,
+    run_cycle,
+    usage_estimator,
+)
 from icp.errors import InputError
 from icp.evaluators.base import Evaluator
 from icp.evaluators.factory import make_evaluator
@@ -34,19 +41,6 @@ EVALUATOR_HELP = (
     "offline (rules, free, no network), llm (OpenAI-compatible endpoint) or hybrid (rules first, LLM for the "
     "rest). Default: hybrid when ICP_OPENAI_API_KEY is set, else offline."
 )
-
-
-def default_concurrency(evaluator: object, configured: int) -> int:
-    """CPU-bound evaluators (offline rules) use every core; LLM evaluators use ICP_CONCURRENCY requests."""
-    if getattr(evaluator, "cpu_bound", False):
-        return max(1, min(os.cpu_count() or 1, 8))
-    return configured
-
-
-def _usage_estimator(evaluator: object) -> UsageEstimator | None:
-    """The evaluator's per-pair usage estimate, when it has one (LLM and hybrid do; offline is free)."""
-    estimate: UsageEstimator | None = getattr(evaluator, "estimate_usage", None)
-    return estimate
 
 
 @app.command("run")
@@ -91,7 +85,7 @@ def run(
     """
     context = app_context(ctx)
     chosen = make_evaluator(evaluator, context.settings)
-    estimator = _usage_estimator(chosen)
+    estimator = usage_estimator(chosen)
     if dry_run:
         estimate = estimate_cycle(context.engine, chosen, estimator=estimator)
         if fmt is OutputFormat.table:

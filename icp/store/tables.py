@@ -530,3 +530,36 @@ class CrmTaskLink(SQLModel, table=True):
     completed_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime, description="When a pull found it completed in the CRM."
     )
+
+
+class ScheduledRun(SQLModel, table=True):
+    """One firing of the cycle schedule: claimed by exactly one worker, whatever the number of workers.
+
+    Keyed by the slot it was scheduled for (unique), so claiming a firing is a single insert that at most
+    one worker wins; the row then records how that firing went.
+    """
+
+    __tablename__ = "scheduled_run"
+    __table_args__ = (UniqueConstraint("slot", name="uq_scheduled_run_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot: datetime = Field(sa_type=UTCDateTime, description="The time the schedule named for this firing (UTC).")
+    schedule: str = Field(default="", description="The cron expression and time zone the slot came from.")
+    status: str = Field(
+        default="claimed",
+        description="claimed (waiting for the cycle lease), running, completed, partial, failed, interrupted "
+        "or superseded (a later firing ran the cycle it was waiting for).",
+    )
+    worker: str = Field(default="", description="host:pid of the worker that ran it (the last one, when resumed).")
+    attempts: int = Field(default=1, description="How many workers started it (more than 1: it was resumed).")
+    cycle_id: int | None = Field(default=None, index=True)
+    pairs_graded: int = 0
+    pairs_reused: int = 0
+    pairs_failed: int = 0
+    tasks_created: int = 0
+    cost_usd: float = 0.0
+    follow_ups: list[dict[str, Any]] = _json_column()
+    error: str = ""
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

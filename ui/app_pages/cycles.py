@@ -1,8 +1,9 @@
-"""Cycles: estimate, then run a prospecting cycle with live progress; history, members over time, tier changes."""
+"""Cycles: the schedule and its runs; estimate, then run a cycle with live progress; history, members, tier changes."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +13,7 @@ from icp.batch import list_batches
 from icp.cycle import CycleProgress, CycleReport, estimate_cycle, run_cycle
 from icp.errors import ICPError, LeaseHeldError
 from icp.evaluators.factory import EVALUATOR_NAMES
+from icp.schedule import START_HINT, schedule_status
 from icp.trends import cycle_history, membership_over_time, tier_changes
 from ui import resources, state, widgets
 
@@ -136,6 +138,62 @@ def _report(report: CycleReport) -> None:
             st.text("\n".join(f"- {f}" for f in report.failures))
 
 
+def _utc(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment is not None else ""
+
+
+def _schedule() -> None:
+    """The schedule in words, the next run and what the workers did (`icp worker status` shows the same)."""
+    st.subheader("Schedule")
+    try:
+        found = schedule_status(resources.engine(), state.settings(), datetime.now(UTC), limit=10)
+    except ICPError as exc:  # an invalid ICP_CYCLE_SCHEDULE: say so here, the rest of the page still works
+        st.error(widgets.plain(str(exc)))
+        return
+    if found.expression is None:
+        st.info(
+            "Cycles run only when someone starts one (below, or `icp cycle run`). To run them on a schedule: "
+            + START_HINT
+        )
+    else:
+        later = ", ".join(_utc(n) for n in found.next_runs[1:])
+        st.markdown(
+            f"**{widgets.plain(found.description)}** — next run **{_utc(found.next_runs[0])}**"
+            + (f" (then {later})" if later else "")
+            + f". After each: {widgets.plain(', '.join(found.follow_ups) or 'no follow-ups')}."
+        )
+    if found.running:
+        st.caption(f"Running now: {widgets.plain(found.running)}.")
+    if not found.runs:
+        if found.expression is not None:
+            st.info(
+                "No scheduled run yet. Runs appear here once a worker is up: start one with `icp worker` "
+                "(README: Running as services), or run the due one now with `icp worker --once`."
+            )
+        return
+    st.dataframe(
+        [
+            {
+                "scheduled for": _utc(r.slot),
+                "status": r.status,
+                "cycle": r.cycle_id,
+                "graded": r.pairs_graded,
+                "reused": r.pairs_reused,
+                "failed": r.pairs_failed,
+                "tasks": r.tasks_created,
+                "cost (USD)": round(r.cost_usd, 4),
+                "worker": r.worker + (f" (attempt {r.attempts})" if r.attempts > 1 else ""),
+                "follow-ups": ", ".join(f"{f.get('name')}: {f.get('status')}" for f in r.follow_ups),
+                "finished": _utc(r.finished_at),
+                "error": r.error,
+            }
+            for r in found.runs
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
 def _history(session: Session) -> None:
     st.subheader("History")
     cycles = cycle_history(session, limit=50)
@@ -249,6 +307,7 @@ st.caption(
     "snapshots memberships and writes ranked tasks."
 )
 widgets.show_flashes()
+_schedule()
 try:
     evaluator_choice, budget_usd, workers = _controls()
     _estimate(evaluator_choice)
