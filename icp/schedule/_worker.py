@@ -215,12 +215,14 @@ class Worker:
             return FiringOutcome(slot, "skipped", detail=f"{status} by {by}")
         got = try_acquire(self.engine)
         if isinstance(got, LeaseInfo):  # its worker (or another cycle) is running: leave it
+            logger.info("scheduled run for %s is running on %s; nothing to do", _when(slot), existing.worker)
             return FiringOutcome(slot, "skipped", detail=f"a cycle is running: {got.describe()}")
         lease = got
         lease.start_heartbeat()
         try:
             run_id = resume_slot(self.engine, slot, self.identity, self.clock.now())
             if run_id is None:
+                logger.info("scheduled run for %s was resumed by another worker; nothing to do", _when(slot))
                 return FiringOutcome(slot, "skipped", detail="another worker resumed it")
             logger.info("resuming the scheduled run for %s (its worker stopped before the end)", _when(slot))
             return self._run(slot, run_id, lease, "resumed")
