@@ -168,9 +168,11 @@ class Settings(BaseSettings):
         default="UTC", description="The IANA time zone the cycle schedule is read in, e.g. Europe/Berlin."
     )
     cycle_follow_ups: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["alerts"],
+        default_factory=lambda: ["alerts", "crm"],
         description="What a scheduled cycle does after it finishes, in order, separated by commas: alerts "
-        "(tier-change digests to ICP_ALERT_WEBHOOKS), crm:<provider> (push tiers and tasks to the CRM).",
+        "(tier-change digests to ICP_ALERT_WEBHOOKS), crm:hubspot or crm:salesforce (push tiers, scores and "
+        "tasks to that CRM); a bare crm pushes to ICP_CRM_PUSH_AFTER_CYCLE's CRM when that is set. The default "
+        "does what `icp cycle run` does.",
     )
     cycle_catch_up_hours: float = Field(
         default=12.0,

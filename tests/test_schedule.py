@@ -94,7 +94,7 @@ def test_an_unknown_time_zone_is_a_readable_error() -> None:
 
 
 def test_follow_ups_are_read_from_a_comma_separated_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Settings().cycle_follow_ups == ["alerts"]
+    assert Settings().cycle_follow_ups == ["alerts", "crm"]  # what `icp cycle run` does
     monkeypatch.setenv("ICP_CYCLE_FOLLOW_UPS", " alerts , crm:hubspot,")
     assert Settings().cycle_follow_ups == ["alerts", "crm:hubspot"]
     monkeypatch.setenv("ICP_CYCLE_FOLLOW_UPS", "")

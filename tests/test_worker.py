@@ -220,7 +220,7 @@ def test_follow_ups_run_in_order_and_one_that_is_missing_or_fails_never_stops_th
         "failed",
         "RuntimeError: https://***@crm.example/v3/objects answered 500",
     )  # secrets never stored
-    assert got["crm:hubspot"][0] == "skipped" and "not installed" in got["crm:hubspot"][1]
+    assert got["crm:hubspot"][0] == "skipped" and "No HubSpot token: set ICP_HUBSPOT_TOKEN" in got["crm:hubspot"][1]
     assert got["nope"] == ("skipped", got["nope"][1]) and "unknown follow-up 'nope'" in got["nope"][1]
     assert got["idle"] == ("skipped", "nothing to push")
     assert got["alerts"] == ("skipped", "no webhooks configured (ICP_ALERT_WEBHOOKS)")

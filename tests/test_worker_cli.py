@@ -54,7 +54,10 @@ def test_worker_once_runs_the_due_cycle_with_its_alerts_and_status_shows_it(
     assert status["expression"] == "0 0 1 1 *" and status["description"] == "At 00:00 on January 1 (UTC)"
     [run] = status["runs"]
     assert (run["status"], run["cycle_id"], run["attempts"]) == ("completed", 2, 1)
-    assert run["follow_ups"] == [{"name": "alerts", "status": "ok", "detail": "1 of 1 digests delivered"}]
+    assert run["follow_ups"] == [
+        {"name": "alerts", "status": "ok", "detail": "1 of 1 digests delivered"},
+        {"name": "crm", "status": "skipped", "detail": "no CRM named (crm:hubspot, or ICP_CRM_PUSH_AFTER_CYCLE)"},
+    ]
     assert "secret-token" not in json.dumps(status)  # the webhook URL's token is never stored
     table = run_icp(db, "worker", "status", env=env).stdout
     assert "Schedule: At 00:00 on January 1 (UTC)" in table and "Next runs:" in table and "completed" in table

@@ -3,8 +3,8 @@
 ``ICP_CYCLE_FOLLOW_UPS="alerts,crm:hubspot"`` names them in order; the part after a colon is the follow-up's
 option (the CRM provider). Each is a function ``(FollowUpContext) -> str`` that returns a one-line summary,
 raises :class:`FollowUpSkipped` when it has nothing to do or is not configured, and is looked up in the
-registry below: the built-in ones by module path (imported only when named, so an optional one that is not
-installed is skipped, not fatal), others through :func:`register_follow_up`.
+registry below: the built-in ones (alerts, crm) by module path, imported only when named, others through
+:func:`register_follow_up`. One that is not installed or not configured is skipped with the reason.
 
 A follow-up never fails the cycle or stops the worker: whatever it raises is logged and recorded on the run.
 """
@@ -32,6 +32,7 @@ __all__ = [
     "FollowUpSkipped",
     "register_follow_up",
     "run_follow_ups",
+    "push_to_crm",
     "send_alerts",
 ]
 
@@ -65,7 +66,7 @@ class FollowUpResult(BaseModel):
 
 _BUILT_IN: dict[str, str] = {
     "alerts": "icp.schedule._follow_ups:send_alerts",
-    "crm": "icp.crm.follow_up:push_after_cycle",
+    "crm": "icp.schedule._follow_ups:push_to_crm",
 }
 """Follow-ups shipped with icp, as 'module:function', imported when a schedule names them."""
 
@@ -87,6 +88,31 @@ def send_alerts(context: FollowUpContext) -> str:
     if not deliveries:
         raise FollowUpSkipped("no tier or status changes to alert on")
     return delivery_summary(deliveries)
+
+
+def push_to_crm(context: FollowUpContext) -> str:
+    """Tiers, scores and tasks to the CRM, as `icp crm push` and `icp cycle run` write them.
+
+    ``crm:hubspot`` names the CRM; a bare ``crm`` pushes to ICP_CRM_PUSH_AFTER_CYCLE's, and is skipped when
+    that is unset. A CRM whose client is not installed or whose token is missing is skipped with the reason.
+    """
+    from icp.crm import push_after_cycle
+    from icp.errors import ConfigError, InputError
+
+    name = context.option or context.settings.crm_push_after_cycle
+    if not name:
+        raise FollowUpSkipped("no CRM named (crm:hubspot, or ICP_CRM_PUSH_AFTER_CYCLE)")
+    settings = context.settings.model_copy(update={"crm_push_after_cycle": name})
+    try:
+        report = push_after_cycle(context.engine, settings)
+    except (ConfigError, InputError) as exc:  # no such CRM, its extra or its token missing: not set up
+        raise FollowUpSkipped(str(exc)) from exc
+    if report is None:
+        raise FollowUpSkipped("no CRM named")
+    failed = len(report.account_failures) + len(report.task_failures)
+    return f"{report.accounts_written} accounts and {report.tasks_written} tasks written to {name}" + (
+        f", {failed} not written (see `icp crm push {name}`)" if failed else ""
+    )
 
 
 def _resolve(name: str) -> FollowUp:

@@ -43,7 +43,7 @@ def test_the_schedule_its_next_run_and_the_latest_runs(weekday_mornings: None, a
     open_page(app, "cycles")
     runs = next(df.value for df in app.dataframe if "scheduled for" in df.value.columns)
     assert list(runs["scheduled for"]) == ["2026-12-01 05:00 UTC"] and list(runs["status"]) == ["completed"]
-    assert list(runs["follow-ups"]) == ["alerts: skipped"]
+    assert list(runs["follow-ups"]) == ["alerts: skipped, crm: skipped"]
 
 
 @pytest.fixture
