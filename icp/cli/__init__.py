@@ -25,7 +25,9 @@ app = typer.Typer(
     help=(
         "Grade every account against your Ideal Customer Profile segments and turn fit into ranked prospecting "
         "tasks.\n\nStart with `icp demo`, which loads sample segments and companies, runs a cycle with the offline "
-        "evaluator (no API key, no network) and prints the ranked queue."
+        "evaluator (no API key, no network) and prints the ranked queue.\n\n"
+        "The command acts as the **local operator**: an admin, recorded as 'local operator' in the audit trail "
+        "(`icp audit`)."
     ),
     no_args_is_help=True,
     rich_markup_mode="markdown",
@@ -70,7 +72,21 @@ def _show_version(show: bool) -> None:
 
 
 def _register() -> None:
-    from icp.cli import alerts, batch, companies, cycle, demo, evals, grade, llm, outcomes, segments, verdicts, work
+    from icp.cli import (
+        alerts,
+        batch,
+        companies,
+        cycle,
+        demo,
+        evals,
+        grade,
+        llm,
+        outcomes,
+        segments,
+        team,
+        verdicts,
+        work,
+    )
 
     app.command("demo")(demo.demo)
     app.add_typer(segments.app, name="segments")
@@ -87,6 +103,8 @@ def _register() -> None:
     app.add_typer(evals.app, name="evals")
     app.add_typer(llm.app, name="llm")
     app.add_typer(batch.app, name="batch")
+    app.add_typer(team.members_app, name="members")
+    app.command("audit")(team.audit)
 
 
 _register()
