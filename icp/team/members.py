@@ -115,4 +115,5 @@ def actor_for(session: Session, email: str, settings: Settings, *, display_name:
         email=address or None,
         display_name=display_name or (member.name if member else ""),
         owner_names=frozenset(owner_names),
+        owner=(member.name if member and member.name else address),
     )

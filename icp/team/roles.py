@@ -106,6 +106,8 @@ class Actor:
     email: str | None = None
     display_name: str = ""
     owner_names: frozenset[str] = field(default_factory=frozenset)
+    owner: str = ""
+    """The owner name 'My queue' filters on: the name an admin gave them, else their address."""
 
     def can(self, permission: Permission) -> bool:
         """Whether this person's role allows ``permission``."""
