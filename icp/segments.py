@@ -290,7 +290,7 @@ def edit_segment(
     session.refresh(segment)
     if content_changed:
         _add_version(session, segment, actor.name)
-    changed = sorted(k for k in values if k not in ("updated_at", "name_key"))
+    changed = sorted(k for k in values if k in before and before[k] != values[k])
     action, summary = "segment.edit", f"edited segment {segment.name!r}: {', '.join(changed)}"
     if changed == ["active"]:
         action = "segment.activate" if segment.active else "segment.deactivate"
