@@ -178,9 +178,10 @@ def test_leader_edits_segments_and_runs_cycles_under_their_name(
         ("lee@acme.com", "leader", "segment.create"),
     ]
     open_page(at, "audit")
-    shown = at.dataframe[0].value
+    shown = at.table[0].value.map(lambda cell: cell.replace("\\", ""))
     assert list(shown["action"])[:3] == ["cycle.stop", "cycle.start", "segment.create"]
     assert set(shown["who"][:3]) == {"lee@acme.com"}
+    assert "lee@acme\\.com (3)" in texts(at)
 
 
 def test_sdr_completes_only_their_own_tasks(team: Callable[[str | None], AppTest], seeded: Engine) -> None:
@@ -234,7 +235,7 @@ def test_viewers_and_sdrs_have_no_audit_or_members_page(team: Callable[[str | No
     act_as(at, "viz@acme.com")  # a viewer, by domain, asking for the page the leader had open
     at.run()
     assert "Audit" not in [t.value for t in at.title]
-    assert not any("who" in df.value.columns for df in at.dataframe)
+    assert not at.table
     admin = team("ana@acme.com")
     open_page(admin, "members")
     assert [t.value for t in admin.title] == ["Members"]

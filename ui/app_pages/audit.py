@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import streamlit as st
@@ -14,6 +15,7 @@ from ui import access, resources, state, widgets
 _OBJECTS = ["segment", "motion", "task", "cycle", "company", "grade", "signal", "outcome", "member", "eval_run"]
 _PERIODS = {"Last 24 hours": timedelta(days=1), "Last 7 days": timedelta(days=7), "Last 30 days": timedelta(days=30)}
 _ANY = "Everyone"
+_SHOWN = 100
 
 access.require_page(Permission.VIEW_AUDIT)
 st.title("Audit")
@@ -53,8 +55,16 @@ try:
             }
             for e in events
         ]
-        st.caption(f"{len(events)} events, newest first" + (" (the newest 1,000)" if len(events) == 1000 else ""))
-        st.dataframe(rows, hide_index=True, width="stretch")
+        people = Counter(e.actor for e in events)
+        st.caption(
+            f"{widgets.plural(len(events), 'event')} by {len(people)} {'person' if len(people) == 1 else 'people'}, "
+            "newest first"
+            + (f"; the newest {_SHOWN} are listed, the export holds all of them" if len(events) > _SHOWN else "")
+            + ": "
+            + ", ".join(f"{widgets.plain(actor)} ({count})" for actor, count in people.most_common())
+        )
+        # A static table (names and summaries are shown as typed, never as Markdown), newest first.
+        st.table([{key: widgets.plain(str(value)) for key, value in row.items()} for row in rows[:_SHOWN]])
         st.download_button(
             "Export CSV",
             data=csv_text(list(rows[0]), [list(r.values()) for r in rows]),
