@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from icp.errors import ICPError
@@ -64,7 +65,9 @@ try:
             + ", ".join(f"{widgets.plain(actor)} ({count})" for actor, count in people.most_common())
         )
         # A static table (names and summaries are shown as typed, never as Markdown), newest first.
-        st.table([{key: widgets.plain(str(value)) for key, value in row.items()} for row in rows[:_SHOWN]])
+        st.table(
+            pd.DataFrame([{key: widgets.plain(str(value)) for key, value in row.items()} for row in rows[:_SHOWN]])
+        )
         st.download_button(
             "Export CSV",
             data=csv_text(list(rows[0]), [list(r.values()) for r in rows]),
