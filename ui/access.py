@@ -25,7 +25,7 @@ def auth_section() -> dict[str, Any] | None:
     """The ``[auth]`` section of the app's secrets, or None when sign-in is not configured."""
     try:
         section = st.secrets.get("auth")
-    except Exception:  # no secrets file at all: Streamlit raises its own error type
+    except FileNotFoundError:  # no secrets file at all (StreamlitSecretNotFoundError is one)
         return None
     return dict(section) if section else None
 
