@@ -24,6 +24,7 @@ from icp.confirmations import confirm_verdict
 from icp.cycle import run_cycle
 from icp.domain import Verdict
 from icp.errors import ConflictError, InputError, PermissionDeniedError
+from icp.evals.store import bless_run
 from icp.evaluators.offline import OfflineEvaluator
 from icp.feedback import record_feedback
 from icp.importing import parse_rows, parse_signal_rows
@@ -35,7 +36,18 @@ from icp.settings import Settings
 from icp.store import open_engine
 from icp.store.tables import AuditEvent, Cycle, Grade, ProspectingTask
 from icp.tasks import MotionSpec, complete_task, create_motion, list_motions, snooze_task
-from icp.team import LOCAL_OPERATOR, Actor, Role, actor_for, add_member, list_events, record, remove_member, role_for
+from icp.team import (
+    LOCAL_OPERATOR,
+    Actor,
+    Permission,
+    Role,
+    actor_for,
+    add_member,
+    list_events,
+    record,
+    remove_member,
+    role_for,
+)
 from tests.inprocess import run_icp
 
 COMPANIES = b"""name,domain,industry,employees,country,technologies,tags,description
@@ -150,6 +162,7 @@ def _attempts(engine: Engine) -> dict[str, tuple[Actor, Callable[[Session], Any]
         "import outcomes": (DANA, lambda s: store_deals(s, deals, source="deals.csv", actor=DANA)),
         "run cycle": (DANA, lambda s: run_cycle(engine, OfflineEvaluator(), actor=DANA)),
         "add member": (LEE, lambda s: add_member(s, "x@acme.com", "admin", actor=LEE)),
+        "bless eval run": (DANA, lambda s: bless_run(s, 1, actor=DANA)),
     }
 
 
@@ -184,6 +197,7 @@ def _snapshot(engine: Engine) -> tuple[Any, ...]:
         "import outcomes",
         "run cycle",
         "add member",
+        "bless eval run",
     ],
 )
 def test_every_service_refuses_a_role_that_may_not_and_changes_nothing(graded: Engine, attempt: str) -> None:
@@ -382,6 +396,21 @@ def test_cli_actions_are_audited_as_the_local_operator(tmp_path: Path) -> None:
     assert "No audit events match" in run_icp(db, "audit", "--actor", "nobody").stdout
     with pytest.raises(InputError, match="neither a duration"):
         run_icp(db, "audit", "--since", "soon")
+
+
+def test_default_role_lets_in_anyone_else_who_signs_in(engine: Engine) -> None:
+    with Session(engine) as session:
+        closed = actor_for(session, "x@other.org", Settings())
+        open_ = actor_for(session, "x@other.org", Settings(default_role="viewer"))
+    assert closed.role is None and not closed.can(Permission.VIEW)
+    assert open_.role is Role.VIEWER and open_.can(Permission.VIEW) and not open_.can(Permission.GIVE_FEEDBACK)
+
+
+def test_segment_versions_name_their_author_in_the_cli(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    run_icp(db, "segments", "add", "--name", "Solo", "--requirements", "- B2B SaaS company")
+    shown = json.loads(run_icp(db, "segments", "show", "Solo", "-f", "json").stdout)
+    assert [v["author"] for v in shown["versions"]] == ["local operator"]
 
 
 def test_members_cli(tmp_path: Path) -> None:

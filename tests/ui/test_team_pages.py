@@ -274,3 +274,21 @@ def _has(at: AppTest, key: str) -> bool:
 def test_upload_limit_comes_from_the_shipped_configuration() -> None:
     text = (Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert "enableXsrfProtection = true" in text and "maxUploadSize = 50" in text
+
+
+def test_named_providers_each_get_a_sign_in_button(db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    provider = {k: v for k, v in AUTH.items() if k not in ("redirect_uri", "cookie_secret")}
+    at.secrets["auth"] = {
+        "redirect_uri": AUTH["redirect_uri"],
+        "cookie_secret": AUTH["cookie_secret"],
+        "google": dict(provider),
+        "microsoft": dict(provider),
+    }
+    at.user = {"is_logged_in": False}
+    at.run()
+    st.cache_resource.clear()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in with Google", "Sign in with Microsoft"]
