@@ -90,10 +90,38 @@ def sidebar(who: Actor) -> None:
     st.sidebar.button("Sign out", key=state.SIGN_OUT, icon=":material/logout:", on_click=st.logout)
 
 
+_SHARED_KEYS = ("redirect_uri", "cookie_secret")
+_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+
+
+def setup_problems() -> list[str]:
+    """What keeps sign-in from working: Authlib missing, or keys missing from ``[auth]``; empty when ready."""
+    problems: list[str] = []
+    try:
+        import authlib  # noqa: F401  (st.login needs it)
+    except ImportError:
+        problems.append("Sign-in needs Authlib: pip install -e '.[team]' (or pip install Authlib), then restart.")
+    section = auth_section() or {}
+    missing = [key for key in _SHARED_KEYS if not section.get(key)]
+    named = providers()
+    for where, values in [(f"[auth.{n}]", dict(section[n])) for n in named] or [("[auth]", section)]:
+        missing += [f"{key} in {where}" for key in _PROVIDER_KEYS if not values.get(key)]
+    if missing:
+        problems.append(
+            f"The [auth] section of .streamlit/secrets.toml lacks {', '.join(missing)} (README, 'Team use')."
+        )
+    return problems
+
+
 def sign_in_page() -> None:
     """The only page before sign-in."""
     st.title("icp — Ideal Customer Profiles")
     st.write("Sign in to see your team's segments, queue and tasks.")
+    problems = setup_problems()
+    if problems:
+        for problem in problems:
+            st.error(problem)
+        return
     named = providers()
     if named:
         for name in named:

@@ -292,3 +292,16 @@ def test_named_providers_each_get_a_sign_in_button(db: Engine, monkeypatch: pyte
     st.cache_resource.clear()
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in with Google", "Sign in with Microsoft"]
+
+
+def test_an_incomplete_auth_section_says_what_is_missing(db: Engine) -> None:
+    import streamlit as st
+
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.secrets["auth"] = {"redirect_uri": AUTH["redirect_uri"], "client_id": "icp"}
+    at.user = {"is_logged_in": False}
+    at.run()
+    st.cache_resource.clear()
+    assert not at.exception and not at.button
+    [error] = at.error
+    assert "lacks cookie_secret, client_secret in [auth], server_metadata_url in [auth]" in error.value
