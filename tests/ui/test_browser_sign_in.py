@@ -226,9 +226,9 @@ def test_an_sdr_and_a_leader_sign_in_each_does_what_their_role_allows_and_the_au
     lap("leader ran cycle")
     open_page("audit")
     page_shows("newest first")
-    _save_screenshot(browser, tmp_path, "sign-in-audit.png")
     for shown in ("dana@acme.com", "feedback.record", "lee@acme.com", "segment.create", "cycle.start"):
         page_shows(shown)
+    _save_screenshot(browser, tmp_path, "sign-in-audit.png")
     sign_out()
     elapsed = time.monotonic() - started
 
