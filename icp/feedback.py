@@ -46,6 +46,11 @@ class FeedbackInfo(BaseModel):
     created_at: datetime
 
 
+def _of_company(session: Session, company_id: int) -> str:
+    company = session.get(Company, company_id)
+    return f" ({company.domain})" if company is not None else ""
+
+
 def record_feedback(
     session: Session,
     grade_id: int,
@@ -100,7 +105,7 @@ def record_feedback(
             action="feedback.record",
             object_type="grade",
             object_id=grade_id,
-            summary=f"{kind} on grade {grade_id}"
+            summary=f"{kind} on grade {grade_id}{_of_company(session, grade.company_id)}"
             + (f": {what}" if what else "")
             + (f" ({note.strip()})" if note.strip() else ""),
             after={"kind": kind, "corrections": [c.model_dump(mode="json") for c in corrections], "note": note.strip()},

@@ -47,7 +47,7 @@ try:
     else:
         rows = [
             {
-                "when": e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                "when (UTC)": e.at.strftime("%Y-%m-%d %H:%M:%S"),
                 "who": e.actor,
                 "role": e.actor_role,
                 "action": e.action,
