@@ -179,8 +179,11 @@ def _accounts(session: Session) -> None:
     st.subheader("Accounts")
     total = count_companies(session)
     if total == 0:
-        st.info("No companies yet. Upload a CRM export above, or load the sample data.")
-        widgets.load_samples_button()
+        if access.actor().can(Permission.IMPORT_DATA):
+            st.info("No companies yet. Upload a CRM export above, or load the sample data.")
+            widgets.load_samples_button()
+        else:
+            st.info("No companies yet. A leader imports them (Companies page, or `icp companies import FILE`).")
         return
     search = st.text_input(
         "Search", key=state.CO_SEARCH, placeholder="Name, domain or industry", label_visibility="collapsed"
