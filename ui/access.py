@@ -61,6 +61,8 @@ def actor() -> Actor:
     email = str(st.user.get("email") or "")
     if not email:
         return Actor(name=str(st.user.get("sub") or "unknown"), role=None)
+    if st.user.get("email_verified") is False:  # the provider says the address is not proven: no role from it
+        return Actor(name=f"{email} (address not verified)", role=None, email=email.lower())
     with Session(resources.engine()) as session:
         return actor_for(session, email, state.settings(), display_name=str(st.user.get("name") or ""))
 

@@ -305,3 +305,10 @@ def test_an_incomplete_auth_section_says_what_is_missing(db: Engine) -> None:
     assert not at.exception and not at.button
     [error] = at.error
     assert "lacks cookie_secret, client_secret in [auth], server_metadata_url in [auth]" in error.value
+
+
+def test_an_unverified_address_gets_no_role(team: Callable[[str | None], AppTest], seeded: Engine) -> None:
+    at = team(None)
+    at.user = {"is_logged_in": True, "email": "lee@acme.com", "email_verified": False}
+    at.run()
+    assert [t.value for t in at.title] == ["No access yet"] and "US B2B SaaS" not in texts(at)
