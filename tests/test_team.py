@@ -421,3 +421,16 @@ def test_members_cli(tmp_path: Path) -> None:
     assert [(m["email"], m["role"], m["added_by"]) for m in listed] == [("ana@acme.com", "admin", "local operator")]
     assert "Removed ana@acme.com (was admin)" in run_icp(db, "members", "remove", "ana@acme.com").stdout
     assert "No members yet" in run_icp(db, "members", "list").stdout
+
+
+def test_settings_saved_by_llm_check_are_audited_without_the_key(tmp_path: Path) -> None:
+    from icp.testing import FakeOpenAI
+
+    db, env = tmp_path / "s.db", tmp_path / "server.env"
+    with FakeOpenAI(supports_json_schema=False, json_schema_status=500, files_api=False) as fake:
+        run_icp(db, "llm", "check", "--save", "--env-file", str(env),
+                env={"ICP_OPENAI_BASE_URL": fake.base_url, "ICP_OPENAI_API_KEY": "sk-secret-value"})  # fmt: skip
+    [event] = json.loads(run_icp(db, "audit", "--object", "settings", "-f", "json").stdout)
+    assert (event["action"], event["actor"], event["object_id"]) == ("settings.change", "local operator", str(env))
+    assert event["after"]["ICP_LLM_MODE"] == "json_object_schema"
+    assert "sk-secret-value" not in json.dumps(event)

@@ -187,6 +187,8 @@ def test_an_sdr_and_a_leader_sign_in_each_does_what_their_role_allows_and_the_au
     sign_in("dana@acme.com")
     page_shows("sdr")
     page_shows("read-only")
+    # The shipped configuration: no developer menu (rerun, clear cache, settings) and no Deploy button.
+    assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid='stMainMenu']") and "Deploy" not in body()
     assert not browser.find_elements(By.CSS_SELECTOR, ".st-key-seg_save")
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a[href$='/audit']")
     lap("sdr signed in")

@@ -13,7 +13,19 @@ from icp.spreadsheet import csv_text
 from icp.team import Permission, known_actors, list_events
 from ui import access, resources, state, widgets
 
-_OBJECTS = ["segment", "motion", "task", "cycle", "company", "grade", "signal", "outcome", "member", "eval_run"]
+_OBJECTS = [
+    "segment",
+    "motion",
+    "task",
+    "cycle",
+    "company",
+    "grade",
+    "signal",
+    "outcome",
+    "member",
+    "eval_run",
+    "settings",
+]
 _PERIODS = {"Last 24 hours": timedelta(days=1), "Last 7 days": timedelta(days=7), "Last 30 days": timedelta(days=30)}
 _ANY = "Everyone"
 _SHOWN = 100
