@@ -97,6 +97,9 @@ def _tasks(session: Session, motions: list[MotionInfo]) -> None:
         hide_index=True,
         width="stretch",
     )
+    if not access.actor().can(Permission.WORK_OWN_TASKS):
+        st.caption("Working on tasks takes the sdr or leader role.")
+        return
     labels = {t.id: f"#{t.id} {t.company_name} ({t.motion_name}, due {t.due_date.isoformat()})" for t in tasks}
     picked = st.multiselect(
         "Tasks", list(labels), key=state.MO_DONE_PICK, format_func=lambda tid: labels.get(tid, f"#{tid}")
