@@ -71,7 +71,7 @@ def require_page(permission: Permission = Permission.VIEW) -> Actor:
     """Stop the page unless the acting person may ``permission``; returns the actor for the page's actions."""
     who = actor()
     if not who.can(permission):
-        st.error(f"{who.label} may not {permission.value}. Ask an admin for a role that does.")
+        st.error(f"{plain(who.label)} may not {permission.value}. Ask an admin for a role that does.")
         st.stop()
     return who
 
@@ -137,7 +137,7 @@ def no_role_page() -> None:
     who = actor()
     st.title("No access yet")
     st.warning(
-        f"You are signed in as {who.name}, but no role is set for this address. Ask an admin to add you "
+        f"You are signed in as {plain(who.name)}, but no role is set for this address. Ask an admin to add you "
         "(`icp members add ADDRESS --role sdr`, or the Members page), or to list your domain in ICP_ROLES."
     )
     st.markdown("\n".join(f"- **{role.value}**: {duty}" for role, duty in ROLE_DUTIES.items()))

@@ -231,7 +231,10 @@ try:
     if who.can(Permission.IMPORT_DATA):
         _upload()
     else:
-        st.info(f"Importing companies takes the leader role ({who.label}); you can search and open every account.")
+        st.info(
+            f"Importing companies takes the leader role ({widgets.plain(who.label)}); you can search and open "
+            "every account."
+        )
     st.divider()
     with resources.session() as db:
         _accounts(db)

@@ -523,6 +523,9 @@ try:
         if can_edit:
             _editor(db)
         else:
-            st.info(f"You see the segments read-only: writing and editing them takes the leader role ({who.label}).")
+            st.info(
+                "You see the segments read-only: writing and editing them takes the leader role "
+                f"({widgets.plain(who.label)})."
+            )
 except ICPError as exc:
     st.error(str(exc))
