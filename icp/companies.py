@@ -38,6 +38,8 @@ from icp.importing import (
 )
 from icp.store.tables import Company, utcnow
 from icp.store.tables import Signal as SignalRow
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 
 
 class ImportReport(BaseModel):
@@ -139,8 +141,19 @@ def upsert_companies(
     return report
 
 
-def import_rows(session: Session, parsed: ParsedRows, *, all_or_nothing: bool = False) -> ImportReport:
-    """Validate mapped rows and upsert the good ones (or none, with ``all_or_nothing``)."""
+def import_rows(
+    session: Session,
+    parsed: ParsedRows,
+    *,
+    all_or_nothing: bool = False,
+    actor: Actor = LOCAL_OPERATOR,
+    source: str = "",
+) -> ImportReport:
+    """Validate mapped rows and upsert the good ones (or none, with ``all_or_nothing``).
+
+    ``source`` (a file name) is what the audit trail says was imported.
+    """
+    require(actor, Permission.IMPORT_DATA)
     report = ImportReport(
         mapping=parsed.mapping, ignored_columns=parsed.ignored_columns, warnings=list(parsed.warnings)
     )
@@ -179,16 +192,42 @@ def import_rows(session: Session, parsed: ParsedRows, *, all_or_nothing: bool = 
     upsert_companies(session, good, report)
     if signals:
         add_signals(session, signals)
+    record(
+        session,
+        actor=actor,
+        action="import.companies",
+        object_type="company",
+        summary=f"imported companies{f' from {source}' if source else ''}: {report.created} created, "
+        f"{report.updated} updated, {report.unchanged} unchanged, {report.rejected} rejected",
+        after={
+            "source": source,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": report.rejected,
+        },
+    )
     session.commit()
     return report
 
 
 def import_companies(
-    session: Session, path: Path | str, *, all_or_nothing: bool = False, fmt: FileFormat | None = None
+    session: Session,
+    path: Path | str,
+    *,
+    all_or_nothing: bool = False,
+    fmt: FileFormat | None = None,
+    actor: Actor = LOCAL_OPERATOR,
 ) -> ImportReport:
     """Import a CSV, JSON or JSONL file of companies. See the module docstring for the rules."""
     path = Path(path)
-    return import_rows(session, parse_rows(_read_file(path), path.name, fmt), all_or_nothing=all_or_nothing)
+    return import_rows(
+        session,
+        parse_rows(_read_file(path), path.name, fmt),
+        all_or_nothing=all_or_nothing,
+        actor=actor,
+        source=path.name,
+    )
 
 
 def add_signals(session: Session, signals_by_domain: Mapping[str, Sequence[Signal]]) -> int:
@@ -207,8 +246,16 @@ def add_signals(session: Session, signals_by_domain: Mapping[str, Sequence[Signa
     return len(rows)
 
 
-def import_signal_rows(session: Session, parsed: ParsedSignals, *, all_or_nothing: bool = False) -> SignalImportReport:
+def import_signal_rows(
+    session: Session,
+    parsed: ParsedSignals,
+    *,
+    all_or_nothing: bool = False,
+    actor: Actor = LOCAL_OPERATOR,
+    source: str = "",
+) -> SignalImportReport:
     """Validate signal rows, match them to stored companies and add the good ones (or none)."""
+    require(actor, Permission.IMPORT_DATA)
     report = SignalImportReport(ignored_columns=parsed.ignored_columns, warnings=list(parsed.warnings))
     good: list[tuple[int, str, Signal]] = []
     now = datetime.now(UTC)
@@ -239,12 +286,26 @@ def import_signal_rows(session: Session, parsed: ParsedSignals, *, all_or_nothin
         report.committed = False
         return report
     report.imported = add_signals(session, by_domain)
+    record(
+        session,
+        actor=actor,
+        action="import.signals",
+        object_type="signal",
+        summary=f"imported signals{f' from {source}' if source else ''}: {report.imported} added, "
+        f"{report.rejected} rejected",
+        after={"source": source, "imported": report.imported, "rejected": report.rejected},
+    )
     session.commit()
     return report
 
 
 def import_signals(
-    session: Session, path: Path | str, *, all_or_nothing: bool = False, fmt: FileFormat | None = None
+    session: Session,
+    path: Path | str,
+    *,
+    all_or_nothing: bool = False,
+    fmt: FileFormat | None = None,
+    actor: Actor = LOCAL_OPERATOR,
 ) -> SignalImportReport:
     """Import signals from JSONL, a JSON list or CSV: domain, type, topic, strength, observed_at or days_ago.
 
@@ -254,7 +315,7 @@ def import_signals(
     """
     path = Path(path)
     parsed = parse_signal_rows(_read_file(path), path.name, fmt)
-    return import_signal_rows(session, parsed, all_or_nothing=all_or_nothing)
+    return import_signal_rows(session, parsed, all_or_nothing=all_or_nothing, actor=actor, source=path.name)
 
 
 def profile_of(row: Company) -> CompanyProfile:

@@ -22,6 +22,8 @@ from icp.errors import InputError, NotFoundError
 from icp.feedback import CriterionCorrection, record_feedback
 from icp.segments import get_segment
 from icp.store.tables import Company, ConfirmedVerdict, Grade
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, author_of, require
 
 
 def criterion_key(text: str) -> str:
@@ -73,9 +75,14 @@ def confirm_verdict(
     note: str = "",
     evidence: str = "",
     grade_id: int | None = None,
+    actor: Actor = LOCAL_OPERATOR,
 ) -> ConfirmationInfo:
-    """Record a person's verdict on ``criterion`` (its text) for the company at ``domain``. Commits."""
-    author = author.strip()
+    """Record a person's verdict on ``criterion`` (its text) for the company at ``domain``. Commits.
+
+    A signed-in ``actor`` is the author whatever ``author`` says; without sign-in ``author`` is required.
+    """
+    require(actor, Permission.CONFIRM_VERDICTS)
+    author = author_of(actor, author)
     if not author:
         raise InputError("Say who confirms the verdict (--author): a confirmation overrides the evaluator.")
     text = " ".join(criterion.split())
@@ -97,12 +104,21 @@ def confirm_verdict(
         }
     )
     session.add(row)
+    record(
+        session,
+        actor=actor,
+        action="verdict.confirm",
+        object_type="company",
+        object_id=company.domain,
+        summary=f"confirmed {text!r} = {row.verdict} for {company.domain}" + (f" ({row.note})" if row.note else ""),
+        after={"criterion": text, "verdict": row.verdict, "note": row.note, "evidence": row.evidence, "author": author},
+    )
     session.commit()
-    _record_as_feedback(session, row)
+    _record_as_feedback(session, row, actor)
     return _info(row, company)
 
 
-def _record_as_feedback(session: Session, row: ConfirmedVerdict) -> None:
+def _record_as_feedback(session: Session, row: ConfirmedVerdict, actor: Actor) -> None:
     """A confirmation is also feedback on the newest grade that asked the criterion, so it can become an eval case."""
     grades = session.exec(
         select(Grade)
@@ -117,10 +133,19 @@ def _record_as_feedback(session: Session, row: ConfirmedVerdict) -> None:
             assert grade.id is not None
             note = f"confirmed {row.criterion_text!r} = {row.verdict}" + (f": {row.note}" if row.note else "")
             if result["verdict"] == row.verdict:
-                record_feedback(session, grade.id, "agree", note=note, author=row.author)
+                record_feedback(session, grade.id, "agree", note=note, author=row.author, actor=actor, audit=False)
             else:
                 correction = CriterionCorrection(criterion_id=str(result["id"]), correct_verdict=Verdict(row.verdict))
-                record_feedback(session, grade.id, "wrong", corrections=[correction], note=note, author=row.author)
+                record_feedback(
+                    session,
+                    grade.id,
+                    "wrong",
+                    corrections=[correction],
+                    note=note,
+                    author=row.author,
+                    actor=actor,
+                    audit=False,
+                )
             return
 
 

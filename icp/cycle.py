@@ -59,6 +59,8 @@ from icp.scoring import DEFAULT_POLICY, ScoringPolicy
 from icp.store.tables import Company, Cycle, utcnow
 from icp.store.tables import Grade as GradeRow
 from icp.tasks import generate_tasks
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 
 __all__ = [
     "CycleCounts",
@@ -143,6 +145,7 @@ def run_cycle(
     on_wait: Callable[[LeaseInfo], None] | None = None,
     limit: int | None = None,
     lease: Lease | None = None,
+    actor: Actor = LOCAL_OPERATOR,
 ) -> CycleReport:
     """Run one prospecting cycle (see the module docstring). Safe to interrupt and run again.
 
@@ -154,18 +157,45 @@ def run_cycle(
     it (``on_wait`` is told who holds it each time it looks). A caller that already holds the lease (the
     scheduled worker, which takes it before claiming a firing) passes it as ``lease``; it stays held.
 
+    ``actor`` must be allowed to run cycles; the start and the end are recorded in the audit trail under
+    their name, with the evaluator, model and budget.
+
     Raises:
+        PermissionDeniedError: ``actor``'s role does not allow running cycles (nothing started).
         LeaseHeldError: another cycle holds the lease (and ``wait`` is False).
         CircuitOpenError: the LLM endpoint failed the same unfixable way several times in a row; the
             cycle is recorded as failed and the previous cycle's queue and tasks stand.
     """
+    require(actor, Permission.RUN_CYCLES)
     if lease is not None:
         return _run_leased(
-            engine, evaluator, lease, concurrency, budget_usd, estimator, policy, on_progress, now, generate, limit
+            engine,
+            evaluator,
+            lease,
+            concurrency,
+            budget_usd,
+            estimator,
+            policy,
+            on_progress,
+            now,
+            generate,
+            limit,
+            actor,
         )
     with hold_lease(engine, wait=wait, on_wait=on_wait) as held:
         return _run_leased(
-            engine, evaluator, held, concurrency, budget_usd, estimator, policy, on_progress, now, generate, limit
+            engine,
+            evaluator,
+            held,
+            concurrency,
+            budget_usd,
+            estimator,
+            policy,
+            on_progress,
+            now,
+            generate,
+            limit,
+            actor,
         )
 
 
@@ -194,6 +224,7 @@ def _run_leased(
     now: datetime | None,
     generate: bool,
     limit: int | None = None,
+    actor: Actor = LOCAL_OPERATOR,
 ) -> CycleReport:
     identity = evaluator.identity
     phash = policy_hash(policy)
@@ -211,8 +242,28 @@ def _run_leased(
             }
         )
         session.add(cycle)
-        session.commit()
+        session.flush()
         assert cycle.id is not None
+        budget_text = "no budget" if budget_usd is None else f"budget ${budget_usd:g}"
+        record(
+            session,
+            actor=actor,
+            action="cycle.start",
+            object_type="cycle",
+            object_id=cycle.id,
+            summary=f"started cycle {cycle.id}: {identity.evaluator} evaluator"
+            + (f", model {identity.model}" if identity.model else "")
+            + f", {budget_text}, {plan.total} pairs"
+            + (f", trial of {limit}" if limit is not None else ""),
+            after={
+                "evaluator": identity.evaluator,
+                "model": identity.model,
+                "budget_usd": budget_usd,
+                "pairs_total": plan.total,
+                "limit": limit,
+            },
+        )
+        session.commit()
         lease.attach(cycle.id)
         progress = CycleProgress(total=plan.total, done=len(plan.reuse), reused=len(plan.reuse))
         if on_progress:
@@ -266,24 +317,25 @@ def _run_leased(
             writer.flush()
         except CircuitOpenError as exc:
             writer.flush()
-            _finish(session, cycle, progress, status="failed", note=f"{exc}" + _KEPT)
+            _finish(session, cycle, progress, actor, status="failed", note=f"{exc}" + _KEPT)
             raise
         except BaseException:
             writer.flush()
-            _finish(session, cycle, progress, status="interrupted", note="stopped before the end; run again to resume")
+            note = "stopped before the end; run again to resume"
+            _finish(session, cycle, progress, actor, status="interrupted", note=note)
             raise
         progress.deferred = plan.total - progress.done
         if progress.failed and not progress.graded and not progress.reused:
             # Not one usable grade: the previous cycle's queue is better than an empty one.
             note = f"every pair it graded failed ({failures[0]})" + _KEPT
-            _finish(session, cycle, progress, status="failed", note=note)
+            _finish(session, cycle, progress, actor, status="failed", note=note)
             return _report(cycle, plan, failures)
         if limit is not None:
             note = (
                 f"trial of {progress.done - progress.reused} pairs: their grades are stored and reused by the next "
                 "cycle; the queue, memberships and tasks are unchanged"
             )
-            _finish(session, cycle, progress, status="trial", note=note)
+            _finish(session, cycle, progress, actor, status="trial", note=note)
             return _report(cycle, plan, failures)
         write_memberships(
             session,
@@ -304,7 +356,7 @@ def _run_leased(
             notes.append(f"budget reached: {progress.deferred - plan.waiting} pairs deferred to the next cycle")
         note = "; ".join(notes)
         cycle.tasks_created = tasks
-        _finish(session, cycle, progress, status=status, note=note)
+        _finish(session, cycle, progress, actor, status=status, note=note)
         return _report(cycle, plan, failures)
 
 
@@ -357,7 +409,9 @@ def pair_domain(session: Session, company_id: int) -> str:
     return company.domain if company else f"company {company_id}"
 
 
-def _finish(session: Session, cycle: Cycle, progress: CycleProgress, *, status: str, note: str = "") -> None:
+def _finish(
+    session: Session, cycle: Cycle, progress: CycleProgress, actor: Actor, *, status: str, note: str = ""
+) -> None:
     cycle.status = status
     cycle.note = note
     cycle.pairs_graded = progress.graded
@@ -369,6 +423,24 @@ def _finish(session: Session, cycle: Cycle, progress: CycleProgress, *, status: 
     cycle.cost_usd = round(progress.cost_usd, 6)
     cycle.finished_at = utcnow()
     session.add(cycle)
+    record(
+        session,
+        actor=actor,
+        action="cycle.stop",
+        object_type="cycle",
+        object_id=cycle.id,
+        summary=f"cycle {cycle.id} {status}: {progress.graded} graded, {progress.reused} reused, "
+        f"{progress.failed} failed, ${cycle.cost_usd:.4f}" + (f"; {note}" if note else ""),
+        after={
+            "status": status,
+            "graded": progress.graded,
+            "reused": progress.reused,
+            "failed": progress.failed,
+            "deferred": progress.deferred,
+            "cost_usd": cycle.cost_usd,
+            "tasks_created": cycle.tasks_created,
+        },
+    )
     session.commit()
 
 

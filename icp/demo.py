@@ -15,6 +15,7 @@ from icp.segments import SegmentImportReport, import_segments, load_segment_spec
 from icp.store.tables import Company
 from icp.store.tables import Signal as SignalRow
 from icp.tasks import import_motions
+from icp.team.roles import LOCAL_OPERATOR, Actor
 
 
 class SampleLoad(BaseModel):
@@ -27,18 +28,20 @@ class SampleLoad(BaseModel):
     deals: int = 0
 
 
-def load_samples(session: Session) -> SampleLoad:
+def load_samples(session: Session, *, actor: Actor = LOCAL_OPERATOR) -> SampleLoad:
     """Load whatever part of the sample segments, companies, signals, motions and deals is missing.
 
     Running it twice changes nothing, and a run that was interrupted (after the companies, before the
     signals) is completed by the next. Signals have no natural key, so they are loaded only when none
     of the sample companies has any.
     """
-    segments = import_segments(session, load_segment_specs(SEGMENTS_FILE))
-    companies = import_companies(session, COMPANIES_FILE)
-    signals = import_signals(session, SIGNALS_FILE).imported if _sample_signals_missing(session) else 0
-    motions = import_motions(session, MOTIONS_FILE)
-    deals = store_deals(session, read_deals(DEALS_FILE.read_bytes(), DEALS_FILE.name).deals, source="sample deals")
+    segments = import_segments(session, load_segment_specs(SEGMENTS_FILE), actor=actor)
+    companies = import_companies(session, COMPANIES_FILE, actor=actor)
+    signals = import_signals(session, SIGNALS_FILE, actor=actor).imported if _sample_signals_missing(session) else 0
+    motions = import_motions(session, MOTIONS_FILE, actor=actor)
+    deals = store_deals(
+        session, read_deals(DEALS_FILE.read_bytes(), DEALS_FILE.name).deals, source="sample deals", actor=actor
+    )
     return SampleLoad(segments=segments, companies=companies, signals=signals, motions=motions, deals=deals.created)
 
 

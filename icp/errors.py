@@ -112,3 +112,7 @@ class CircuitOpenError(RuntimeFailure):
         self.status = status
         self.hint = hint
         super().__init__(message)
+
+
+class PermissionDeniedError(ICPError):
+    """The signed-in person's role does not allow the action; nothing was changed."""

@@ -14,6 +14,8 @@ from sqlmodel import Session, col, select
 from icp.domain import Verdict
 from icp.errors import InputError, NotFoundError
 from icp.store.tables import Company, Feedback, Grade, SegmentVersion
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, author_of, require
 
 FeedbackKind = Literal["agree", "wrong"]
 
@@ -44,6 +46,11 @@ class FeedbackInfo(BaseModel):
     created_at: datetime
 
 
+def _of_company(session: Session, company_id: int) -> str:
+    company = session.get(Company, company_id)
+    return f" ({company.domain})" if company is not None else ""
+
+
 def record_feedback(
     session: Session,
     grade_id: int,
@@ -52,11 +59,17 @@ def record_feedback(
     corrections: list[CriterionCorrection] | None = None,
     note: str = "",
     author: str = "",
+    actor: Actor = LOCAL_OPERATOR,
+    audit: bool = True,
 ) -> list[int]:
     """Store feedback on a grade; a 'wrong' with corrections stores one row per corrected criterion.
 
+    A signed-in ``actor`` is the author whatever ``author`` says; without sign-in ``author`` is kept as
+    typed. ``audit=False`` is for feedback another audited action writes (a confirmed verdict).
     Returns the ids of the rows written.
     """
+    require(actor, Permission.GIVE_FEEDBACK)
+    author = author_of(actor, author)
     grade = session.get(Grade, grade_id)
     if grade is None:
         raise NotFoundError(f"No grade with id {grade_id}.")
@@ -84,6 +97,19 @@ def record_feedback(
         for c in corrections
     ] or [Feedback.model_validate(base)]
     session.add_all(rows)
+    if audit:
+        what = ", ".join(f"{c.criterion_id} should be {c.correct_verdict.value}" for c in corrections)
+        record(
+            session,
+            actor=actor,
+            action="feedback.record",
+            object_type="grade",
+            object_id=grade_id,
+            summary=f"{kind} on grade {grade_id}{_of_company(session, grade.company_id)}"
+            + (f": {what}" if what else "")
+            + (f" ({note.strip()})" if note.strip() else ""),
+            after={"kind": kind, "corrections": [c.model_dump(mode="json") for c in corrections], "note": note.strip()},
+        )
     session.commit()
     return [row.id for row in rows if row.id is not None]
 

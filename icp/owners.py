@@ -23,6 +23,8 @@ from icp.checks import country_code
 from icp.companies import get_company
 from icp.errors import InputError, NotFoundError
 from icp.store.tables import Company, Motion, ProspectingTask
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 
 TerritoryField = Literal["country", "region", "city", "industry"]
 
@@ -106,13 +108,27 @@ def open_tasks_by_owner(session: Session, motion_id: int) -> dict[str, int]:
     return counts
 
 
-def set_assignment(session: Session, motion: str, assignment: Assignment) -> Assignment:
+def set_assignment(
+    session: Session, motion: str, assignment: Assignment, *, actor: Actor = LOCAL_OPERATOR
+) -> Assignment:
     """Give a motion its assignment rule (replacing the one it had). Commits."""
+    require(actor, Permission.EDIT_MOTIONS)
     row = session.exec(select(Motion).where(Motion.name == motion)).first()
     if row is None:
         raise NotFoundError(f"No motion named {motion!r}. See `icp motions list`.")
+    before = row.assignment
     row.assignment = assignment.model_dump(mode="json")
     session.add(row)
+    record(
+        session,
+        actor=actor,
+        action="motion.assignment",
+        object_type="motion",
+        object_id=row.id,
+        summary=f"changed who gets motion {motion!r}'s accounts",
+        before=before,
+        after=row.assignment,
+    )
     session.commit()
     return assignment
 
@@ -124,9 +140,11 @@ def _clean_owner(owner: str) -> str:
     return owner
 
 
-def assign_account(session: Session, domain: str, owner: str) -> int:
+def assign_account(session: Session, domain: str, owner: str, *, actor: Actor = LOCAL_OPERATOR) -> int:
     """Make ``owner`` the account's owner and give them its open tasks; returns how many tasks moved. Commits."""
+    require(actor, Permission.ASSIGN_ACCOUNTS)
     company = get_company(session, domain)
+    before = company.owner
     company.owner = _clean_owner(owner)
     session.add(company)
     moved = 0
@@ -136,21 +154,43 @@ def assign_account(session: Session, domain: str, owner: str) -> int:
         task.owner = company.owner
         session.add(task)
         moved += 1
+    record(
+        session,
+        actor=actor,
+        action="account.assign",
+        object_type="company",
+        object_id=company.domain,
+        summary=f"gave {company.domain} to {company.owner} ({moved} open tasks moved)",
+        before={"owner": before},
+        after={"owner": company.owner},
+    )
     session.commit()
     return moved
 
 
-def reassign_task(session: Session, task_id: int, owner: str) -> ProspectingTask:
-    """Give a task (and its account, for the cycles to come) to ``owner``. Commits."""
+def reassign_task(session: Session, task_id: int, owner: str, *, actor: Actor = LOCAL_OPERATOR) -> ProspectingTask:
+    """Give a task (and its account, for the cycles to come) to ``owner``. Commits. Leaders and admins only."""
+    require(actor, Permission.WORK_ALL_TASKS)
     task = session.get(ProspectingTask, task_id)
     if task is None:
         raise NotFoundError(f"No task with id {task_id}. See `icp tasks list`.")
+    before = task.owner
     task.owner = _clean_owner(owner)
     company = session.get(Company, task.company_id)
     if company is not None:
         company.owner = task.owner
         session.add(company)
     session.add(task)
+    record(
+        session,
+        actor=actor,
+        action="task.reassign",
+        object_type="task",
+        object_id=task_id,
+        summary=f"reassigned task {task_id} ({task.company_domain}) from {before or '-'} to {task.owner}",
+        before={"owner": before},
+        after={"owner": task.owner},
+    )
     session.commit()
     return task
 

@@ -23,6 +23,8 @@ from icp.criteria import split_criteria
 from icp.errors import ConflictError, InputError, NotFoundError, StaleEditError
 from icp.hashing import content_hash
 from icp.store.tables import Segment, SegmentVersion, utcnow
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 
 
 class SegmentInfo(BaseModel):
@@ -56,6 +58,7 @@ class SegmentVersionInfo(BaseModel):
     requirements: str
     nice_to_haves: str
     content_hash: str
+    author: str = ""
     created_at: datetime
 
 
@@ -124,7 +127,20 @@ def _find(session: Session, ref: str | int) -> Segment:
     return row
 
 
-def _add_version(session: Session, segment: Segment) -> SegmentVersion:
+def _audit_state(segment: Segment) -> dict[str, Any]:
+    return {
+        "name": segment.name,
+        "requirements": segment.requirements,
+        "nice_to_haves": segment.nice_to_haves,
+        "active": segment.active,
+        "priority": segment.priority,
+        "version": segment.version,
+        "t1_threshold": segment.t1_threshold,
+        "t2_threshold": segment.t2_threshold,
+    }
+
+
+def _add_version(session: Session, segment: Segment, author: str) -> SegmentVersion:
     assert segment.id is not None
     version = SegmentVersion.model_validate(
         {
@@ -134,6 +150,7 @@ def _add_version(session: Session, segment: Segment) -> SegmentVersion:
             "requirements": segment.requirements,
             "nice_to_haves": segment.nice_to_haves,
             "content_hash": version_hash(segment.name, segment.requirements, segment.nice_to_haves),
+            "author": author,
         }
     )
     session.add(version)
@@ -148,8 +165,13 @@ def create_segment(
     *,
     active: bool = True,
     priority: int = 0,
+    actor: Actor = LOCAL_OPERATOR,
 ) -> SegmentInfo:
-    """Create a segment and its version 1. Names are unique among live segments (case-insensitive)."""
+    """Create a segment and its version 1. Names are unique among live segments (case-insensitive).
+
+    ``actor`` must be allowed to edit segments; they are recorded as the version's author and in the audit trail.
+    """
+    require(actor, Permission.EDIT_SEGMENTS)
     clean = _clean_name(name)
     if _live(session, clean.casefold()) is not None:
         raise ConflictError(f"A segment named {clean!r} already exists. Pick another name or edit that segment.")
@@ -170,7 +192,16 @@ def create_segment(
     except IntegrityError as exc:  # a concurrent create with the same name won the race
         session.rollback()
         raise ConflictError(f"A segment named {clean!r} already exists.") from exc
-    _add_version(session, segment)
+    _add_version(session, segment, actor.name)
+    record(
+        session,
+        actor=actor,
+        action="segment.create",
+        object_type="segment",
+        object_id=segment.id,
+        summary=f"created segment {clean!r} (version 1)",
+        after=_audit_state(segment),
+    )
     session.commit()
     return SegmentInfo.model_validate(segment)
 
@@ -203,6 +234,7 @@ def edit_segment(
     priority: int | None = None,
     t1_threshold: float | None = None,
     t2_threshold: float | None = None,
+    actor: Actor = LOCAL_OPERATOR,
 ) -> SegmentInfo:
     """Apply the given changes. A change of name/requirements/nice-to-haves creates a new version.
 
@@ -210,8 +242,10 @@ def edit_segment(
     refused with :class:`StaleEditError` and nothing changes. Without it, the version read here is used,
     which still protects against a concurrent writer between this read and the write.
     """
+    require(actor, Permission.EDIT_SEGMENTS)
     segment = _find(session, ref)
     assert segment.id is not None
+    before = _audit_state(segment)
     expected = segment.version if based_on_version is None else based_on_version
     if expected != segment.version:
         raise StaleEditError(segment.name, expected, segment.version)
@@ -255,17 +289,43 @@ def edit_segment(
         raise StaleEditError(segment.name, expected, current.version if current else expected)
     session.refresh(segment)
     if content_changed:
-        _add_version(session, segment)
+        _add_version(session, segment, actor.name)
+    changed = sorted(k for k in values if k in before and before[k] != values[k])
+    action, summary = "segment.edit", f"edited segment {segment.name!r}: {', '.join(changed)}"
+    if changed == ["active"]:
+        action = "segment.activate" if segment.active else "segment.deactivate"
+        summary = f"{'activated' if segment.active else 'deactivated'} segment {segment.name!r}"
+    record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="segment",
+        object_id=segment.id,
+        summary=summary + (f" (now version {segment.version})" if content_changed else ""),
+        before={k: before[k] for k in changed},
+        after={k: getattr(segment, k) for k in changed},
+    )
     session.commit()
     return SegmentInfo.model_validate(segment)
 
 
-def delete_segment(session: Session, ref: str | int) -> SegmentInfo:
+def delete_segment(session: Session, ref: str | int, *, actor: Actor = LOCAL_OPERATOR) -> SegmentInfo:
     """Soft delete: the segment leaves lists and cycles; its versions, grades and tasks stay."""
+    require(actor, Permission.EDIT_SEGMENTS)
     segment = _find(session, ref)
+    before = _audit_state(segment)
     segment.deleted_at = utcnow()
     segment.active = False
     session.add(segment)
+    record(
+        session,
+        actor=actor,
+        action="segment.delete",
+        object_type="segment",
+        object_id=segment.id,
+        summary=f"deleted segment {segment.name!r}",
+        before=before,
+    )
     session.commit()
     return SegmentInfo.model_validate(segment)
 
@@ -305,8 +365,11 @@ def load_segment_specs(path: Path) -> list[Mapping[str, Any]]:
     return data
 
 
-def import_segments(session: Session, items: Iterable[Mapping[str, Any]]) -> SegmentImportReport:
+def import_segments(
+    session: Session, items: Iterable[Mapping[str, Any]], *, actor: Actor = LOCAL_OPERATOR
+) -> SegmentImportReport:
     """Create or update segments by name; bad entries are reported by position and skipped."""
+    require(actor, Permission.EDIT_SEGMENTS)
     report = SegmentImportReport()
     for index, item in enumerate(items, start=1):
         try:
@@ -318,7 +381,13 @@ def import_segments(session: Session, items: Iterable[Mapping[str, Any]]) -> Seg
         existing = _live(session, spec.name.casefold())
         if existing is None:
             create_segment(
-                session, spec.name, spec.requirements, spec.nice_to_haves, active=spec.active, priority=spec.priority
+                session,
+                spec.name,
+                spec.requirements,
+                spec.nice_to_haves,
+                active=spec.active,
+                priority=spec.priority,
+                actor=actor,
             )
             report.created.append(spec.name)
             continue
@@ -330,6 +399,7 @@ def import_segments(session: Session, items: Iterable[Mapping[str, Any]]) -> Seg
             nice_to_haves=spec.nice_to_haves,
             active=spec.active,
             priority=spec.priority,
+            actor=actor,
         )
         (report.unchanged if (after.version, after.active, after.priority) == before else report.updated).append(
             spec.name

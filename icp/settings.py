@@ -58,6 +58,10 @@ class Webhook(BaseModel):
         return value
 
 
+RoleName = Literal["admin", "leader", "sdr", "evaluator", "viewer"]
+"""The roles people hold in a team (see :mod:`icp.team.roles` for what each may do)."""
+
+
 class Settings(BaseSettings):
     """Everything an operator can configure. Environment variables use the ``ICP_`` prefix."""
 
@@ -190,6 +194,42 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [name.strip() for name in value.split(",") if name.strip()]
         return value
+
+    roles: Annotated[dict[RoleName, list[str]], NoDecode] = Field(
+        default_factory=dict,
+        description="Who holds which role once the app has sign-in: e-mail addresses and @domains per role, as "
+        'JSON (\'{"admin": ["ana@acme.com"], "leader": ["@acme.com"]}\') or as '
+        "'admin=ana@acme.com; leader=@acme.com, lee@partner.io'.",
+    )
+    default_role: RoleName | None = Field(
+        default=None,
+        description="The role of a signed-in person no entry names (default: none; they are told whom to ask).",
+    )
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles_from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            return {}
+        if text.startswith("{"):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"ICP_ROLES is not valid JSON ({exc.msg}); or write 'admin=ana@acme.com; leader=@acme.com'"
+                ) from exc
+        roles: dict[str, list[str]] = {}
+        for part in text.split(";"):
+            if not part.strip():
+                continue
+            role, sep, people = part.partition("=")
+            if not sep:
+                raise ValueError(f"ICP_ROLES entry {part.strip()!r} has no '='; write 'role=address, @domain; ...'")
+            roles.setdefault(role.strip().lower(), []).extend(p.strip() for p in people.split(",") if p.strip())
+        return roles
 
     @field_validator("alert_webhooks", mode="before")
     @classmethod

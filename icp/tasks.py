@@ -43,6 +43,8 @@ from icp.store.tables import (
     SegmentVersion,
     utcnow,
 )
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require, require_task_owner
 
 
 class Play(BaseModel):
@@ -100,8 +102,9 @@ def _segment_ids(session: Session, names: Sequence[str]) -> list[int]:
     return ids
 
 
-def create_motion(session: Session, spec: MotionSpec) -> MotionInfo:
-    """Create a motion targeting existing segments."""
+def create_motion(session: Session, spec: MotionSpec, *, actor: Actor = LOCAL_OPERATOR) -> MotionInfo:
+    """Create a motion targeting existing segments (``actor`` must be allowed to change motions)."""
+    require(actor, Permission.EDIT_MOTIONS)
     if session.exec(select(Motion).where(Motion.name == spec.name)).first() is not None:
         raise ConflictError(f"A motion named {spec.name!r} already exists.")
     segment_ids = _segment_ids(session, spec.segments)
@@ -124,11 +127,20 @@ def create_motion(session: Session, spec: MotionSpec) -> MotionInfo:
     assert motion.id is not None
     for segment_id in dict.fromkeys(segment_ids):
         session.add(MotionSegment.model_validate({"motion_id": motion.id, "segment_id": segment_id}))
+    record(
+        session,
+        actor=actor,
+        action="motion.create",
+        object_type="motion",
+        object_id=motion.id,
+        summary=f"created motion {spec.name!r} for {', '.join(spec.segments)} (capacity {spec.capacity})",
+        after=spec,
+    )
     session.commit()
     return get_motion(session, spec.name)
 
 
-def import_motions(session: Session, path: Path) -> list[str]:
+def import_motions(session: Session, path: Path, *, actor: Actor = LOCAL_OPERATOR) -> list[str]:
     """Create the motions in a JSON list file that do not exist yet; returns the names created."""
     try:
         items = json.loads(path.read_text(encoding="utf-8"))
@@ -141,7 +153,7 @@ def import_motions(session: Session, path: Path) -> list[str]:
         except ValidationError as exc:
             raise InputError(f"{path.name} item {index}: {exc.errors()[0]['msg']}") from exc
         if session.exec(select(Motion).where(Motion.name == spec.name)).first() is None:
-            create_motion(session, spec)
+            create_motion(session, spec, actor=actor)
             created.append(spec.name)
     return created
 
@@ -250,8 +262,11 @@ def list_tasks(
     return [TaskInfo.model_validate(t) for t in session.exec(stmt)]
 
 
-def snooze_task(session: Session, task_id: int, days: int) -> TaskInfo:
-    """Move an open task's due date ``days`` later (from today when it is already overdue)."""
+def snooze_task(session: Session, task_id: int, days: int, *, actor: Actor = LOCAL_OPERATOR) -> TaskInfo:
+    """Move an open task's due date ``days`` later (from today when it is already overdue).
+
+    An SDR snoozes only their own tasks; leaders and admins anyone's.
+    """
     if not 1 <= days <= 365:
         raise InputError(f"Snooze for 1 to 365 days, not {days}.")
     task = session.get(ProspectingTask, task_id)
@@ -259,21 +274,49 @@ def snooze_task(session: Session, task_id: int, days: int) -> TaskInfo:
         raise NotFoundError(f"No task with id {task_id}. See `icp tasks list`.")
     if task.status != "open":
         raise ConflictError(f"Task {task_id} is {task.status}; only open tasks can be snoozed.")
+    require_task_owner(actor, task.owner, task_id)
+    before = task.due_date
     task.due_date = max(task.due_date, utcnow().date()) + timedelta(days=days)
     session.add(task)
+    record(
+        session,
+        actor=actor,
+        action="task.snooze",
+        object_type="task",
+        object_id=task_id,
+        summary=f"snoozed task {task_id} ({task.company_domain}, {task.motion_name}) by {days} days to {task.due_date}",
+        before={"due_date": before},
+        after={"due_date": task.due_date},
+    )
     session.commit()
     return TaskInfo.model_validate(task)
 
 
-def complete_task(session: Session, task_id: int) -> TaskInfo:
-    """Mark a task done; its company can receive a new task in that motion on a later cycle."""
+def complete_task(session: Session, task_id: int, *, actor: Actor = LOCAL_OPERATOR) -> TaskInfo:
+    """Mark a task done; its company can receive a new task in that motion on a later cycle.
+
+    An SDR completes only their own tasks; leaders and admins anyone's. ``actor`` is kept as ``completed_by``.
+    """
     task = session.get(ProspectingTask, task_id)
     if task is None:
         raise NotFoundError(f"No task with id {task_id}. See `icp tasks list`.")
+    require_task_owner(actor, task.owner, task_id)
     if task.status != "done":
         task.status = "done"
         task.completed_at = utcnow()
+        task.completed_by = actor.name
         session.add(task)
+        record(
+            session,
+            actor=actor,
+            action="task.done",
+            object_type="task",
+            object_id=task_id,
+            summary=f"marked task {task_id} done ({task.company_domain}, {task.motion_name}, "
+            f"owner {task.owner or '-'})",
+            before={"status": "open"},
+            after={"status": "done"},
+        )
         session.commit()
     return TaskInfo.model_validate(task)
 

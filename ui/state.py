@@ -109,6 +109,28 @@ EV_BLESS = "ev_bless"
 EV_RUN_A = "ev_run_a"
 EV_RUN_B = "ev_run_b"
 
+# Sign-in, Audit and Members pages
+SIGN_OUT = "sign_out"
+AU_ACTOR = "au_actor"
+AU_OBJECT = "au_object"
+AU_OBJECT_ID = "au_object_id"
+AU_SINCE = "au_since"
+AU_EXPORT = "au_export"
+ME_EMAIL = "me_email"
+ME_ROLE = "me_role"
+ME_NAME = "me_name"
+ME_ADD = "me_add"
+
+
+def sign_in_key(provider: str) -> str:
+    """The sign-in button of one provider ('' for the single unnamed one)."""
+    return f"sign_in_{provider or 'default'}"
+
+
+def member_remove_key(email: str) -> str:
+    """The remove button of one member on the Members page."""
+    return f"me_remove_{email}"
+
 
 def feedback_agree_key(grade_id: int) -> str:
     """The 'agree' button of one account in the queue."""

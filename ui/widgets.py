@@ -50,9 +50,11 @@ def verdict_label(verdict: str) -> str:
 def load_samples_button(label: str = "Load sample data") -> None:
     """Offer the shipped sample segments, companies, signals and motions on an empty database."""
     if st.button(label, key=state.LOAD_SAMPLES, help="Loads the shipped demo data; running it twice changes nothing."):
+        from ui import access  # access shows names through plain() from here
+
         try:
             with resources.session() as session:
-                loaded = load_samples(session)
+                loaded = load_samples(session, actor=access.actor())
         except ICPError as exc:
             st.error(str(exc))
             return

@@ -25,7 +25,9 @@ app = typer.Typer(
     help=(
         "Grade every account against your Ideal Customer Profile segments and turn fit into ranked prospecting "
         "tasks.\n\nStart with `icp demo`, which loads sample segments and companies, runs a cycle with the offline "
-        "evaluator (no API key, no network) and prints the ranked queue."
+        "evaluator (no API key, no network) and prints the ranked queue.\n\n"
+        "The command acts as the **local operator**: an admin, recorded as 'local operator' in the audit trail "
+        "(`icp audit`)."
     ),
     no_args_is_help=True,
     rich_markup_mode="markdown",
@@ -82,6 +84,7 @@ def _register() -> None:
         llm,
         outcomes,
         segments,
+        team,
         verdicts,
         work,
         worker,
@@ -104,6 +107,8 @@ def _register() -> None:
     app.add_typer(llm.app, name="llm")
     app.add_typer(batch.app, name="batch")
     app.add_typer(worker.app, name="worker")
+    app.add_typer(team.members_app, name="members")
+    app.command("audit")(team.audit)
 
 
 _register()

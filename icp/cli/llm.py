@@ -72,7 +72,7 @@ def check(
     else:
         _print(diagnosis, profile)
     if save:
-        _save(profile, env_file)
+        _save(ctx, profile, env_file)
     raise typer.Exit(0 if diagnosis.ok else 1)
 
 
@@ -99,11 +99,26 @@ def _print(diagnosis: EndpointDiagnosis, profile: EndpointProfile | None) -> Non
         console.print(f"[dim]note:[/dim] {escape(note)}", highlight=False)
 
 
-def _save(profile: EndpointProfile | None, env_file: Path) -> None:
+def _save(ctx: typer.Context, profile: EndpointProfile | None, env_file: Path) -> None:
+    from sqlmodel import Session
+
     from icp.llm_probe import save_settings
+    from icp.team import LOCAL_OPERATOR, Permission, record, require
 
     if profile is None or not profile.settings:
         err_console.print("Nothing saved: the endpoint could not be probed (see the diagnosis above).")
         return
+    require(LOCAL_OPERATOR, Permission.CHANGE_SETTINGS)
     written = save_settings(env_file, profile.settings)
+    with Session(app_context(ctx).engine) as session:  # who changed which settings, never a key
+        record(
+            session,
+            actor=LOCAL_OPERATOR,
+            action="settings.change",
+            object_type="settings",
+            object_id=str(env_file),
+            summary=f"saved {', '.join(written)} to {env_file} (icp llm check --save)",
+            after={key: profile.settings[key] for key in written if key in profile.settings},
+        )
+        session.commit()
     err_console.print(f"Saved {', '.join(written)} to {env_file} (its other lines are unchanged).", highlight=False)

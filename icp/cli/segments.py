@@ -133,7 +133,7 @@ def show(
     emit(
         [v.model_dump(mode="json") for v in history],
         OutputFormat.table,
-        columns=["version", "name", "requirements", "nice_to_haves", "created_at"],
+        columns=["version", "name", "requirements", "nice_to_haves", "author", "created_at"],
         title="Version history",
     )
 

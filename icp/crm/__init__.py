@@ -75,4 +75,4 @@ def push_after_cycle(engine: Engine, settings: Settings) -> PushReport | None:
         return None
     provider = connect(name, settings)
     with Session(engine) as session:
-        return push(session, provider)
+        return push(session, provider, actor="icp (push after cycle)")

@@ -27,6 +27,8 @@ from icp.domain import CompanyProfile
 from icp.importing import RowError, RowWarning, clean_str, map_columns, map_header, read_company
 from icp.outcomes import Deal, OutcomeImportReport, map_deal_header, read_deal, store_deals
 from icp.store.tables import Company, CrmSyncState, ProspectingTask, utcnow
+from icp.team import audit
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 
 ADAPTER_KEYS = ("crm_id", "modified_at", "crm_account_id")
 # Read along with every record, but not company data icp maps.
@@ -207,6 +209,16 @@ def complete_from_crm(session: Session, provider: CrmProvider, *, dry_run: bool 
         if task is not None and task.status != "done":
             task.status, task.completed_at, task.completed_by = "done", now, f"crm:{provider.name}"
             session.add(task)
+            audit.record(
+                session,
+                actor=f"crm:{provider.name}",
+                action="task.done",
+                object_type="task",
+                object_id=task_id,
+                summary=f"Task {task_id} completed in {provider.name} (CRM task {link.crm_task_id})",
+                before={"status": "open"},
+                after={"status": "done"},
+            )
         link.completed_at = now
         session.add(link)
     if not dry_run:
@@ -221,6 +233,7 @@ def pull(
     dry_run: bool = False,
     full: bool = False,
     progress: Progress | None = None,
+    actor: Actor | str = LOCAL_OPERATOR,
 ) -> PullReport:
     """Read companies, then deals, then task completions from the CRM (see the module docstring).
 
@@ -229,6 +242,8 @@ def pull(
     cursor to resume from. Raises :class:`CrmSyncError` when the CRM fails after the retries allowed;
     the pages stored until then stay, and the next pull resumes after them.
     """
+    if isinstance(actor, Actor):
+        require(actor, Permission.IMPORT_DATA)
     report = PullReport(provider=provider.name, dry_run=dry_run)
     state = sync_state(session, provider.name, "companies", store=not dry_run)
     for page, first_row in _pages(session, state, provider.companies, report, dry_run=dry_run, full=full):
@@ -244,6 +259,19 @@ def pull(
             progress("deals", report.deal_pages, first_row + len(page.records) - 1)
     report.tasks_completed = complete_from_crm(session, provider, dry_run=dry_run)
     report.deals.errors.sort(key=lambda e: e.row)
+    if not dry_run:
+        c, d = report.companies, report.deals
+        audit.record(
+            session,
+            actor=actor,
+            action="crm.pull",
+            object_type="crm",
+            object_id=provider.name,
+            summary=f"Pulled from {provider.name}: companies {c.created} new, {c.updated} updated, {c.rejected} "
+            f"rejected; deals {d.created} new, {d.updated} updated, {d.rejected} rejected; "
+            f"{report.tasks_completed} tasks completed in the CRM",
+        )
+        session.commit()
     return report
 
 

@@ -27,6 +27,8 @@ from icp.crm._state import CrmSyncError, account_links, external_id, task_id_of,
 from icp.errors import ConfigError, InputError
 from icp.queue import latest_cycle_id
 from icp.store.tables import Company, CrmAccount, CrmTaskLink, Cycle, ProspectingTask, utcnow
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 from icp.worklist import AccountRow, account_queue
 
 WRITE_CHUNK = 500
@@ -147,8 +149,15 @@ def push(
     dry_run: bool = False,
     create_fields: bool = False,
     progress: Progress | None = None,
+    actor: Actor | str = LOCAL_OPERATOR,
 ) -> PushReport:
-    """Write the latest cycle's standing of every linked account that changed, then new tasks (see module)."""
+    """Write the latest cycle's standing of every linked account that changed, then new tasks (see module).
+
+    ``actor`` (a person, who must be allowed to run cycles, or a job's name such as ``worker``) is recorded
+    in the audit trail with what was written.
+    """
+    if isinstance(actor, Actor):
+        require(actor, Permission.RUN_CYCLES)
     cycle_id = latest_cycle_id(session)
     if cycle_id is None:
         raise InputError("No finished cycle to push yet. Run `icp cycle run` first.")
@@ -197,8 +206,21 @@ def push(
     report.tasks_new = len(tasks)
     if dry_run:
         return report
-    _write_accounts(session, provider, changed, report, progress)
-    _write_tasks(session, provider, tasks, report, progress)
+    try:
+        _write_accounts(session, provider, changed, report, progress)
+        _write_tasks(session, provider, tasks, report, progress)
+    finally:
+        record(
+            session,
+            actor=actor,
+            action="crm.push",
+            object_type="cycle",
+            object_id=cycle_id,
+            summary=f"Pushed cycle #{cycle_id} to {provider.name}: {report.accounts_written} of "
+            f"{report.accounts_changed} changed accounts and {report.tasks_written} of {report.tasks_new} new tasks "
+            f"written, {len(report.account_failures) + len(report.task_failures)} refused",
+        )
+        session.commit()
     return report
 
 

@@ -17,6 +17,8 @@ from icp.evals.metrics import compute_metrics
 from icp.evals.results import CaseResult, CriterionOutcome
 from icp.evals.runner import RunRecord
 from icp.store.tables import EvalResult, EvalRun
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 
 
 class RunSummary(BaseModel):
@@ -183,8 +185,9 @@ def list_runs(session: Session, *, suite: str | None = None, limit: int = 50) ->
     ]
 
 
-def bless_run(session: Session, run_id: int) -> RunRecord:
+def bless_run(session: Session, run_id: int, *, actor: Actor = LOCAL_OPERATOR) -> RunRecord:
     """Mark a run as the baseline for its suite and evaluator (earlier blessings of the pair are lifted)."""
+    require(actor, Permission.RUN_EVALS)
     run = session.get(EvalRun, run_id)
     if run is None:
         raise NotFoundError(f"No eval run #{run_id}. List runs with `icp evals runs`.")
@@ -199,6 +202,16 @@ def bless_run(session: Session, run_id: int) -> RunRecord:
     run.blessed = True
     run.blessed_at = datetime.now(UTC)
     session.add(run)
+    record(
+        session,
+        actor=actor,
+        action="evals.bless",
+        object_type="eval_run",
+        object_id=run_id,
+        summary=f"blessed eval run #{run_id} as the {run.suite}/{run.evaluator} baseline",
+        before={"baseline": [o.id for o in others]},
+        after={"baseline": [run_id]},
+    )
     session.commit()
     return load_run(session, run_id)
 

@@ -13,6 +13,8 @@ from icp.domain import normalize_domain
 from icp.importing import RowError
 from icp.outcomes._deals import Deal
 from icp.store.tables import Company, Outcome, utcnow
+from icp.team.audit import record
+from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 
 
 class OutcomeImportReport(BaseModel):
@@ -77,8 +79,13 @@ def store_deals(
     source: str,
     report: OutcomeImportReport | None = None,
     all_or_nothing: bool = False,
+    actor: Actor = LOCAL_OPERATOR,
 ) -> OutcomeImportReport:
-    """Upsert deals by id as outcomes of the companies they match; unmatched rows become row errors. Commits."""
+    """Upsert deals by id as outcomes of the companies they match; unmatched rows become row errors. Commits.
+
+    ``actor`` must be allowed to import outcomes; the import is recorded in the audit trail with ``source``.
+    """
+    require(actor, Permission.IMPORT_OUTCOMES)
     report = report or OutcomeImportReport()
     by_domain, by_name = _company_index(session)
     existing = (
@@ -130,6 +137,21 @@ def store_deals(
         report.committed = False
         report.created = report.updated = report.unchanged = 0
         return report
+    record(
+        session,
+        actor=actor,
+        action="import.outcomes",
+        object_type="outcome",
+        summary=f"imported outcomes from {source}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.rejected} rejected",
+        after={
+            "source": source,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": report.rejected,
+        },
+    )
     session.commit()
     return report
 

@@ -44,6 +44,7 @@ from icp.schedule._runs import (
     worker_identity,
 )
 from icp.settings import Settings
+from icp.team.roles import Actor, Role
 
 __all__ = ["Clock", "FiringOutcome", "SystemClock", "Worker"]
 
@@ -261,6 +262,7 @@ class Worker:
                     estimator=usage_estimator(evaluator),
                     policy=self.settings.scoring_policy(),
                     lease=lease,
+                    actor=Actor(name=f"worker {self.identity}", role=Role.LEADER),
                 )
             finally:
                 self.in_cycle = False

@@ -116,6 +116,7 @@ class SegmentVersion(SQLModel, table=True):
     requirements: str = ""
     nice_to_haves: str = ""
     content_hash: str = Field(index=True)
+    author: str = Field(default="", description="Who saved this version (the signed-in person, or the local operator).")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -563,3 +564,35 @@ class ScheduledRun(SQLModel, table=True):
     claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Member(SQLModel, table=True):
+    """A person's role in the team, set by an admin (``icp members add`` or the Members page)."""
+
+    __tablename__ = "member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=320, description="Lower-cased e-mail address the person signs in with.")
+    role: str = Field(description="admin, leader, sdr, evaluator or viewer.")
+    name: str = Field(default="", max_length=200, description="The name tasks and accounts use as their owner.")
+    added_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when: append-only (the ORM refuses updates and deletes, see icp.team.audit)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor: str = Field(index=True, description="E-mail of the signed-in person, 'local operator' for the CLI, ...")
+    actor_role: str = ""
+    action: str = Field(index=True, description="Dotted verb, e.g. segment.edit, task.done, cycle.start.")
+    object_type: str = Field(default="", description="segment, motion, task, cycle, company, grade, member, ...")
+    object_id: str | None = Field(default=None, description="The object's id or name, when there is one.")
+    summary: str = ""
+    before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -154,3 +154,12 @@ def test_the_round_trip(crm: CrmServer, tmp_path: Path) -> None:
     assert again["tasks_completed"] == 1
     done = json.loads(run_icp(db, "tasks", "list", "--status", "done", "-f", "json").stdout)
     assert [(f"icp-task-{t['id']}", t["completed_by"]) for t in done] == [(task["external_id"], f"crm:{crm.name}")]
+
+    # The audit trail says who moved what: the operator's pulls and pushes, and the CRM's completion.
+    events = json.loads(run_icp(db, "audit", "-f", "json").stdout)
+    by_action: dict[str, list[dict[str, object]]] = {}
+    for event in events:
+        by_action.setdefault(str(event["action"]), []).append(event)
+    assert {e["actor"] for e in by_action["crm.pull"] + by_action["crm.push"]} == {"local operator"}
+    assert len(by_action["crm.push"]) == 3 and len(by_action["crm.pull"]) >= 3
+    assert [(e["actor"], e["object_id"]) for e in by_action["task.done"]] == [(f"crm:{crm.name}", str(done[0]["id"]))]

@@ -9,7 +9,8 @@ from icp.companies import ImportReport, company_signals, count_companies, get_co
 from icp.errors import ICPError
 from icp.importing import ParsedRows, parse_rows
 from icp.queue import company_memberships
-from ui import resources, state, widgets
+from icp.team import Permission
+from ui import access, resources, state, widgets
 
 _PREVIEW_ROWS = 10
 _LIST_LIMIT = 200
@@ -72,6 +73,7 @@ def _report(report: ImportReport) -> None:
 
 def _upload() -> None:
     st.subheader("Import")
+    limit_mb = int(st.get_option("server.maxUploadSize"))
     uploaded = st.file_uploader(
         'Upload companies (CSV, Excel "Unicode Text", JSON or JSONL)',
         type=["csv", "tsv", "txt", "json", "jsonl", "ndjson"],
@@ -79,7 +81,7 @@ def _upload() -> None:
         help=(
             "Exports from HubSpot, Salesforce or Apollo work as they are: headers such as 'Company name' or "
             "'Number of Employees' are recognised. Companies are matched by domain, so importing again updates them. "
-            "Files up to 50 MB (larger ones: `icp companies import FILE`)."
+            f"Files up to {limit_mb} MB (larger ones: `icp companies import FILE`)."
         ),
     )
     if uploaded is not None:
@@ -97,7 +99,11 @@ def _upload() -> None:
                 try:
                     with resources.session() as session:
                         imported = import_rows(
-                            session, parsed, all_or_nothing=bool(st.session_state.get(state.CO_ALL_OR_NOTHING))
+                            session,
+                            parsed,
+                            all_or_nothing=bool(st.session_state.get(state.CO_ALL_OR_NOTHING)),
+                            actor=access.actor(),
+                            source=uploaded.name,
                         )
                 except ICPError as exc:
                     st.error(str(exc))
@@ -173,8 +179,11 @@ def _accounts(session: Session) -> None:
     st.subheader("Accounts")
     total = count_companies(session)
     if total == 0:
-        st.info("No companies yet. Upload a CRM export above, or load the sample data.")
-        widgets.load_samples_button()
+        if access.actor().can(Permission.IMPORT_DATA):
+            st.info("No companies yet. Upload a CRM export above, or load the sample data.")
+            widgets.load_samples_button()
+        else:
+            st.info("No companies yet. A leader imports them (Companies page, or `icp companies import FILE`).")
         return
     search = st.text_input(
         "Search", key=state.CO_SEARCH, placeholder="Name, domain or industry", label_visibility="collapsed"
@@ -214,11 +223,18 @@ def _accounts(session: Session) -> None:
         _detail(session, picked)
 
 
+who = access.require_page()
 st.title("Companies")
 st.caption("The accounts every segment is graded against. Import a CRM export, then search and open any account.")
 widgets.show_flashes()
 try:
-    _upload()
+    if who.can(Permission.IMPORT_DATA):
+        _upload()
+    else:
+        st.info(
+            f"Importing companies takes the leader role ({widgets.plain(who.label)}); you can search and open "
+            "every account."
+        )
     st.divider()
     with resources.session() as db:
         _accounts(db)

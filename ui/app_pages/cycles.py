@@ -14,8 +14,9 @@ from icp.cycle import CycleProgress, CycleReport, estimate_cycle, run_cycle
 from icp.errors import ICPError, LeaseHeldError
 from icp.evaluators.factory import EVALUATOR_NAMES
 from icp.schedule import START_HINT, schedule_status
+from icp.team import Permission
 from icp.trends import cycle_history, membership_over_time, tier_changes
-from ui import resources, state, widgets
+from ui import access, resources, state, widgets
 
 _PROGRESS_EVERY_S = 0.25
 
@@ -82,11 +83,14 @@ def _progress_text(p: CycleProgress) -> str:
 def _run(evaluator_name: str, budget: float | None, concurrency: int) -> None:
     estimate = state.cycle_estimate()
     ready = estimate is not None and estimate.evaluator == evaluator_name
+    allowed = access.actor().can(Permission.RUN_CYCLES)
+    if not allowed:
+        st.caption("Running cycles takes the leader role; you can estimate what the next one would grade.")
     if not st.button(
         "Run cycle",
         key=state.CY_RUN,
         type="primary",
-        disabled=not ready,
+        disabled=not (ready and allowed),
         help=None if ready else "Estimate first (dry run) with this evaluator.",
     ):
         return
@@ -109,6 +113,7 @@ def _run(evaluator_name: str, budget: float | None, concurrency: int) -> None:
             budget_usd=budget,
             on_progress=on_progress,
             policy=state.settings().scoring_policy(),
+            actor=access.actor(),
         )
     except LeaseHeldError as exc:
         bar.empty()
@@ -119,6 +124,7 @@ def _run(evaluator_name: str, budget: float | None, concurrency: int) -> None:
         )
         return
     except ICPError as exc:
+        bar.empty()
         st.error(str(exc))
         return
     bar.progress(1.0, text=f"Cycle #{report.cycle_id} {report.status}")
@@ -301,6 +307,7 @@ def _batches(session: Session) -> None:
     )
 
 
+access.require_page()
 st.title("Cycles")
 st.caption(
     "A cycle grades every company against every active segment (reusing grades whose inputs did not change), "

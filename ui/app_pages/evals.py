@@ -10,7 +10,8 @@ from icp.errors import ICPError
 from icp.evals import Comparison, GatePolicy, compare_runs, default_evals_root, evaluate_gate, load_policy
 from icp.evals.report import comparison_markdown, confusion_markdown, metrics_rows
 from icp.evals.store import RunSummary, bless_run, list_runs, load_run
-from ui import resources, state, widgets
+from icp.team import Permission
+from ui import access, resources, state, widgets
 
 _CHANGE_COLOURS = {"broken": "background-color: #fdd", "fixed": "background-color: #dfd"}
 
@@ -65,8 +66,13 @@ def _run_detail(session: Session, runs: list[RunSummary]) -> None:
         st.markdown(confusion_markdown(record.metrics))
         if record.metrics.wrong_cases:
             st.caption("Cases with a wrong verdict: " + ", ".join(record.metrics.wrong_cases))
-        if not record.blessed and record.status == "completed" and st.button("Bless as baseline", key=state.EV_BLESS):
-            bless_run(session, run_id)
+        if (
+            not record.blessed
+            and record.status == "completed"
+            and access.actor().can(Permission.RUN_EVALS)
+            and st.button("Bless as baseline", key=state.EV_BLESS)
+        ):
+            bless_run(session, run_id, actor=access.actor())
             state.flash("success", f"Run #{run_id} is now the baseline for {record.manifest.suite}.")
             st.rerun()
 
@@ -161,6 +167,7 @@ def _compare(session: Session, runs: list[RunSummary]) -> None:
         st.markdown(report)
 
 
+access.require_page()
 st.title("Evals")
 st.caption("How well the evaluator agrees with labelled golden cases, run by run; the gate catches regressions.")
 widgets.show_flashes()

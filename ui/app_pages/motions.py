@@ -24,7 +24,8 @@ from icp.tasks import (
     list_tasks,
     snooze_task,
 )
-from ui import resources, state, widgets
+from icp.team import Permission
+from ui import access, resources, state, widgets
 
 
 def _motions(motions: list[MotionInfo]) -> None:
@@ -96,6 +97,9 @@ def _tasks(session: Session, motions: list[MotionInfo]) -> None:
         hide_index=True,
         width="stretch",
     )
+    if not access.actor().can(Permission.WORK_OWN_TASKS):
+        st.caption("Working on tasks takes the sdr or leader role.")
+        return
     labels = {t.id: f"#{t.id} {t.company_name} ({t.motion_name}, due {t.due_date.isoformat()})" for t in tasks}
     picked = st.multiselect(
         "Tasks", list(labels), key=state.MO_DONE_PICK, format_func=lambda tid: labels.get(tid, f"#{tid}")
@@ -106,24 +110,33 @@ def _tasks(session: Session, motions: list[MotionInfo]) -> None:
     actions = {
         "done": done.button("Mark done", key=state.MO_DONE, disabled=not picked),
         "snooze": snooze.button("Snooze", key=state.MO_SNOOZE, disabled=not picked),
-        "assign": reassign.button("Reassign", key=state.MO_REASSIGN, disabled=not (picked and new_owner.strip())),
+        "assign": reassign.button(
+            "Reassign",
+            key=state.MO_REASSIGN,
+            disabled=not (picked and new_owner.strip() and access.actor().can(Permission.WORK_ALL_TASKS)),
+            help="Leaders give tasks to another rep.",
+        ),
     }
     action = next((name for name, clicked in actions.items() if clicked), None)
     if action is None:
         return
-    try:
-        for task_id in picked:
+    who = access.actor()
+    changed = 0
+    for task_id in picked:
+        try:
             if action == "done":
-                complete_task(session, task_id)
+                complete_task(session, task_id, actor=who)
             elif action == "snooze":
-                snooze_task(session, task_id, int(snooze_days))
+                snooze_task(session, task_id, int(snooze_days), actor=who)
             else:
-                reassign_task(session, task_id, new_owner)
-    except ICPError as exc:
-        st.error(str(exc))
-        return
+                reassign_task(session, task_id, new_owner, actor=who)
+        except ICPError as exc:
+            state.flash("error", str(exc))
+            continue
+        changed += 1
     what = {"done": "marked done", "snooze": f"snoozed {int(snooze_days)} days", "assign": f"given to {new_owner}"}
-    state.flash("success", f"{widgets.plural(len(picked), 'task')} {what[action]}.")
+    if changed:
+        state.flash("success", f"{widgets.plural(changed, 'task')} {what[action]}.")
     st.session_state.pop(state.MO_DONE_PICK, None)
     st.rerun()
 
@@ -171,7 +184,7 @@ def _new_motion(session: Session) -> None:
                     for row in plays.to_dict("records")
                 },
             )
-            info = create_motion(session, spec)
+            info = create_motion(session, spec, actor=access.actor())
         except ValidationError as exc:
             st.error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
             return
@@ -182,6 +195,7 @@ def _new_motion(session: Session) -> None:
         st.rerun()
 
 
+who = access.require_page()
 st.title("Motions & tasks")
 st.caption("Motions turn segment members into ranked tasks: a play, a channel and a due date per tier.")
 widgets.show_flashes()
@@ -189,7 +203,8 @@ try:
     with resources.session() as db:
         all_motions = list_motions(db)
         _motions(all_motions)
-        _new_motion(db)
+        if who.can(Permission.EDIT_MOTIONS):
+            _new_motion(db)
         st.divider()
         _tasks(db, all_motions)
 except ICPError as exc:

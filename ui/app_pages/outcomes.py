@@ -9,12 +9,14 @@ import streamlit as st
 from icp.errors import ICPError
 from icp.outcomes import MIN_CLOSED_DEALS, OutcomeImportReport, SegmentOutcomes, outcome_report, read_deals, store_deals
 from icp.segments import list_segments
-from ui import resources, state, widgets
+from icp.team import Permission
+from ui import access, resources, state, widgets
 
 
 def _import() -> None:
     upload = st.file_uploader(
-        "Deal export (HubSpot deals, Salesforce opportunities; CSV, JSON or JSONL; up to 50 MB)",
+        "Deal export (HubSpot deals, Salesforce opportunities; CSV, JSON or JSONL; "
+        f"up to {int(st.get_option('server.maxUploadSize'))} MB)",
         type=["csv", "tsv", "txt", "json", "jsonl", "ndjson"],
         key=state.OU_UPLOAD,
     )
@@ -36,7 +38,7 @@ def _import() -> None:
         return
     with resources.session() as session:
         report = OutcomeImportReport(errors=list(parsed.errors), rejected=len(parsed.errors), mapping=parsed.mapping)
-        report = store_deals(session, parsed.deals, source=upload.name, report=report)
+        report = store_deals(session, parsed.deals, source=upload.name, report=report, actor=access.actor())
     st.success(
         f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged, {report.rejected} rejected · "
         f"{report.won} won, {report.lost} lost, {report.open} open."
@@ -147,6 +149,7 @@ def _report() -> None:
         )
 
 
+who = access.require_page()
 st.title("Outcomes")
 st.caption(
     "Would the segments have picked the accounts you won? Each deal is judged against the grade its account "
@@ -154,8 +157,9 @@ st.caption(
 )
 widgets.show_flashes()
 try:
-    with st.expander("Import deals", expanded=False):
-        _import()
+    if who.can(Permission.IMPORT_OUTCOMES):
+        with st.expander("Import deals", expanded=False):
+            _import()
     _report()
 except ICPError as exc:
     st.error(str(exc))

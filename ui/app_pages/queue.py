@@ -15,8 +15,9 @@ from icp.queue import QueueEntry, latest_cycle_id, queue_entry, ranked_queue
 from icp.segments import list_segments
 from icp.store.tables import utcnow
 from icp.tasks import list_motions
+from icp.team import Permission
 from icp.worklist import account_queue
-from ui import resources, state, widgets
+from ui import access, resources, state, widgets
 
 _TIERS = ("T1", "T2", "T3", "disqualified")
 _STATUSES = ("qualified", "unverified")
@@ -91,7 +92,7 @@ def _breakdown(session: Session, entry: QueueEntry) -> None:
 def _store_feedback(session: Session, gid: int, kind: str, **kwargs: object) -> bool:
     author = str(st.session_state.get(state.Q_AUTHOR) or "")
     try:
-        record_feedback(session, gid, kind, author=author, **kwargs)  # type: ignore[arg-type]
+        record_feedback(session, gid, kind, author=author, actor=access.actor(), **kwargs)  # type: ignore[arg-type]
     except ICPError as exc:
         st.error(str(exc))
         return False
@@ -166,7 +167,8 @@ def _confirm(session: Session, entry: QueueEntry) -> None:
         submitted = st.form_submit_button("Confirm verdict", key=go)
     if not submitted:
         return
-    author = str(st.session_state.get(state.Q_AUTHOR) or "")
+    who = access.actor()
+    author = who.name if who.email else str(st.session_state.get(state.Q_AUTHOR) or "")
     chosen = next(c for c in entry.criteria if c.id == st.session_state.get(pick))
     try:
         confirm_verdict(
@@ -177,6 +179,7 @@ def _confirm(session: Session, entry: QueueEntry) -> None:
             author=author,
             note=str(st.session_state.get(note_key) or ""),
             grade_id=entry.grade_id,
+            actor=who,
         )
     except ICPError as exc:
         st.error(str(exc) + (" Type your name at the top of the page." if not author.strip() else ""))
@@ -199,9 +202,12 @@ def _account(session: Session, entry: QueueEntry) -> None:
     _criteria(entry)
     st.markdown("**Score breakdown**")
     _breakdown(session, entry)
-    _confirm(session, entry)
-    st.markdown("**Feedback**")
-    _feedback(session, entry)
+    who = access.actor()
+    if who.can(Permission.CONFIRM_VERDICTS):
+        _confirm(session, entry)
+    if who.can(Permission.GIVE_FEEDBACK):
+        st.markdown("**Feedback**")
+        _feedback(session, entry)
 
 
 def _filters(session: Session) -> dict[str, str | None]:
@@ -216,8 +222,13 @@ def _filters(session: Session) -> dict[str, str | None]:
     owner = top[4].selectbox("Owner", owners, index=None, key=state.Q_OWNER, placeholder="Everyone")
     bottom = st.columns([3, 2, 1])
     search = bottom[0].text_input("Search", key=state.Q_SEARCH, placeholder="Company name or domain")
-    bottom[1].text_input("Your name (for feedback and My queue)", key=state.Q_AUTHOR)
-    me = str(st.session_state.get(state.Q_AUTHOR) or "").strip()
+    who = access.actor()
+    if who.email:  # signed in: the person is who they signed in as, not what a box says
+        bottom[1].text_input("You", value=who.owner, disabled=True, help="Your feedback and confirmations carry this.")
+        me = who.owner
+    else:
+        bottom[1].text_input("Your name (for feedback and My queue)", key=state.Q_AUTHOR)
+        me = str(st.session_state.get(state.Q_AUTHOR) or "").strip()
     if bottom[2].toggle("My queue", key=state.Q_MINE, disabled=not me, help="Only the accounts you own."):
         owner = me
     return {"segment": segment, "motion": motion, "tier": tier, "status": status, "owner": owner, "search": search}
@@ -345,6 +356,7 @@ def _queue(session: Session) -> None:
         _account(session, entry)
 
 
+access.require_page()
 st.title("Queue")
 st.caption("Ranked accounts to prospect. Open an account to see the evidence behind every verdict.")
 widgets.show_flashes()

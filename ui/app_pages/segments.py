@@ -22,8 +22,9 @@ from icp.segments import (
     list_segments,
     segment_history,
 )
+from icp.team import Permission
 from icp.trends import SegmentStats, segment_stats
-from ui import resources, state, widgets
+from ui import access, resources, state, widgets
 
 REQUIREMENTS_PLACEHOLDER = (
     "One requirement per line, each something a company's data can show. For example:\n"
@@ -72,7 +73,7 @@ def _toggle_active(segment_id: int) -> None:
     active = bool(st.session_state[state.segment_active_key(segment_id)])
     try:
         with resources.session() as session:
-            info = edit_segment(session, segment_id, active=active)
+            info = edit_segment(session, segment_id, active=active, actor=access.actor())
     except ICPError as exc:
         state.flash("error", str(exc))
         return
@@ -102,6 +103,7 @@ def _save() -> None:
                     form.nice_to_haves,
                     active=form.active,
                     priority=form.priority,
+                    actor=access.actor(),
                 )
                 state.flash("success", f"Created segment {info.name!r} (version {info.version}).")
             else:
@@ -114,6 +116,7 @@ def _save() -> None:
                     nice_to_haves=form.nice_to_haves,
                     active=form.active,
                     priority=form.priority,
+                    actor=access.actor(),
                 )
                 if info.version != form.base_version:
                     state.flash("success", f"Saved {info.name!r} as version {info.version}; the next cycle uses it.")
@@ -155,7 +158,7 @@ def _confirm_delete(segment: SegmentInfo) -> None:
     if confirm.button("Delete segment", key=state.SEG_DELETE_CONFIRM, type="primary"):
         try:
             with resources.session() as session:
-                delete_segment(session, segment.id)
+                delete_segment(session, segment.id, actor=access.actor())
         except ICPError as exc:
             st.error(str(exc))
             return
@@ -175,13 +178,14 @@ def _trend(stats: SegmentStats | None) -> str:
     return f"↑{stats.joined_7d} ↓{stats.left_7d}"
 
 
-def _segment_list(segments: list[SegmentInfo], stats: dict[int, SegmentStats]) -> None:
+def _segment_list(segments: list[SegmentInfo], stats: dict[int, SegmentStats], can_edit: bool) -> None:
     if not segments:
         st.info(
             "No segments yet. Write your first Ideal Customer Profile segment below, or load the sample data "
             "to look around."
         )
-        widgets.load_samples_button()
+        if can_edit:
+            widgets.load_samples_button()
         return
     widths = [3, 1, 1, 1, 2, 1, 2, 1]
     header = st.columns(widths)
@@ -200,13 +204,15 @@ def _segment_list(segments: list[SegmentInfo], stats: dict[int, SegmentStats]) -
             label_visibility="collapsed",
             on_change=_toggle_active,
             args=(segment.id,),
+            disabled=not can_edit,
         )
         row[2].write(str(segment.priority))
         row[3].write(str(seg_stats.members) if seg_stats else "—")
         row[4].write(f"T1 {seg_stats.t1} · T2 {seg_stats.t2} · T3 {seg_stats.t3}" if seg_stats else "not graded yet")
         row[5].markdown(_trend(seg_stats), help="Members who joined (↑) and left (↓) over the last 7 days.")
         row[6].write(widgets.ago(segment.updated_at))
-        row[7].button("Edit", key=state.segment_edit_key(segment.id), on_click=_edit, args=(segment.id,))
+        if can_edit:
+            row[7].button("Edit", key=state.segment_edit_key(segment.id), on_click=_edit, args=(segment.id,))
 
 
 def _lint_hints(findings: list[LintFinding]) -> None:
@@ -402,6 +408,7 @@ def _history(session: Session, segment_id: int) -> None:
                     "version": v.version,
                     "name": v.name,
                     "saved": v.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                    "by": v.author,
                     "content hash": v.content_hash[:15],
                 }
                 for v in versions
@@ -495,6 +502,8 @@ def _editor(session: Session) -> None:
         _history(session, form.editing_id)
 
 
+who = access.require_page()
+can_edit = who.can(Permission.EDIT_SEGMENTS)
 st.title("Segments")
 st.caption("Ideal Customer Profile segments in plain language. Every active segment is graded in each cycle.")
 state.init_segment_form()
@@ -509,8 +518,14 @@ try:
                 state.request_delete(None)
             else:
                 _confirm_delete(target)
-        _segment_list(segments, segment_stats(db))
+        _segment_list(segments, segment_stats(db), can_edit)
         st.divider()
-        _editor(db)
+        if can_edit:
+            _editor(db)
+        else:
+            st.info(
+                "You see the segments read-only: writing and editing them takes the leader role "
+                f"({widgets.plain(who.label)})."
+            )
 except ICPError as exc:
     st.error(str(exc))
