@@ -312,7 +312,7 @@ def _industries_by_first_letter() -> tuple[dict[str, tuple[int, ...]], tuple[int
     by_letter: dict[str, list[int]] = {}
     anywhere: list[int] = []
     for index, industry in enumerate(INDUSTRIES.values()):
-        firsts = set()
+        firsts: set[str] = set()
         for alternative in _split_alternatives(industry.triggers):
             first = alternative[:1]
             if not (first.isalnum() and first.islower()) or alternative[1:2] in ("?", "*", "{"):
