@@ -67,6 +67,7 @@ _FUNDING_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 
 
+_ANY_FUNDING_PHRASE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _FUNDING_PHRASES))
 _BARE_PUBLIC = re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))")
 _FUNDING_LIST_GAP = re.compile(r"^\s*(?:,|or|and|/|&)?\s*(?:either\s+)?$")
 
@@ -132,7 +133,9 @@ def _extract_funding(text: _Text) -> list[_Atom]:
             stages = tuple(FUNDING_LADDER[i] for i in sorted({idx, *extra}))
         atoms.append(_Atom(m.start("stage"), m.end(), "funding", stages))
         text.consume(m.start(), m.end())
-    for pattern, phrase_stages in _FUNDING_PHRASES:
+    # No phrase anywhere (one scan) means none can match after another's words are consumed either.
+    phrases = _FUNDING_PHRASES if _ANY_FUNDING_PHRASE.search(text.masked()) else ()
+    for pattern, phrase_stages in phrases:
         low = text.masked()
         for m in pattern.finditer(low):
             atoms.append(_Atom(m.start(), m.end(), "funding", phrase_stages))
@@ -193,6 +196,8 @@ def _extract_geo(text: _Text) -> list[_Atom]:
         text.consume(m.start(), m.end())
     norm = text.masked(lower=False)
     codes = list(_CODE_RE.finditer(norm))
+    if not codes:
+        return atoms
     state_candidates = [m for m in codes if m.group() in US_STATES and m.group() not in _STATE_CODE_EXCLUDED]
     state_context = (
         any(a.payload.subdivisions for a in atoms if isinstance(a.payload, _Place))
@@ -247,6 +252,9 @@ _TECH_EXACT_RE = re.compile(
     )
 )
 _CATEGORY_RE = re.compile(_word("|".join(f"(?P<{key}>{rx})" for key, (_, rx) in TECH_CATEGORIES.items())))
+_CATEGORY_START = re.compile(
+    rf"(?<![\w&])(?=(?:{_grouped_alternation([rx for _, rx in TECH_CATEGORIES.values()])})(?![\w&]))"
+)
 _SIMILAR_RE = re.compile(
     r"\b(?:similar|equivalents?|comparable|alternatives?|competitors?|competing|or (?:any )?other|or another|"
     r"or the like|such as|e\.g\.|for example|like)\b|-like\b"
@@ -278,7 +286,7 @@ def _extract_tech(text: _Text) -> list[_Atom]:
         for m in found:
             atoms.append(_Atom(m.start(), m.end(), "tech", ("tech", TECHNOLOGIES[_tech_index(m)].name)))
             text.consume(m.start(), m.end())
-    for m in _CATEGORY_RE.finditer(text.masked()):
+    for m in _matches_at_starts(_CATEGORY_START, _CATEGORY_RE, text.masked()):
         assert m.lastgroup is not None
         atoms.append(_Atom(m.start(), m.end(), "tech", ("category", m.lastgroup)))
         text.consume(m.start(), m.end())
