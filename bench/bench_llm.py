@@ -1,6 +1,7 @@
 """Throughput of the LLM evaluator against a rate-limited endpoint: how close to the limit, how much faster.
 
-Run: ``.venv/bin/python bench/bench_llm.py [--pairs N] [--latency S] [--rpm R] [--concurrency C]``
+Run: ``.venv/bin/python bench/bench_llm.py [--pairs N] [--latency S] [--rpm R] [--concurrency C]``, or
+``--storm-only`` for the fault-storm comparison alone (under a minute).
 
 A local fake OpenAI server (``icp.testing.FakeOpenAI``) answers every request after ``--latency``
 seconds and enforces ``--rpm`` requests per minute (429 with Retry-After beyond it, like the real API).
