@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/bench_llm.py [--pairs N] [--latency S] [--rpm R] [
 
 A local fake OpenAI server (``icp.testing.FakeOpenAI``) answers every request after ``--latency``
 seconds and enforces ``--rpm`` requests per minute (429 with Retry-After beyond it, like the real API).
-Three measurements:
+Five measurements:
 
 1. **limited**: ``--pairs`` pairs through ``grade_pairs`` with ``--concurrency`` threads and the evaluator's
    client-side limiter set to the same rpm. Reports achieved requests/minute as a fraction of the limit
@@ -16,14 +16,15 @@ Three measurements:
    than 3x faster; the script says so rather than hide it.
 3. **unthrottled**: the same concurrent path with no server limit, showing the speed-up the evaluator
    reaches when the provider's limit is not what binds.
-5. **fault storm**: ``--storm-pairs`` pairs against a server with a ``--storm-rpm`` limit, once without faults
-   and once with 20% of requests failing in the ways providers fail (429 with Retry-After, 503, timeouts,
-   truncated and invalid JSON, refusals), same settings otherwise. Reports the rate the server saw as a
-   share of its limit for both (target >= 0.80 under faults), graded pairs per minute, and lost pairs.
 4. **one at a time**: a server that generates one answer at a time (a local llama.cpp with one slot),
    ``--serial-latency`` to ``--serial-latency-max`` seconds per answer (2-20 s in real life, scaled down
    by ten), graded with the default ``ICP_CONCURRENCY=8`` and a timeout of four times the longest answer.
    Reports throughput as a share of that server's capacity (target >= 0.90) and pairs failed by timeout.
+5. **fault storm**: ``--storm-pairs`` pairs against a server with a ``--storm-rpm`` limit, once without faults
+   and once with 20% of requests failing in the ways providers fail (429 with Retry-After, 503, timeouts,
+   truncated and invalid JSON, refusals), same settings otherwise. Reports the rate the server saw as a
+   share of its limit for both, sustained (between the 10th and 90th percentile of request times; target
+   >= 0.80 under faults) and over the whole run, graded pairs per minute, and lost pairs.
 """
 
 from __future__ import annotations
