@@ -1,10 +1,11 @@
 """Throughput of the LLM evaluator against a rate-limited endpoint: how close to the limit, how much faster.
 
-Run: ``.venv/bin/python bench/bench_llm.py [--pairs N] [--latency S] [--rpm R] [--concurrency C]``
+Run: ``.venv/bin/python bench/bench_llm.py [--pairs N] [--latency S] [--rpm R] [--concurrency C]``, or
+``--storm-only`` for the fault-storm comparison alone (under a minute).
 
 A local fake OpenAI server (``icp.testing.FakeOpenAI``) answers every request after ``--latency``
 seconds and enforces ``--rpm`` requests per minute (429 with Retry-After beyond it, like the real API).
-Three measurements:
+Five measurements:
 
 1. **limited**: ``--pairs`` pairs through ``grade_pairs`` with ``--concurrency`` threads and the evaluator's
    client-side limiter set to the same rpm. Reports achieved requests/minute as a fraction of the limit
@@ -19,6 +20,11 @@ Three measurements:
    ``--serial-latency`` to ``--serial-latency-max`` seconds per answer (2-20 s in real life, scaled down
    by ten), graded with the default ``ICP_CONCURRENCY=8`` and a timeout of four times the longest answer.
    Reports throughput as a share of that server's capacity (target >= 0.90) and pairs failed by timeout.
+5. **fault storm**: ``--storm-pairs`` pairs against a server with a ``--storm-rpm`` limit, once without faults
+   and once with 20% of requests failing in the ways providers fail (429 with Retry-After, 503, timeouts,
+   truncated and invalid JSON, refusals), same settings otherwise. Reports the rate the server saw as a
+   share of its limit for both, sustained (between the 10th and 90th percentile of request times; target
+   >= 0.80 under faults) and over the whole run, graded pairs per minute, and lost pairs.
 """
 
 from __future__ import annotations
@@ -41,12 +47,25 @@ from icp.evaluators._response import GradeResponse
 from icp.evaluators.base import grade_pairs
 from icp.evaluators.llm import LLMEvaluator, response_format_for
 from icp.settings import Settings
-from icp.testing import FakeOpenAI
+from icp.testing import FakeOpenAI, FaultRates
 from icp.testing.synthetic import synthetic_companies, synthetic_segments
 
 TARGET_RPM_FRACTION = 0.95
 TARGET_SPEEDUP = 10.0
 TARGET_CAPACITY_SHARE = 0.90
+TARGET_STORM_FRACTION = 0.80
+# 20% of requests fail, in every way a provider fails. "slow" answers take longer than the client waits.
+STORM = FaultRates(
+    rate_limit=0.04,
+    retry_after_s=1.0,
+    server_error=0.04,
+    slow=0.04,
+    slow_s=3.0,
+    truncated_json=0.03,
+    invalid_schema=0.03,
+    refusal=0.02,
+)
+STORM_TIMEOUT_S = 1.5
 
 
 def build_pairs(n: int, seed: int) -> list[tuple[str, CompanyProfile, CompiledSegment]]:
@@ -65,25 +84,30 @@ def run_concurrent(
     client_rpm: int,
     concurrency: int,
     seed: int,
+    faults: FaultRates | None = None,
+    timeout_s: float = 30.0,
 ) -> dict[str, float]:
     """Grade ``pairs`` concurrently through the evaluator; return timing and accounting."""
-    with FakeOpenAI(latency_s=latency, rpm_limit=server_rpm, seed=seed) as fake:
+    with FakeOpenAI(latency_s=latency, rpm_limit=server_rpm, seed=seed, faults=faults) as fake:
         settings = Settings(
             openai_base_url=fake.base_url,
             openai_api_key="bench",
             requests_per_minute=client_rpm,
             tokens_per_minute=100_000_000,
-            request_timeout_s=30.0,
+            request_timeout_s=timeout_s,
+            concurrency=concurrency,
+            max_retries=6,
         )
         with OpenAI(base_url=fake.base_url, api_key="bench", max_retries=0) as client:
             evaluator = LLMEvaluator(client, settings)
             started = time.perf_counter()
-            ok = failed = 0
+            ok = failed = refused = 0
             for done, (_, grade) in enumerate(grade_pairs(evaluator, pairs, concurrency=concurrency), start=1):
                 if grade.status == "ok":
                     ok += 1
                 else:
                     failed += 1
+                    refused += "refused" in (grade.error or "")
                 if done % 200 == 0:
                     print(f"  {done}/{len(pairs)} graded after {time.perf_counter() - started:.1f}s", flush=True)
             elapsed = time.perf_counter() - started
@@ -96,14 +120,27 @@ def run_concurrent(
         "pairs": len(pairs),
         "ok": ok,
         "failed": failed,
-        "lost": len(pairs) - ok,
+        "lost": len(pairs) - ok - refused,
+        "refused": refused,
         "elapsed_s": elapsed,
         "requests": len(requests),
         "rate_limited": statuses.count(429),
+        "faults": sum(1 for r in requests if r.kind not in ("", "ok", "completion")),
         # Requests that started per minute between the first and the last one: the rate the server saw.
         "achieved_rpm": (len(requests) - 1) / span * 60 if len(requests) > 1 else 0.0,
         "pairs_per_minute": ok / elapsed * 60,
+        "sustained_rpm": _sustained_rpm(sorted(r.received_at for r in requests)),
     }
+
+
+def _sustained_rpm(times: list[float]) -> float:
+    """Requests per minute between the 10th and the 90th percentile of arrival times: the rate held once
+    the client has found its concurrency, without the start (growing from 2 in flight) and the tail (the
+    last pairs' retries waiting out their Retry-After with nothing else left to send)."""
+    if len(times) < 10:
+        return 0.0
+    low, high = len(times) // 10, len(times) * 9 // 10
+    return (high - low) / max(times[high] - times[low], 1e-9) * 60
 
 
 def run_serial(
@@ -166,6 +203,50 @@ def run_naive(
             return (time.perf_counter() - started) / len(pairs)
 
 
+def run_storm(args: argparse.Namespace) -> None:
+    """Measurement 5: the same run without faults and with 20% of requests failing."""
+    pairs = build_pairs(args.storm_pairs, args.seed)
+    print(
+        f"\n[5] fault storm: {len(pairs)} pairs, {args.storm_rpm} rpm limit, concurrency {args.storm_concurrency}, "
+        f"{args.latency * 1000:.0f} ms latency; faults: "
+        f"{STORM.rate_limit:.0%} 429 (Retry-After {STORM.retry_after_s:g} s), {STORM.server_error:.0%} 503, "
+        f"{STORM.slow:.0%} timeouts ({STORM.slow_s:g} s answers, {STORM_TIMEOUT_S:g} s timeout), "
+        f"{STORM.truncated_json:.0%} truncated JSON, {STORM.invalid_schema:.0%} invalid JSON, "
+        f"{STORM.refusal:.0%} refusals"
+    )
+    figures: dict[str, dict[str, float]] = {}
+    for label, faults in (("fault-free", None), ("20% faults", STORM)):
+        run = run_concurrent(
+            pairs,
+            latency=args.latency,
+            server_rpm=args.storm_rpm,
+            client_rpm=args.storm_rpm,
+            concurrency=args.storm_concurrency,
+            seed=args.seed,
+            faults=faults,
+            timeout_s=STORM_TIMEOUT_S,
+        )
+        figures[label] = run
+        share = run["achieved_rpm"] / args.storm_rpm
+        print(
+            f"  {label:<10}: sustained {run['sustained_rpm']:.0f} requests/minute = "
+            f"{run['sustained_rpm'] / args.storm_rpm:.3f} of the limit; whole run {run['achieved_rpm']:.0f} = "
+            f"{share:.3f}; "
+            f"{run['pairs_per_minute']:.0f} pairs/minute, {int(run['requests'])} requests "
+            f"({int(run['faults'])} faulted, {int(run['rate_limited'])} x 429), {run['elapsed_s']:.1f}s, "
+            f"{int(run['refused'])} refused by the model (failed grades, retried by the next cycle), "
+            f"lost {int(run['lost'])}"
+        )
+    storm, clean = figures["20% faults"], figures["fault-free"]
+    share = storm["sustained_rpm"] / args.storm_rpm
+    verdict = "PASS" if share >= TARGET_STORM_FRACTION and storm["lost"] == 0 else "MISS"
+    print(
+        f"  under faults: sustained {share:.3f} of the server's limit (target >= {TARGET_STORM_FRACTION}) "
+        f"{verdict}, {storm['sustained_rpm'] / clean['sustained_rpm']:.2f}x the fault-free rate; "
+        f"{storm['pairs_per_minute'] / clean['pairs_per_minute']:.2f}x the fault-free pairs/minute"
+    )
+
+
 def main() -> None:
     """Run the three measurements and print the report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -178,8 +259,15 @@ def main() -> None:
     parser.add_argument("--serial-pairs", type=int, default=60, help="pairs for the one-at-a-time server")
     parser.add_argument("--serial-latency", type=float, default=0.2, help="its shortest answer in seconds")
     parser.add_argument("--serial-latency-max", type=float, default=2.0, help="its longest answer in seconds")
+    parser.add_argument("--storm-pairs", type=int, default=600, help="pairs for the fault-storm comparison")
+    parser.add_argument("--storm-rpm", type=int, default=2400, help="server limit for the fault-storm comparison")
+    parser.add_argument("--storm-concurrency", type=int, default=32, help="ICP_CONCURRENCY for the fault storm")
+    parser.add_argument("--storm-only", action="store_true", help="run only the fault-storm comparison (~40 s)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.storm_only:
+        run_storm(args)
+        return
 
     pairs = build_pairs(args.pairs, args.seed)
     print(f"LLM evaluator benchmark: {len(pairs)} pairs, {args.latency * 1000:.0f} ms latency, {args.rpm} rpm limit")
@@ -273,6 +361,8 @@ def main() -> None:
             f"  baseline, 8 requests always in flight: {fixed['share']:.3f} of capacity, "
             f"{int(fixed['requests'])} requests, {int(fixed['timeouts'])} pairs failed by timeout"
         )
+    if args.storm_pairs > 0:
+        run_storm(args)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"memory: peak RSS {peak_mib:,.0f} MiB (client and server in one process)")
 

@@ -2,7 +2,7 @@
 long text and the live segment preview.
 
 Usage:
-    .venv/bin/python bench/run_all.py           # full sizes (several minutes; the LLM run alone takes ~4)
+    .venv/bin/python bench/run_all.py           # full sizes (several minutes; the LLM run alone takes ~5)
     .venv/bin/python bench/run_all.py --quick   # small sizes, a smoke run of every benchmark
 
 Each benchmark prints its own figures, the ratio against a baseline measured in the same run, and its
@@ -30,7 +30,7 @@ FULL = {
 QUICK = {
     "bench_offline.py": ["--companies", "2000", "--repeats", "1"],
     "bench_cycle.py": ["--companies", "5000"],
-    "bench_llm.py": ["--pairs", "200", "--serial-pairs", "20"],
+    "bench_llm.py": ["--pairs", "200", "--serial-pairs", "20", "--storm-pairs", "200"],
     "bench_import.py": ["--columns", "20000", "--naive-columns", "2000", "--rows", "5000"],
     "bench_text.py": ["--megabytes", "0.25"],
     "bench_preview.py": ["--sizes", "2000"],

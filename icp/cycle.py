@@ -35,6 +35,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from icp.criteria import CompiledSegment
 from icp.domain import CompanyProfile
 from icp.errors import CircuitOpenError, LeaseLostError
 from icp.evaluators.base import Evaluator
@@ -273,11 +274,13 @@ def _run_leased(
         writer = GradeWriter(session, on_commit=lambda s: _record_counters(s, cycle, progress))
         budget = Budget(budget_usd, history[2] if history else None, estimator, plan.compiled)
         pairs_by_hash = {p.input_hash: p for p in plan.to_grade}
+        paid = not getattr(evaluator, "cpu_bound", False)
+        claimed_elsewhere = 0
         try:
             pairs = with_profiles(session, plan.to_grade)
-            if not getattr(evaluator, "cpu_bound", False):
+            if paid:
                 pairs = _unless_stored_meanwhile(session, pairs, progress)
-            admitted = budget.admit(pairs)
+            admitted = _while_held(lease, budget.admit(pairs))
             graded = graded_columns(
                 evaluator,
                 admitted if limit is None else islice(admitted, limit),
@@ -286,14 +289,15 @@ def _run_leased(
                 policy=policy,
                 phash=phash,
                 pairs=len(plan.to_grade) if limit is None else min(limit, len(plan.to_grade)),
+                claim=lease.claim if paid else None,
             )
             for input_hash, columns in graded:
-                if lease.lost:
-                    raise LeaseLostError(
-                        "This cycle's lease expired and another process took it over; the cycle stopped. "
-                        "The grades it stored are kept; run again to finish."
-                    )
+                # Once the lease is lost nothing new is sent, but what was sent is paid for: store it.
                 pair = pairs_by_hash[input_hash]
+                if columns is None:  # another cycle claimed it and is paying for it: never send it twice
+                    budget.settle(pair, 0.0, 0)
+                    claimed_elsewhere += 1
+                    continue
                 budget.settle(pair, columns["cost_usd"], columns["attempts"])
                 columns.update(
                     input_hash=input_hash,
@@ -310,11 +314,19 @@ def _run_leased(
                 else:
                     progress.failed += 1
                     failures.append(f"{pair_domain(session, pair.company_id)} × {pair.pinned.name}: {columns['error']}")
-                paid = columns["attempts"] > 0 or columns["cost_usd"] > 0
-                writer.add(columns, replace=input_hash in plan.retry, paid=paid)
+                writer.add(
+                    columns,
+                    replace=input_hash in plan.retry,
+                    paid=columns["attempts"] > 0 or columns["cost_usd"] > 0,
+                )
                 if on_progress:
                     on_progress(progress)
             writer.flush()
+            if lease.lost:
+                raise LeaseLostError(
+                    "This cycle's lease expired and another process took it over; the cycle stopped. "
+                    "The grades it stored are kept; run again to finish."
+                )
         except CircuitOpenError as exc:
             writer.flush()
             _finish(session, cycle, progress, actor, status="failed", note=f"{exc}" + _KEPT)
@@ -352,14 +364,21 @@ def _run_leased(
         notes = []
         if plan.waiting:
             notes.append(f"{plan.waiting} pairs wait for an LLM batch (`icp batch collect` stores its answers)")
-        if progress.deferred > plan.waiting:
-            notes.append(f"budget reached: {progress.deferred - plan.waiting} pairs deferred to the next cycle")
+        if claimed_elsewhere:
+            notes.append(
+                f"{claimed_elsewhere} pairs were being graded by another cycle at the same time; "
+                "the next cycle reuses their grades"
+            )
+        budget_deferred = progress.deferred - plan.waiting - claimed_elsewhere
+        if budget_deferred > 0:
+            notes.append(f"budget reached: {budget_deferred} pairs deferred to the next cycle")
         note = "; ".join(notes)
         cycle.tasks_created = tasks
         _finish(session, cycle, progress, actor, status=status, note=note)
         return _report(cycle, plan, failures)
 
 
+_Work = tuple[str, CompanyProfile, CompiledSegment]
 _KEPT = "; the previous cycle's queue, memberships and tasks stand."
 
 
@@ -367,6 +386,14 @@ def _report(cycle: Cycle, plan: CyclePlan, failures: list[str]) -> CycleReport:
     return CycleReport.model_validate(
         {**cycle.model_dump(), "cycle_id": cycle.id, "pinned": plan.pinned, "failures": failures}
     )
+
+
+def _while_held(lease: Lease, work: Iterable[_Work]) -> Iterator[_Work]:
+    """The cycle's work until its lease is lost: then nothing more is started (what is in flight completes)."""
+    for item in work:
+        if lease.lost:
+            return
+        yield item
 
 
 def _unless_stored_meanwhile(

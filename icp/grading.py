@@ -125,11 +125,15 @@ def graded_columns(
     policy: ScoringPolicy,
     phash: str,
     pairs: int,
-) -> Iterator[tuple[str, dict[str, Any]]]:
+    claim: Callable[[str], bool] | None = None,
+) -> Iterator[tuple[str, dict[str, Any] | None]]:
     """Grade the admitted pairs and yield each one's stored columns as it completes.
 
     I/O-bound evaluators (LLM) run in threads. CPU-bound ones (``cpu_bound = True``, like the offline
     rules) run in worker processes when there is enough work, so a cycle uses every core.
+
+    With ``claim``, each thread claims its pair by input hash just before grading it; a pair another
+    cycle has claimed is not graded (nothing is sent for it) and yields ``None`` instead of columns.
     """
     if getattr(evaluator, "cpu_bound", False) and concurrency > 1 and pairs >= _PROCESS_MIN_PAIRS:
         for _, results in map_unordered(
@@ -142,8 +146,19 @@ def graded_columns(
         ):
             yield from results
         return
-    for input_hash, grade in grade_pairs(evaluator, work, concurrency=concurrency):
-        yield input_hash, grade_columns(grade, policy, phash)
+    if claim is None:
+        for input_hash, grade in grade_pairs(evaluator, work, concurrency=concurrency):
+            yield input_hash, grade_columns(grade, policy, phash)
+        return
+
+    def grade_claimed(item: tuple[str, CompanyProfile, CompiledSegment]) -> Grade | None:
+        input_hash, profile, segment = item
+        return evaluator.grade(profile, segment) if claim(input_hash) else None
+
+    for (input_hash, _, _), claimed in map_unordered(
+        grade_claimed, work, concurrency=concurrency, thread_name_prefix="icp-grade"
+    ):
+        yield input_hash, None if claimed is None else grade_columns(claimed, policy, phash)
 
 
 class GradeWriter:

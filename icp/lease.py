@@ -13,6 +13,13 @@ exactly one wins:
 
 The holder renews the lease from a heartbeat thread every third of its time to live; a renewal that
 finds another holder marks the lease lost, and the cycle stops at its next pair.
+
+A cycle that took over an expired lease may run while the old holder, still alive, finishes requests
+it had already sent. So each pair a cycle pays for is **claimed** first (a ``grade_claim`` row keyed by
+the pair's input hash, taken by the same kind of conditional write just before its request is sent): a
+pair claimed by another holder is left alone. Claims are renewed with the lease, deleted when it is
+released or when a takeover finds their holder's process gone, and otherwise expire ``CLAIM_TTL_S``
+after their holder's last renewal, long after any request it sent has ended.
 """
 
 from __future__ import annotations
@@ -36,17 +43,30 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from icp.errors import LeaseHeldError
-from icp.store.tables import CycleLease, utcnow
+from icp.store.tables import CycleLease, GradeClaim, utcnow
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CYCLE_LEASE", "DEFAULT_TTL_S", "Lease", "LeaseInfo", "acquire_lease", "current_lease", "hold_lease"]
+__all__ = [
+    "CLAIM_TTL_S",
+    "CYCLE_LEASE",
+    "DEFAULT_TTL_S",
+    "Lease",
+    "LeaseInfo",
+    "acquire_lease",
+    "current_lease",
+    "hold_lease",
+]
 
 CYCLE_LEASE = "cycle"
 DEFAULT_TTL_S = 60.0
 """How long a lease lives without a renewal. A killed holder on another host blocks cycles this long."""
+CLAIM_TTL_S = 600.0
+"""How long a pair's claim lives without a renewal: well beyond a request's timeout and its retries, so an
+old holder that lost its lease has finished (or abandoned) every request before its pairs can be claimed."""
 
 _TABLE: Any = CycleLease.__table__  # type: ignore[attr-defined]
+_CLAIMS: Any = GradeClaim.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -130,9 +150,15 @@ class Lease:
 
     def renew(self, now: datetime | None = None) -> bool:
         """Push the expiry ``ttl_s`` ahead; False (and ``lost``) when another process holds the lease now."""
-        expires = (now or utcnow()) + timedelta(seconds=self.ttl_s)
+        now = now or utcnow()
+        expires = now + timedelta(seconds=self.ttl_s)
         with self.engine.begin() as connection:
             renewed = connection.execute(update(_TABLE).where(self._mine()).values(expires_at=expires)).rowcount == 1
+            if renewed:
+                claims_expire = now + timedelta(seconds=CLAIM_TTL_S)
+                connection.execute(
+                    update(_CLAIMS).where(_CLAIMS.c.holder == self.holder).values(expires_at=claims_expire)
+                )
         if not renewed:
             self.lost = True
         return renewed
@@ -151,9 +177,33 @@ class Lease:
         self.stop_heartbeat()
         try:
             with self.engine.begin() as connection:
+                connection.execute(delete(_CLAIMS).where(_CLAIMS.c.holder == self.holder))
                 connection.execute(delete(_TABLE).where(self._mine()))
         except SQLAlchemyError as exc:
             logger.warning("could not release the %s lease (it expires in %gs): %s", self.name, self.ttl_s, exc)
+
+    def claim(self, input_hash: str, now: datetime | None = None) -> bool:
+        """Claim a pair before paying for it: False when another live holder claimed it (do not send it).
+
+        One conditional write: insert the claim, or take over one that expired or is already ours. Safe to
+        call from grading threads. An in-memory database has no other process, so every claim succeeds.
+        """
+        if self.lost:
+            return False  # another cycle holds the lease now: send nothing more
+        if _in_memory(self.engine):
+            return True
+        now = now or utcnow()
+        values = {"input_hash": input_hash, "holder": self.holder, "expires_at": now + timedelta(seconds=CLAIM_TTL_S)}
+        statement: Any = (
+            pg_insert(_CLAIMS) if self.engine.dialect.name == "postgresql" else sqlite_insert(_CLAIMS)
+        ).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["input_hash"],
+            set_={"holder": statement.excluded.holder, "expires_at": statement.excluded.expires_at},
+            where=(_CLAIMS.c.expires_at < now) | (_CLAIMS.c.holder == self.holder),
+        ).returning(_CLAIMS.c.holder)
+        with self.engine.begin() as connection:
+            return connection.execute(statement).first() is not None
 
     def start_heartbeat(self) -> None:
         """Renew from a daemon thread every third of the time to live, until released."""
@@ -221,6 +271,8 @@ def try_acquire(
         return seen
     with engine.begin() as connection:
         taken = connection.execute(update(_TABLE).where(condition).values(**values)).rowcount == 1
+        if taken and _process_gone(seen):  # nothing it claimed is in flight any more
+            connection.execute(delete(_CLAIMS).where(_CLAIMS.c.holder == seen.holder))
     if taken:
         logger.info("took over the %s lease of %s (expired or its process is gone)", name, seen.describe())
         return Lease(engine, name, holder, ttl_s)

@@ -90,6 +90,7 @@ def preview_segment(
     )
     count = 0
     for key, columns in graded:
+        assert columns is not None  # only a claiming cycle skips pairs
         count += 1
         score, status = float(columns["base_score"]), FitStatus(columns["fit_status"])
         tier = tier_for(score, policy, status).value

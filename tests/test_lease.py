@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 
 from icp.cycle import run_cycle
 from icp.errors import LeaseHeldError
-from icp.lease import Lease, LeaseInfo, acquire_lease, current_lease, hold_lease, try_acquire
+from icp.lease import CLAIM_TTL_S, Lease, LeaseInfo, acquire_lease, current_lease, hold_lease, try_acquire
 from icp.store import open_engine
-from icp.store.tables import Cycle, CycleLease, utcnow
+from icp.store.tables import Cycle, CycleLease, GradeClaim, utcnow
 from tests.scripted import ScriptedEvaluator
 from tests.test_cycle import _seed
 
@@ -122,3 +122,54 @@ def test_a_cycle_releases_its_lease_however_it_ends(engine: Engine) -> None:
     with pytest.raises(Boom):
         run_cycle(engine, ScriptedEvaluator(crash_after=3))
     assert current_lease(engine) is None
+
+
+def test_a_pair_claimed_by_a_live_holder_is_not_claimed_by_another(shared: Engine) -> None:
+    engine = shared
+    first = acquire_lease(engine, ttl_s=30)
+    assert first.claim("b2:pair") and first.claim("b2:pair")  # claiming again what it holds is fine
+    second = try_acquire(engine, now=utcnow() + timedelta(seconds=31))  # took the expired lease over
+    assert isinstance(second, Lease)
+    assert not second.claim("b2:pair")  # the first may still be paying for it
+    assert second.claim("b2:other")
+    # Ten minutes after its holder stopped renewing, the claim is free again.
+    assert second.claim("b2:pair", now=utcnow() + timedelta(seconds=CLAIM_TTL_S + 1))
+
+
+def test_a_lost_lease_claims_nothing_and_a_released_one_frees_its_claims(shared: Engine) -> None:
+    engine = shared
+    first = acquire_lease(engine, ttl_s=30)
+    assert first.claim("b2:pair")
+    second = try_acquire(engine, now=utcnow() + timedelta(seconds=31))
+    assert isinstance(second, Lease)
+    assert not first.renew() and first.lost
+    assert not first.claim("b2:new")  # a cycle that lost its lease sends nothing more
+    first.release()  # its claims go with it
+    assert second.claim("b2:pair")
+    second.release()
+    with Session(engine) as session:
+        assert session.exec(select(GradeClaim)).all() == []
+
+
+def test_renewing_the_lease_renews_its_claims(shared: Engine) -> None:
+    engine = shared
+    first = acquire_lease(engine, ttl_s=30)
+    assert first.claim("b2:pair")
+    later = utcnow() + timedelta(seconds=CLAIM_TTL_S - 5)
+    assert first.renew(now=later)
+    second = try_acquire(engine, now=later + timedelta(seconds=31))
+    assert isinstance(second, Lease)
+    assert not second.claim("b2:pair", now=later + timedelta(seconds=40))  # renewed: still the first's
+
+
+def test_taking_over_from_a_process_that_is_gone_frees_its_claims(shared: Engine) -> None:
+    engine = shared
+    gone = acquire_lease(engine)
+    assert gone.claim("b2:pair")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    with Session(engine) as session:
+        session.execute(update(CycleLease).values(pid=int(dead.stdout)))
+        session.commit()
+    taker = try_acquire(engine)
+    assert isinstance(taker, Lease)
+    assert taker.claim("b2:pair")  # nothing the dead process claimed is in flight any more

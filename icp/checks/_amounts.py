@@ -48,8 +48,13 @@ _AGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _extract_founded(text: _Text, reference_year: int) -> list[_Atom]:
     atoms: list[_Atom] = []
+    if _DIGIT.search(text.low) is None:  # every founding-year or age phrase has a number in it
+        return atoms
     low = text.masked()
     for m in _FOUNDED_RE.finditer(low):
         y1, y2 = int(m["y1"]), int(m["y2"]) if m["y2"] else None
@@ -84,6 +89,8 @@ def _extract_founded(text: _Text, reference_year: int) -> list[_Atom]:
             end = more.end()
         atoms.append(_Atom(m.start(), end, "founded", (lo, hi)))
         text.consume(m.start(), end)
+    if "year" not in text.low:  # the remaining phrases all say "year(s)"
+        return atoms
     low = text.masked()
     for m in _FOUNDED_RECENT_RE.finditer(low):
         atoms.append(_Atom(m.start(), m.end(), "founded", (reference_year - int(m["n"]), None)))

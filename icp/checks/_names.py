@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
-from icp.checks._text import _ADJACENT_GAP, _Atom, _Text, _word
+from icp.checks._text import _ADJACENT_GAP, _Atom, _grouped_alternation, _split_alternatives, _Text, _word
 from icp.checks._vocabulary import (
     _CODE_BLOCKLIST,
     _CODE_BLOCKLIST_IN_CAPS,
@@ -66,6 +67,7 @@ _FUNDING_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 
 
+_ANY_FUNDING_PHRASE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _FUNDING_PHRASES))
 _BARE_PUBLIC = re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))")
 _FUNDING_LIST_GAP = re.compile(r"^\s*(?:,|or|and|/|&)?\s*(?:either\s+)?$")
 
@@ -131,7 +133,9 @@ def _extract_funding(text: _Text) -> list[_Atom]:
             stages = tuple(FUNDING_LADDER[i] for i in sorted({idx, *extra}))
         atoms.append(_Atom(m.start("stage"), m.end(), "funding", stages))
         text.consume(m.start(), m.end())
-    for pattern, phrase_stages in _FUNDING_PHRASES:
+    # No phrase anywhere (one scan) means none can match after another's words are consumed either.
+    phrases = _FUNDING_PHRASES if _ANY_FUNDING_PHRASE.search(text.masked()) else ()
+    for pattern, phrase_stages in phrases:
         low = text.masked()
         for m in pattern.finditer(low):
             atoms.append(_Atom(m.start(), m.end(), "funding", phrase_stages))
@@ -192,6 +196,8 @@ def _extract_geo(text: _Text) -> list[_Atom]:
         text.consume(m.start(), m.end())
     norm = text.masked(lower=False)
     codes = list(_CODE_RE.finditer(norm))
+    if not codes:
+        return atoms
     state_candidates = [m for m in codes if m.group() in US_STATES and m.group() not in _STATE_CODE_EXCLUDED]
     state_context = (
         any(a.payload.subdivisions for a in atoms if isinstance(a.payload, _Place))
@@ -228,15 +234,27 @@ def _extract_geo(text: _Text) -> list[_Atom]:
 
 # --- technologies -------------------------------------------------------------------------------
 
+# The word boundaries sit outside the alternation, so the engine checks them once per position rather
+# than once per technology (the same matches: it still backtracks into every alternative in order).
 _TECH_RE = re.compile(
-    "|".join(f"(?P<t{i}>{_word(t.aliases)})" for i, t in enumerate(TECHNOLOGIES) if not t.exact_case), re.I
+    _word("|".join(f"(?P<t{i}>{t.aliases})" for i, t in enumerate(TECHNOLOGIES) if not t.exact_case)), re.I
+)
+# Where any technology starts: the same alternatives grouped by first letter, several times faster to
+# scan; _TECH_RE then reads which technology it is at those positions only.
+_TECH_START = re.compile(
+    rf"(?<![\w&])(?=(?:{_grouped_alternation([t.aliases for t in TECHNOLOGIES if not t.exact_case])})(?![\w&]))", re.I
 )
 _TECH_EXACT_RE = re.compile(
-    "|".join(
-        f"(?P<t{i}>{_word(t.aliases[0].upper() + t.aliases[1:])})" for i, t in enumerate(TECHNOLOGIES) if t.exact_case
+    _word(
+        "|".join(
+            f"(?P<t{i}>{t.aliases[0].upper() + t.aliases[1:]})" for i, t in enumerate(TECHNOLOGIES) if t.exact_case
+        )
     )
 )
-_CATEGORY_RE = re.compile("|".join(f"(?P<{key}>{_word(rx)})" for key, (_, rx) in TECH_CATEGORIES.items()))
+_CATEGORY_RE = re.compile(_word("|".join(f"(?P<{key}>{rx})" for key, (_, rx) in TECH_CATEGORIES.items())))
+_CATEGORY_START = re.compile(
+    rf"(?<![\w&])(?=(?:{_grouped_alternation([rx for _, rx in TECH_CATEGORIES.values()])})(?![\w&]))"
+)
 _SIMILAR_RE = re.compile(
     r"\b(?:similar|equivalents?|comparable|alternatives?|competitors?|competing|or (?:any )?other|or another|"
     r"or the like|such as|e\.g\.|for example|like)\b|-like\b"
@@ -248,14 +266,27 @@ def _tech_index(match: re.Match[str]) -> int:
     return int(match.lastgroup[1:])
 
 
+def _matches_at_starts(start: re.Pattern[str], pattern: re.Pattern[str], source: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(source)``, trying ``pattern`` only where ``start`` (its zero-width prefilter) matches."""
+    position = 0
+    while (found := start.search(source, position)) is not None:
+        match = pattern.match(source, found.start())
+        if match is None:  # cannot happen: both patterns accept the same words at the same places
+            position = found.start() + 1
+            continue
+        yield match
+        position = match.end()
+
+
 def _extract_tech(text: _Text) -> list[_Atom]:
     atoms: list[_Atom] = []
     for pattern, lower in ((_TECH_RE, True), (_TECH_EXACT_RE, False)):
         source = text.masked(lower=lower)
-        for m in pattern.finditer(source):
+        found = _matches_at_starts(_TECH_START, pattern, source) if lower else pattern.finditer(source)
+        for m in found:
             atoms.append(_Atom(m.start(), m.end(), "tech", ("tech", TECHNOLOGIES[_tech_index(m)].name)))
             text.consume(m.start(), m.end())
-    for m in _CATEGORY_RE.finditer(text.masked()):
+    for m in _matches_at_starts(_CATEGORY_START, _CATEGORY_RE, text.masked()):
         assert m.lastgroup is not None
         atoms.append(_Atom(m.start(), m.end(), "tech", ("category", m.lastgroup)))
         text.consume(m.start(), m.end())
@@ -277,12 +308,59 @@ _INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for
 _ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?|agency|agencies)$")
 
 
+_INDUSTRY_KEYS = tuple(_INDUSTRY_TRIGGERS)
+# Where any industry's trigger starts (zero-width, so overlapping starts are all found), in one scan.
+_INDUSTRY_START = re.compile(
+    rf"(?<![\w&])(?=(?:{_grouped_alternation([ind.triggers for ind in INDUSTRIES.values()])})(?:s|es)?(?![\w&]))"
+)
+
+
+def _industries_by_first_letter() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Which industries' triggers can start with each letter, and those that may start with anything."""
+    by_letter: dict[str, list[int]] = {}
+    anywhere: list[int] = []
+    for index, industry in enumerate(INDUSTRIES.values()):
+        firsts: set[str] = set()
+        for alternative in _split_alternatives(industry.triggers):
+            first = alternative[:1]
+            if not (first.isalnum() and first.islower()) or alternative[1:2] in ("?", "*", "{"):
+                firsts = set()
+                anywhere.append(index)
+                break
+            firsts.add(first)
+        for first in firsts:
+            by_letter.setdefault(first, []).append(index)
+    return {k: tuple(v) for k, v in by_letter.items()}, tuple(anywhere)
+
+
+_INDUSTRIES_BY_LETTER, _INDUSTRIES_ANYWHERE = _industries_by_first_letter()
+_INDUSTRY_PATTERNS = tuple(_INDUSTRY_TRIGGERS.values())
+
+
+def _industry_matches(low: str) -> list[tuple[int, int, int]]:
+    """``(industry index, start, end)`` of every industry's own non-overlapping matches, as ``finditer`` per
+    industry gives them, in industry order: each industry is tried only where some trigger starts with a
+    letter its triggers can start with, instead of scanning the whole text once per industry."""
+    found: list[tuple[int, int, int]] = []
+    resume = [0] * len(_INDUSTRY_PATTERNS)  # where each industry's own scan stands
+    for start in _INDUSTRY_START.finditer(low):
+        position = start.start()
+        for index in (*_INDUSTRIES_BY_LETTER.get(low[position], ()), *_INDUSTRIES_ANYWHERE):
+            if position < resume[index]:
+                continue
+            match = _INDUSTRY_PATTERNS[index].match(low, position)
+            if match is not None:
+                found.append((index, position, match.end()))
+                resume[index] = match.end()
+    found.sort(key=lambda item: (item[0], item[1]))
+    return found
+
+
 def _extract_industries(text: _Text) -> list[_Atom]:
     low = text.masked()
     spans: dict[tuple[int, int], list[str]] = {}
-    for key, pattern in _INDUSTRY_TRIGGERS.items():
-        for m in pattern.finditer(low):
-            spans.setdefault((m.start(), m.end()), []).append(key)
+    for index, start, end in _industry_matches(low):
+        spans.setdefault((start, end), []).append(_INDUSTRY_KEYS[index])
     # Longest spans first; a span inside an already-taken one ("health" in "digital health") is dropped.
     atoms: list[_Atom] = []
     for (start, end), keys in sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):

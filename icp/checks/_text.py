@@ -43,16 +43,28 @@ class _Text:
         for pattern, replacement in _PRE_SUBSTITUTIONS:
             norm = pattern.sub(replacement, norm)
         self.norm = norm
-        self.low = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in norm)
+        # Lower-case that keeps every offset: ASCII at once, other text character by character (a few
+        # characters lower-case to two, and keep their case here).
+        self.low = (
+            norm.lower() if norm.isascii() else "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in norm)
+        )
         self._mask = bytearray(len(norm))
+        self._masked: dict[bool, str] = {}  # the masked forms, until the next consume
 
     def consume(self, start: int, end: int) -> None:
         self._mask[start:end] = b"\x01" * (end - start)
+        self._masked.clear()
 
     def free(self, start: int, end: int) -> bool:
         return self._mask.find(1, start, end) < 0
 
     def masked(self, *, lower: bool = True) -> str:
+        cached = self._masked.get(lower)
+        if cached is None:
+            cached = self._masked[lower] = self._mask_now(lower)
+        return cached
+
+    def _mask_now(self, lower: bool) -> str:
         source = self.low if lower else self.norm
         pieces: list[str] = []
         done = 0

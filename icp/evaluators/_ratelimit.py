@@ -8,7 +8,10 @@ wake together and stampede.
 
 On a 429 the limiter pauses every caller until ``Retry-After`` has passed and cuts its rate
 (multiplicative decrease); every success restores a little of it (additive increase), so it settles
-just under a limit it was not told about, such as another process sharing the key.
+just under a limit it was not told about, such as another process sharing the key. The cut is made
+once per overload: 429s for requests sent before the last cut were part of it. A 429 whose rate-limit
+headers show requests and tokens left (a transient refusal, not an exhausted limit) pauses and slows
+no one else: only its own request waits its ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class RateLimiter:
         self._next_request_at = now
         self._next_tokens_at = now
         self._paused_until = now
+        self._cut_at = float("-inf")
         self.rate_limited_count = 0
 
     @property
@@ -97,14 +101,28 @@ class RateLimiter:
             token_rate = self.tokens_per_minute * self._fraction / 60.0
             self._next_tokens_at += difference / token_rate
 
-    def on_rate_limited(self, retry_after: float | None) -> None:
-        """A 429 arrived: pause everyone for ``retry_after`` seconds (default 1) and lower the rate."""
+    def on_rate_limited(
+        self, retry_after: float | None, *, sent_at: float | None = None, exhausted: bool = True
+    ) -> None:
+        """A 429 arrived: pause everyone for ``retry_after`` seconds (default 1) and lower the rate.
+
+        Args:
+            retry_after: the server's ``Retry-After``, in seconds.
+            sent_at: when the refused request was sent (this limiter's clock); one sent before the last
+                cut does not cut the rate again.
+            exhausted: False when the response said requests and tokens were left: nobody else waits.
+        """
         with self._lock:
             self.rate_limited_count += 1
+            if not exhausted:
+                return
             now = self._clock()
             pause = retry_after if retry_after is not None and retry_after > 0 else 1.0
             self._paused_until = max(self._paused_until, now + pause)
+            if sent_at is not None and sent_at < self._cut_at:
+                return
             self._fraction = max(self.min_fraction, self._fraction * self.decrease_factor)
+            self._cut_at = now
 
     def on_success(self) -> None:
         """A request succeeded: give back a little of the rate lost to earlier 429s."""

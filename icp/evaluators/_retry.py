@@ -124,6 +124,27 @@ def retry_after_seconds(exc: BaseException) -> float | None:
     return None
 
 
+def limit_exhausted(exc: BaseException) -> bool:
+    """Whether a 429 means the key's limit is used up, by the ``x-ratelimit-remaining-*`` headers.
+
+    Providers send how many requests and tokens are left with every answer. A 429 that says some of
+    both are left is a transient refusal (an overloaded engine, a burst); only its request should wait.
+    Without the headers the limit is assumed used up, so everyone waits, as before.
+    """
+    if not isinstance(exc, openai.APIStatusError):
+        return True
+    remaining = []
+    for name in ("x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens"):
+        value = exc.response.headers.get(name)
+        if value is None:
+            continue
+        try:
+            remaining.append(float(value))
+        except ValueError:
+            return True
+    return not remaining or min(remaining) < 1
+
+
 def describe_api_error(exc: openai.APIError, settings: Settings, *, attempts: int = 1) -> str:
     """A readable reason (what happened, what to do) for an API error, without secrets."""
     return redact(_describe(exc, settings, attempts))

@@ -51,7 +51,13 @@ from icp.evaluators._response import (
     parse_grade_response,
     response_format_for,
 )
-from icp.evaluators._retry import RetryPolicy, describe_api_error, is_quota_error, retry_after_seconds
+from icp.evaluators._retry import (
+    RetryPolicy,
+    describe_api_error,
+    is_quota_error,
+    limit_exhausted,
+    retry_after_seconds,
+)
 from icp.prompts import PromptTemplate, load_prompt
 from icp.screening import screen_company
 from icp.settings import Settings
@@ -398,9 +404,12 @@ class LLMEvaluator:
 
         def attempt(mode: ResponseMode) -> ChatCompletion:
             self.breaker.check()
+            # The rate limiter's wait comes before the slot: a slot is held only while a request is out.
+            self.limiter.acquire(estimate)
+            sent_at = time.monotonic()
             try:
                 with self.adaptive.slot():
-                    self.limiter.acquire(estimate)
+                    sent_at = time.monotonic()
                     account.attempts += 1
                     completion = self._send(messages, segment, max_tokens, mode)
             except openai.APIStatusError as exc:
@@ -411,7 +420,9 @@ class LLMEvaluator:
                 if exc.request_id:
                     account.request_ids.append(exc.request_id)
                 if exc.status_code == 429 and not is_quota_error(exc):
-                    self.limiter.on_rate_limited(retry_after_seconds(exc))
+                    self.limiter.on_rate_limited(
+                        retry_after_seconds(exc), sent_at=sent_at, exhausted=limit_exhausted(exc)
+                    )
                 raise
             except openai.APIError:
                 self.limiter.reconcile(estimate, 0)
@@ -449,13 +460,13 @@ class LLMEvaluator:
                 timeout=self.settings.request_timeout_s,
             )
         except openai.APITimeoutError:
-            # The server is probably still working on the abandoned request: pause before sending more.
-            self.adaptive.overloaded(pause_s=min(self.settings.request_timeout_s / 2, 30.0))
+            # The server may still be working on the abandoned request: pause before sending more.
+            self.adaptive.overloaded(pause_s=min(self.settings.request_timeout_s / 2, 30.0), sent_at=started)
             raise
         except openai.APIStatusError as exc:
-            rate_limited = exc.status_code == 429 and not is_quota_error(exc)
+            rate_limited = exc.status_code == 429 and not is_quota_error(exc) and limit_exhausted(exc)
             if rate_limited or (exc.status_code >= 500 and not is_format_rejection(exc)):
-                self.adaptive.overloaded()
+                self.adaptive.overloaded(sent_at=started)
             raise
         self.adaptive.succeeded(time.monotonic() - started)
         return completion

@@ -596,3 +596,17 @@ class AuditEvent(SQLModel, table=True):
     summary: str = ""
     before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class GradeClaim(SQLModel, table=True):
+    """A pair a cycle is about to pay for: taken before its request is sent, so no other cycle sends it too.
+
+    Held by the claiming cycle's lease holder, renewed with its lease and deleted when it releases it; a
+    claim whose holder stopped renewing expires, and the pair is graded by the next cycle.
+    """
+
+    __tablename__ = "grade_claim"
+
+    input_hash: str = Field(primary_key=True, description="The pair's grade input hash.")
+    holder: str = Field(index=True, description="The lease holder id of the cycle that claimed it.")
+    expires_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
