@@ -14,6 +14,7 @@ import streamlit as st
 from icp.companies import ImportReport
 from icp.cycle import CycleEstimate, CycleReport
 from icp.settings import Settings
+from ui import live_text
 
 FlashKind = Literal["success", "info", "warning", "error"]
 
@@ -211,7 +212,10 @@ def init_segment_form() -> None:
     pending: dict[str, Any] | None = st.session_state.pop(SEG_PENDING_LOAD, None)
     if pending is not None:
         for key, value in pending.items():
-            st.session_state[key] = value
+            if key in (SEG_REQUIREMENTS, SEG_NICE):
+                live_text.set_text(key, value)  # the browser replaces what the field shows
+            else:
+                st.session_state[key] = value
     for key, default in (
         (SEG_EDITING_ID, None),
         (SEG_BASE_VERSION, None),
