@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, or_
@@ -19,16 +20,21 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from icp.domain import CriterionResult, FitStatus, Tier
-from icp.queue import effective_results, latest_cycle_id, segment_ids_for
+from icp.errors import InputError
+from icp.queue import QueueEntry, effective_results, latest_cycle_id, segment_ids_for
 from icp.scoring import top_reasons
 from icp.store import rows_by_id
 from icp.store.tables import Company, Grade, Membership, ProspectingTask, Segment
+
+QueueSort = Literal["rank", "score", "tier", "status", "company", "segment", "owner", "due"]
+"""What the work list can be sorted by. ``rank`` is best first (tier, qualified before unverified, score)."""
+QUEUE_SORTS: tuple[str, ...] = get_args(QueueSort)
 
 
 class AccountRow(BaseModel):
     """One account in the work list."""
 
-    rank: int
+    rank: int = Field(description="The account's place in the best-first order, whatever the list is sorted by.")
     company_id: int
     company_name: str
     domain: str
@@ -70,8 +76,17 @@ def account_queue(
     limit: int = 50,
     offset: int = 0,
     cycle_id: int | None = None,
+    sort: str = "rank",
+    descending: bool = False,
 ) -> AccountPage:
-    """One page of accounts, best first (tier, qualified before unverified, score), from the latest cycle."""
+    """One page of accounts from the latest cycle, best first (tier, qualified before unverified, score).
+
+    ``sort`` orders the whole filtered view in the database (not just the page), so page 2 continues
+    where page 1 ended; ties keep the best-first order. Accounts without an owner or an open task come
+    last in either direction. ``rank`` stays each account's best-first place.
+    """
+    if sort not in QUEUE_SORTS:
+        raise InputError(f"Cannot sort the queue by {sort!r}; choose one of: {', '.join(QUEUE_SORTS)}.")
     cycle_id = cycle_id or latest_cycle_id(session)
     if cycle_id is None:
         return AccountPage(cycle_id=None, total=0, rows=[])
@@ -93,6 +108,7 @@ def account_queue(
             col(Membership.status),
             col(Membership.score),
             col(Membership.rank_key),
+            col(Segment.name).label("segment_name"),
             pick,
         )
         .join(Segment, col(Segment.id) == col(Membership.segment_id))
@@ -118,8 +134,12 @@ def account_queue(
             )
         )
     total = int(session.execute(sa_select(func.count()).select_from(stmt.subquery())).scalar_one())
+    best_first = (ranked.c.rank_key, ranked.c.company_id, ranked.c.segment_id)
+    if sort != "rank":
+        # Each account keeps its best-first place as its rank, counted over the filtered view.
+        stmt = stmt.add_columns(func.row_number().over(order_by=best_first).label("best_rank"))
     page = session.execute(
-        stmt.order_by(ranked.c.rank_key, ranked.c.company_id, ranked.c.segment_id).offset(offset).limit(limit)
+        stmt.order_by(*_sort_keys(sort, descending, ranked), *best_first).offset(offset).limit(limit)
     ).all()
     if not page:
         return AccountPage(cycle_id=cycle_id, total=total, rows=[])
@@ -146,11 +166,13 @@ def account_queue(
     rows = []
     for index, r in enumerate(page, start=offset + 1):
         primary = names.get(r.segment_id, "?")
+        if sort == "rank" and descending:
+            index = total - index + 1
         open_task = tasks.get(r.company_id)
         reasons = top_reasons(_results(results, r.grade_id), limit=1)
         rows.append(
             AccountRow(
-                rank=index,
+                rank=index if sort == "rank" else r.best_rank,
                 company_id=r.company_id,
                 company_name=r.name,
                 domain=r.domain,
@@ -168,6 +190,52 @@ def account_queue(
             )
         )
     return AccountPage(cycle_id=cycle_id, total=total, rows=rows)
+
+
+def _sort_keys(sort: str, descending: bool, ranked: Any) -> list[Any]:
+    """ORDER BY terms for one sort choice (the best-first tie-breakers follow them)."""
+    if sort == "rank":
+        return [ranked.c.rank_key.desc(), ranked.c.company_id.desc(), ranked.c.segment_id.desc()] if descending else []
+    if sort == "due":
+        earliest = (
+            sa_select(func.min(col(ProspectingTask.due_date)))
+            .where(col(ProspectingTask.company_id) == ranked.c.company_id, col(ProspectingTask.status) == "open")
+            .scalar_subquery()
+        )
+        return [(earliest.desc() if descending else earliest.asc()).nulls_last()]
+    column = {
+        "score": ranked.c.score,
+        "tier": ranked.c.tier,
+        "status": ranked.c.status,
+        "company": func.lower(col(Company.name)),
+        "segment": func.lower(ranked.c.segment_name),
+        "owner": func.lower(col(Company.owner)),
+    }[sort]
+    return [(column.desc() if descending else column.asc()).nulls_last()]
+
+
+def sort_entries(entries: list[QueueEntry], sort: str = "rank", descending: bool = False) -> list[QueueEntry]:
+    """Ranked entries (e.g. the non-members of a segment) in the order :func:`account_queue` would give.
+
+    Entries have no open task, so ``due`` keeps the given order; missing owners come last either way.
+    """
+    if sort not in QUEUE_SORTS:
+        raise InputError(f"Cannot sort the queue by {sort!r}; choose one of: {', '.join(QUEUE_SORTS)}.")
+    keys: dict[str, Any] = {
+        "rank": lambda e: e.rank,
+        "score": lambda e: e.fit_score,
+        "tier": lambda e: e.tier,
+        "status": lambda e: e.status,
+        "company": lambda e: e.company_name.lower(),
+        "segment": lambda e: e.segment.lower(),
+        "owner": lambda e: (e.owner or "").lower(),
+        "due": lambda e: 0,
+    }
+    key = keys[sort]
+    present = [e for e in entries if sort != "owner" or e.owner]
+    missing = [e for e in entries if sort == "owner" and not e.owner]
+    ordered = sorted(sorted(present, key=lambda e: e.rank), key=key, reverse=descending)
+    return ordered + sorted(missing, key=lambda e: e.rank)
 
 
 def _results(results: dict[int, tuple[list[CriterionResult], bool]], grade_id: int) -> list[CriterionResult]:

@@ -68,6 +68,8 @@ Q_OWNER = "q_owner"
 Q_SEARCH = "q_search"
 Q_MINE = "q_mine"
 Q_PAGE = "q_page"
+Q_SORT = "q_sort"  # the column the whole list is sorted by (in the database, across pages)
+Q_SORT_ORDER = "q_sort_order"
 Q_TABLE = "q_table"
 Q_OPEN = "q_open"  # "company_id:segment_id" of the account whose detail is open
 
