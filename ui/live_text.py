@@ -66,6 +66,8 @@ export default function (component) {
   if (!live) {
     live = { revision: null, timer: null, sent: null, report: null };
     root.icpLive = live;
+    area.id = `icp-live-text-${Math.random().toString(36).slice(2)}`;
+    root.querySelector("label").htmlFor = area.id;  // a click on the label focuses the field
     const flush = () => {
       if (live.timer !== null) { clearTimeout(live.timer); live.timer = null; }
       if (area.value === live.sent) return;

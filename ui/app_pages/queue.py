@@ -353,7 +353,9 @@ def _queue(session: Session) -> None:
         f"{widgets.plural(total, 'account')} from cycle #{cycle_id}, {order}; each account once, under its "
         "primary segment. Select a row to open it."
     )
-    paging.number_input("Page", min_value=1, max_value=pages, value=min(page_number, pages), key=state.Q_PAGE)
+    # The widget takes its value from session state only (callbacks reset it to 1 when the order changes).
+    st.session_state[state.Q_PAGE] = min(page_number, pages)
+    paging.number_input("Page", min_value=1, max_value=pages, key=state.Q_PAGE)
     per_page.selectbox("Per page", (25, 50, 100, 250), key=state.Q_LIMIT)
 
     def whole_view() -> str:  # built when clicked: every account of the filtered view, not just this page
