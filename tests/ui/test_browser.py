@@ -198,6 +198,7 @@ def test_create_a_segment_run_a_cycle_and_see_the_ranked_queue(server: str, brow
     assert shot.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_lint_appears_while_typing_and_the_field_keeps_focus(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Type a requirement key by key: its lint finding shows without leaving the field, caret where it was."""
     from selenium.webdriver.common.by import By

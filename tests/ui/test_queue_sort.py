@@ -1,9 +1,10 @@
-"""Queue page: sorting orders the whole list (page 2 continues page 1), and tier and status show as chips."""
+"""Queue page: sorting orders the whole list (page 2 continues page 1); tier and status show as chips."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -20,6 +21,7 @@ def _companies(at: AppTest) -> list[str]:
     return list(at.dataframe[0].value["company"])
 
 
+@pytest.mark.slow
 def test_sorting_orders_every_page_not_just_the_one_shown(app: AppTest, db: Engine) -> None:
     with Session(db) as session:
         load_samples(session)
@@ -30,6 +32,7 @@ def test_sorting_orders_every_page_not_just_the_one_shown(app: AppTest, db: Engi
     assert len(expected) > 50, "three pages of 25 at least"
 
     open_page(app, "queue")
+    _tier_and_status_are_chips_holding_plain_text(app)
     app.selectbox(key=state.Q_SORT).set_value("company").run()
     assert "sorted by company, ascending" in texts(app)
     first = _companies(app)
@@ -52,11 +55,7 @@ def test_sorting_orders_every_page_not_just_the_one_shown(app: AppTest, db: Engi
     assert scores == sorted(scores, reverse=True)
 
 
-def test_tier_and_status_are_chips_holding_plain_text(app: AppTest, db: Engine) -> None:
-    with Session(db) as session:
-        load_samples(session)
-    run_cycle(db, OfflineEvaluator())
-    open_page(app, "queue")
+def _tier_and_status_are_chips_holding_plain_text(app: AppTest) -> None:
     table = app.dataframe[0]
     assert set(table.value["tier"]) <= {"T1", "T2", "T3"} and set(table.value["status"]) <= {"qualified", "unverified"}
     columns = json.loads(table.proto.columns)
