@@ -115,11 +115,10 @@ def account_queue(
         .where(col(Membership.cycle_id) == cycle_id, col(Membership.segment_id).in_(segment_ids))
         .subquery()
     )
-    stmt = (
-        sa_select(ranked, col(Company.name), col(Company.domain), col(Company.owner))
-        .join(Company, col(Company.id) == ranked.c.company_id)
-        .where(ranked.c.pick == 1)
-    )
+    stmt = sa_select(ranked).where(ranked.c.pick == 1)
+    if owner or (search and search.strip()) or sort in ("company", "owner"):
+        # Company rows are wide: read them for the whole view only when a filter or the order needs them.
+        stmt = stmt.join(Company, col(Company.id) == ranked.c.company_id)
     if tier:
         stmt = stmt.where(ranked.c.tier == Tier(tier).value)
     if status:
@@ -133,17 +132,32 @@ def account_queue(
                 func.lower(col(Company.name)).like(pattern, escape="\\"), col(Company.domain).like(pattern, escape="\\")
             )
         )
-    total = int(session.execute(sa_select(func.count()).select_from(stmt.subquery())).scalar_one())
     best_first = (ranked.c.rank_key, ranked.c.company_id, ranked.c.segment_id)
+    # The view's size comes with the page (one pass over the memberships instead of a second count query).
+    paged = stmt.add_columns(func.count().over().label("view_total"))
     if sort != "rank":
         # Each account keeps its best-first place as its rank, counted over the filtered view.
-        stmt = stmt.add_columns(func.row_number().over(order_by=best_first).label("best_rank"))
+        paged = paged.add_columns(func.row_number().over(order_by=best_first).label("best_rank"))
     page = session.execute(
-        stmt.order_by(*_sort_keys(sort, descending, ranked), *best_first).offset(offset).limit(limit)
+        paged.order_by(*_sort_keys(sort, descending, ranked), *best_first).offset(offset).limit(limit)
     ).all()
     if not page:
+        total = (
+            0
+            if offset == 0
+            else int(session.execute(sa_select(func.count()).select_from(stmt.subquery())).scalar_one())
+        )
         return AccountPage(cycle_id=cycle_id, total=total, rows=[])
+    total = int(page[0].view_total)
     company_ids = [r.company_id for r in page]
+    companies = {
+        c.id: c
+        for c in session.execute(
+            sa_select(col(Company.id), col(Company.name), col(Company.domain), col(Company.owner)).where(
+                col(Company.id).in_(company_ids)
+            )
+        )
+    }
     names = dict(session.exec(select(Segment.id, Segment.name)).all())
     also: dict[int, list[str]] = defaultdict(list)
     for company_id, segment_id in session.exec(
@@ -169,19 +183,20 @@ def account_queue(
         if sort == "rank" and descending:
             index = total - index + 1
         open_task = tasks.get(r.company_id)
+        company = companies[r.company_id]
         reasons = top_reasons(_results(results, r.grade_id), limit=1)
         rows.append(
             AccountRow(
                 rank=index if sort == "rank" else r.best_rank,
                 company_id=r.company_id,
-                company_name=r.name,
-                domain=r.domain,
+                company_name=company.name,
+                domain=company.domain,
                 segment=primary,
                 segment_id=r.segment_id,
                 tier=r.tier,
                 status=r.status,
                 score=r.score,
-                owner=r.owner,
+                owner=company.owner,
                 also_in=sorted(n for n in also[r.company_id] if n != primary),
                 top_reason=reasons[0] if reasons else "",
                 open_task_id=open_task.id if open_task else None,
