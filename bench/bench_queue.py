@@ -65,15 +65,16 @@ def main() -> int:
         print(f"book: {args.companies:,} companies, 5 segments, {members:,} accounts in the work list")
 
         rng = random.Random(3)
-        fast, slow = [], []
+        fast, slow, fast_cpu = [], [], []
         with Session(engine) as session:
             for i in range(args.queries):
                 segment = rng.choice([None, None, *names])
                 tier = rng.choice([None, "T1", "T2", "T3"])
                 offset = rng.choice([0, 0, 50, 500])
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 account_queue(session, segment=segment, tier=tier, limit=50, offset=offset)
                 fast.append((time.perf_counter() - t0) * 1000)
+                fast_cpu.append((time.process_time() - c0) * 1000)
                 if i < 10:  # the baseline is slow: a few samples are enough
                     t0 = time.perf_counter()
                     seen: dict[int, object] = {}
@@ -86,6 +87,11 @@ def main() -> int:
             f"account_queue: p50 {statistics.median(fast):.1f} ms, p95 {p95:.1f} ms — target p95 < 50 ms: "
             f"{'OK' if p95 < 50 else 'MISSED'}; baseline (whole view, deduped in Python) p50 "
             f"{statistics.median(slow):.0f} ms: {statistics.median(slow) / statistics.median(fast):.0f}× slower"
+        )
+        # On a shared machine, CPU time per query (SQLite runs in this process) is what an idle one would see.
+        print(
+            f"account_queue CPU time: p50 {statistics.median(fast_cpu):.1f} ms, "
+            f"p95 {statistics.quantiles(fast_cpu, n=20)[-1]:.1f} ms"
         )
         sorted_ms = []
         with Session(engine) as session:
