@@ -69,6 +69,11 @@ def _profile(values: tuple[Any, ...]) -> CompanyProfile:
     return CompanyProfile.model_construct(**data)
 
 
+def _best_first(example: tuple[float, str]) -> tuple[float, str]:
+    """Higher score first; on a tie, by name, so the examples do not depend on which worker finished first."""
+    return -example[0], example[1]
+
+
 def _init_worker(compiled: CompiledSegment, policy: ScoringPolicy) -> None:
     _WORKER.update(evaluator=OfflineEvaluator(), compiled=compiled, policy=policy)
     configure_grading_process()
@@ -137,13 +142,13 @@ def preview_segment(
                 ranked = best.setdefault(tier, [])
                 ranked.append((score, company))
                 if len(ranked) > examples * 4:
-                    ranked.sort(key=lambda item: (-item[0], item[1]))
+                    ranked.sort(key=_best_first)
                     del ranked[examples:]
     return SegmentPreview(
         companies=count,
         tiers={t: tiers.get(t, 0) for t in ("T1", "T2", "T3", "disqualified")},
         statuses={s: statuses.get(s, 0) for s in ("qualified", "unverified", "disqualified")},
-        examples={t: [n for _, n in sorted(v, key=lambda item: (-item[0], item[1]))[:examples]] for t, v in best.items()},
+        examples={t: [n for _, n in sorted(v, key=_best_first)[:examples]] for t, v in best.items()},
         seconds=round(time.perf_counter() - started, 3),
     )
 

@@ -249,3 +249,7 @@ def test_lint_appears_while_typing_and_the_field_keeps_focus(server: str, browse
     print(f"lint shown {first:.0f} ms, then {second:.0f} ms, after the last keystroke (debounce 300 ms)")
     shot = _save_screenshot(browser, tmp_path, "segment-live-lint.png")
     assert shot.stat().st_size > 10_000
+    # Scroll to the findings under the field and the confirmation (the page scrolls, the focus stays).
+    browser.execute_script("document.querySelector('.st-key-seg_save').scrollIntoView({block: 'center'})")
+    _save_screenshot(browser, tmp_path, "segment-live-lint-error.png")
+    assert browser.execute_script("return document.activeElement") == field
