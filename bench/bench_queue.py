@@ -6,9 +6,10 @@ A synthetic book is graded by one offline cycle (5 segments). Then, against it:
 
 - ``account_queue`` (one row per account, filtered and paged in the database): p50/p95 over random
   filters, against ``ranked_queue`` over the whole view deduplicated in Python (the baseline: what a
-  page that lists every membership and dedupes them itself would do);
-- the Queue page through Streamlit's AppTest: first render, a filter change, and opening one account's
-  detail. Targets here: under 1 s for render and filter, under 0.5 s for the detail.
+  page that lists every membership and dedupes them itself would do); then the same with a random sort
+  (column and direction, ordered in the database across pages);
+- the Queue page through Streamlit's AppTest: first render, a filter change, a sort change, and opening
+  one account's detail. Targets here: under 1 s for render, filter and sort, under 0.5 s for the detail.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from icp.queue import ranked_queue
 from icp.segments import create_segment
 from icp.store import open_engine
 from icp.testing.synthetic import synthetic_companies, synthetic_segments
-from icp.worklist import account_queue
+from icp.worklist import QUEUE_SORTS, account_queue
 
 APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 
@@ -64,15 +65,16 @@ def main() -> int:
         print(f"book: {args.companies:,} companies, 5 segments, {members:,} accounts in the work list")
 
         rng = random.Random(3)
-        fast, slow = [], []
+        fast, slow, fast_cpu = [], [], []
         with Session(engine) as session:
             for i in range(args.queries):
                 segment = rng.choice([None, None, *names])
                 tier = rng.choice([None, "T1", "T2", "T3"])
                 offset = rng.choice([0, 0, 50, 500])
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 account_queue(session, segment=segment, tier=tier, limit=50, offset=offset)
                 fast.append((time.perf_counter() - t0) * 1000)
+                fast_cpu.append((time.process_time() - c0) * 1000)
                 if i < 10:  # the baseline is slow: a few samples are enough
                     t0 = time.perf_counter()
                     seen: dict[int, object] = {}
@@ -86,6 +88,27 @@ def main() -> int:
             f"{'OK' if p95 < 50 else 'MISSED'}; baseline (whole view, deduped in Python) p50 "
             f"{statistics.median(slow):.0f} ms: {statistics.median(slow) / statistics.median(fast):.0f}× slower"
         )
+        # On a shared machine, CPU time per query (SQLite runs in this process) is what an idle one would see.
+        print(
+            f"account_queue CPU time: p50 {statistics.median(fast_cpu):.1f} ms, "
+            f"p95 {statistics.quantiles(fast_cpu, n=20)[-1]:.1f} ms"
+        )
+        sorted_ms = []
+        with Session(engine) as session:
+            for _ in range(args.queries):
+                segment = rng.choice([None, None, *names])
+                tier = rng.choice([None, "T1", "T2", "T3"])
+                sort, descending = rng.choice(QUEUE_SORTS), rng.choice([False, True])
+                t0 = time.perf_counter()
+                account_queue(
+                    session, segment=segment, tier=tier, sort=sort, descending=descending, limit=50, offset=500
+                )
+                sorted_ms.append((time.perf_counter() - t0) * 1000)
+        p95_sorted = statistics.quantiles(sorted_ms, n=20)[-1]
+        print(
+            f"account_queue sorted by a random column, page 11: p50 {statistics.median(sorted_ms):.1f} ms, "
+            f"p95 {p95_sorted:.1f} ms ({p95_sorted / p95:.1f}× the best-first p95)"
+        )
 
         from streamlit.testing.v1 import AppTest
 
@@ -98,15 +121,19 @@ def main() -> int:
         t0 = time.perf_counter()
         at.selectbox(key="q_tier").set_value("T2").run()
         change = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        at.selectbox(key="q_sort").set_value("company").run()
+        resort = time.perf_counter() - t0
         option = at.selectbox(key="q_open").options[0]
         t0 = time.perf_counter()
         at.selectbox(key="q_open").select_index(0).run()
         detail = time.perf_counter() - t0
         failed = bool(at.exception)
+        met = first < 1 and change < 1 and resort < 1 and detail < 0.5 and not failed
         print(
-            f"Queue page (AppTest): first render {first:.2f} s, filter change {change:.2f} s, open '{option}' "
-            f"{detail:.2f} s — targets < 1 s, < 1 s, < 0.5 s: "
-            f"{'OK' if first < 1 and change < 1 and detail < 0.5 and not failed else 'MISSED'}"
+            f"Queue page (AppTest): first render {first:.2f} s, filter change {change:.2f} s, sort change "
+            f"{resort:.2f} s, open '{option}' {detail:.2f} s — targets < 1 s, < 1 s, < 1 s, < 0.5 s: "
+            f"{'OK' if met else 'MISSED'}"
         )
         engine.dispose()
     return 0

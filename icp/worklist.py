@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, or_
@@ -19,16 +20,21 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from icp.domain import CriterionResult, FitStatus, Tier
-from icp.queue import effective_results, latest_cycle_id, segment_ids_for
+from icp.errors import InputError
+from icp.queue import QueueEntry, effective_results, latest_cycle_id, segment_ids_for
 from icp.scoring import top_reasons
 from icp.store import rows_by_id
 from icp.store.tables import Company, Grade, Membership, ProspectingTask, Segment
+
+QueueSort = Literal["rank", "score", "tier", "status", "company", "segment", "owner", "due"]
+"""What the work list can be sorted by. ``rank`` is best first (tier, qualified before unverified, score)."""
+QUEUE_SORTS: tuple[str, ...] = get_args(QueueSort)
 
 
 class AccountRow(BaseModel):
     """One account in the work list."""
 
-    rank: int
+    rank: int = Field(description="The account's place in the best-first order, whatever the list is sorted by.")
     company_id: int
     company_name: str
     domain: str
@@ -70,8 +76,17 @@ def account_queue(
     limit: int = 50,
     offset: int = 0,
     cycle_id: int | None = None,
+    sort: str = "rank",
+    descending: bool = False,
 ) -> AccountPage:
-    """One page of accounts, best first (tier, qualified before unverified, score), from the latest cycle."""
+    """One page of accounts from the latest cycle, best first (tier, qualified before unverified, score).
+
+    ``sort`` orders the whole filtered view in the database (not just the page), so page 2 continues
+    where page 1 ended; ties keep the best-first order. Accounts without an owner or an open task come
+    last in either direction. ``rank`` stays each account's best-first place.
+    """
+    if sort not in QUEUE_SORTS:
+        raise InputError(f"Cannot sort the queue by {sort!r}; choose one of: {', '.join(QUEUE_SORTS)}.")
     cycle_id = cycle_id or latest_cycle_id(session)
     if cycle_id is None:
         return AccountPage(cycle_id=None, total=0, rows=[])
@@ -93,17 +108,17 @@ def account_queue(
             col(Membership.status),
             col(Membership.score),
             col(Membership.rank_key),
+            col(Segment.name).label("segment_name"),
             pick,
         )
         .join(Segment, col(Segment.id) == col(Membership.segment_id))
         .where(col(Membership.cycle_id) == cycle_id, col(Membership.segment_id).in_(segment_ids))
         .subquery()
     )
-    stmt = (
-        sa_select(ranked, col(Company.name), col(Company.domain), col(Company.owner))
-        .join(Company, col(Company.id) == ranked.c.company_id)
-        .where(ranked.c.pick == 1)
-    )
+    stmt = sa_select(ranked).where(ranked.c.pick == 1)
+    if owner or (search and search.strip()) or sort in ("company", "owner"):
+        # Company rows are wide: read them for the whole view only when a filter or the order needs them.
+        stmt = stmt.join(Company, col(Company.id) == ranked.c.company_id)
     if tier:
         stmt = stmt.where(ranked.c.tier == Tier(tier).value)
     if status:
@@ -117,13 +132,32 @@ def account_queue(
                 func.lower(col(Company.name)).like(pattern, escape="\\"), col(Company.domain).like(pattern, escape="\\")
             )
         )
-    total = int(session.execute(sa_select(func.count()).select_from(stmt.subquery())).scalar_one())
+    best_first = (ranked.c.rank_key, ranked.c.company_id, ranked.c.segment_id)
+    # The view's size comes with the page (one pass over the memberships instead of a second count query).
+    paged = stmt.add_columns(func.count().over().label("view_total"))
+    if sort != "rank":
+        # Each account keeps its best-first place as its rank, counted over the filtered view.
+        paged = paged.add_columns(func.row_number().over(order_by=best_first).label("best_rank"))
     page = session.execute(
-        stmt.order_by(ranked.c.rank_key, ranked.c.company_id, ranked.c.segment_id).offset(offset).limit(limit)
+        paged.order_by(*_sort_keys(sort, descending, ranked), *best_first).offset(offset).limit(limit)
     ).all()
     if not page:
+        total = (
+            0
+            if offset == 0
+            else int(session.execute(sa_select(func.count()).select_from(stmt.subquery())).scalar_one())
+        )
         return AccountPage(cycle_id=cycle_id, total=total, rows=[])
+    total = int(page[0].view_total)
     company_ids = [r.company_id for r in page]
+    companies = {
+        c.id: c
+        for c in session.execute(
+            sa_select(col(Company.id), col(Company.name), col(Company.domain), col(Company.owner)).where(
+                col(Company.id).in_(company_ids)
+            )
+        )
+    }
     names = dict(session.exec(select(Segment.id, Segment.name)).all())
     also: dict[int, list[str]] = defaultdict(list)
     for company_id, segment_id in session.exec(
@@ -146,20 +180,23 @@ def account_queue(
     rows = []
     for index, r in enumerate(page, start=offset + 1):
         primary = names.get(r.segment_id, "?")
+        if sort == "rank" and descending:
+            index = total - index + 1
         open_task = tasks.get(r.company_id)
+        company = companies[r.company_id]
         reasons = top_reasons(_results(results, r.grade_id), limit=1)
         rows.append(
             AccountRow(
-                rank=index,
+                rank=index if sort == "rank" else r.best_rank,
                 company_id=r.company_id,
-                company_name=r.name,
-                domain=r.domain,
+                company_name=company.name,
+                domain=company.domain,
                 segment=primary,
                 segment_id=r.segment_id,
                 tier=r.tier,
                 status=r.status,
                 score=r.score,
-                owner=r.owner,
+                owner=company.owner,
                 also_in=sorted(n for n in also[r.company_id] if n != primary),
                 top_reason=reasons[0] if reasons else "",
                 open_task_id=open_task.id if open_task else None,
@@ -168,6 +205,52 @@ def account_queue(
             )
         )
     return AccountPage(cycle_id=cycle_id, total=total, rows=rows)
+
+
+def _sort_keys(sort: str, descending: bool, ranked: Any) -> list[Any]:
+    """ORDER BY terms for one sort choice (the best-first tie-breakers follow them)."""
+    if sort == "rank":
+        return [ranked.c.rank_key.desc(), ranked.c.company_id.desc(), ranked.c.segment_id.desc()] if descending else []
+    if sort == "due":
+        earliest = (
+            sa_select(func.min(col(ProspectingTask.due_date)))
+            .where(col(ProspectingTask.company_id) == ranked.c.company_id, col(ProspectingTask.status) == "open")
+            .scalar_subquery()
+        )
+        return [(earliest.desc() if descending else earliest.asc()).nulls_last()]
+    column = {
+        "score": ranked.c.score,
+        "tier": ranked.c.tier,
+        "status": ranked.c.status,
+        "company": func.lower(col(Company.name)),
+        "segment": func.lower(ranked.c.segment_name),
+        "owner": func.lower(col(Company.owner)),
+    }[sort]
+    return [(column.desc() if descending else column.asc()).nulls_last()]
+
+
+def sort_entries(entries: list[QueueEntry], sort: str = "rank", descending: bool = False) -> list[QueueEntry]:
+    """Ranked entries (e.g. the non-members of a segment) in the order :func:`account_queue` would give.
+
+    Entries have no open task, so ``due`` keeps the given order; missing owners come last either way.
+    """
+    if sort not in QUEUE_SORTS:
+        raise InputError(f"Cannot sort the queue by {sort!r}; choose one of: {', '.join(QUEUE_SORTS)}.")
+    keys: dict[str, Any] = {
+        "rank": lambda e: e.rank,
+        "score": lambda e: e.fit_score,
+        "tier": lambda e: e.tier,
+        "status": lambda e: e.status,
+        "company": lambda e: e.company_name.lower(),
+        "segment": lambda e: e.segment.lower(),
+        "owner": lambda e: (e.owner or "").lower(),
+        "due": lambda e: 0,
+    }
+    key = keys[sort]
+    present = [e for e in entries if sort != "owner" or e.owner]
+    missing = [e for e in entries if sort == "owner" and not e.owner]
+    ordered = sorted(sorted(present, key=lambda e: e.rank), key=key, reverse=descending)
+    return ordered + sorted(missing, key=lambda e: e.rank)
 
 
 def _results(results: dict[int, tuple[list[CriterionResult], bool]], grade_id: int) -> list[CriterionResult]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -10,6 +11,7 @@ from icp.demo import load_samples
 from icp.evaluators.offline import OfflineEvaluator
 from icp.owners import assign_account
 from icp.queue import ranked_queue
+from icp.tasks import complete_task, snooze_task
 from icp.worklist import account_queue
 
 
@@ -50,3 +52,63 @@ def test_each_account_once_under_its_primary_segment_with_the_others_named(engin
         found = account_queue(session, search=target.company_name[:5].upper())
         assert target.domain in {r.domain for r in found.rows}
         assert account_queue(session, search="100%_no_such").total == 0
+
+
+@pytest.mark.slow
+def test_sorting_orders_the_whole_view_so_the_next_page_continues(engine: Engine) -> None:
+    with Session(engine) as session:
+        load_samples(session)
+    run_cycle(engine, OfflineEvaluator())
+    with Session(engine) as session:
+        best_first = account_queue(session, limit=1000).rows
+        rank_of = {r.company_id: r.rank for r in best_first}
+        assign_account(session, best_first[5].domain, "zoe")
+        assign_account(session, best_first[9].domain, "adam")
+        with_tasks = [r for r in best_first if r.open_task_id is not None]
+        complete_task(session, with_tasks[0].open_task_id)  # this account has no open task left
+        snooze_task(session, with_tasks[-1].open_task_id, 30)  # and this one's is due later than the rest
+
+        def whole(sort: str, descending: bool) -> list:
+            page = account_queue(session, sort=sort, descending=descending, limit=1000)
+            pages = [
+                account_queue(session, sort=sort, descending=descending, limit=25, offset=o).rows
+                for o in range(0, page.total, 25)
+            ]
+            # Page by page gives the same order as the whole view at once: page 2 continues page 1.
+            assert [r.company_id for p in pages for r in p] == [r.company_id for r in page.rows]
+            # The rank stays each account's best-first place, whatever the order.
+            assert all(r.rank == rank_of[r.company_id] for r in page.rows)
+            return page.rows
+
+        scores = [r.score for r in whole("score", True)]
+        assert scores == sorted(scores, reverse=True) and scores != [r.score for r in best_first]
+        assert [r.score for r in whole("score", False)] == sorted(scores)
+        names = [r.company_name.lower() for r in whole("company", False)]
+        assert names == sorted(names)
+        assert [r.company_name.lower() for r in whole("company", True)] == sorted(names, reverse=True)
+        tiers = [r.tier for r in whole("tier", True)]
+        assert tiers == sorted(tiers, reverse=True) and tiers[0] != "T1"
+        segments = [r.segment.lower() for r in whole("segment", False)]
+        assert segments == sorted(segments)
+        statuses = [r.status for r in whole("status", True)]
+        assert statuses == sorted(statuses, reverse=True)
+        # Owners A→Z, and accounts nobody owns come last in either direction.
+        assert [r.owner for r in whole("owner", False)][:3] == ["adam", "zoe", None]
+        assert [r.owner for r in whole("owner", True)][:3] == ["zoe", "adam", None]
+        due = [r.due_date for r in whole("due", False)]
+        dated = [d for d in due if d is not None]
+        assert len(set(dated)) > 1 and len(dated) < len(due)
+        assert due[: len(dated)] == sorted(dated)  # soonest first, accounts without an open task last
+        latest_first = [r.due_date for r in whole("due", True)]
+        assert latest_first[: len(dated)] == sorted(dated, reverse=True) and latest_first[-1] is None
+        worst_first = whole("rank", True)
+        assert [r.company_id for r in worst_first] == [r.company_id for r in reversed(best_first)]
+
+
+def test_an_unknown_sort_is_refused_with_the_choices() -> None:
+    from icp.errors import InputError
+    from icp.store import open_engine
+
+    engine = open_engine("sqlite://")
+    with Session(engine) as session, pytest.raises(InputError, match="choose one of: rank, score"):
+        account_queue(session, sort="revenue")

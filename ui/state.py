@@ -14,6 +14,7 @@ import streamlit as st
 from icp.companies import ImportReport
 from icp.cycle import CycleEstimate, CycleReport
 from icp.settings import Settings
+from ui import live_text
 
 FlashKind = Literal["success", "info", "warning", "error"]
 
@@ -26,8 +27,8 @@ LOAD_SAMPLES = "load_samples"
 SEG_EDITING_ID = "seg_editing_id"  # None while creating a new segment
 SEG_BASE_VERSION = "seg_base_version"  # the version the editor loaded (optimistic edit)
 SEG_NAME = "seg_name"
-SEG_REQUIREMENTS = "seg_requirements"
-SEG_NICE = "seg_nice_to_haves"
+SEG_REQUIREMENTS = "seg_requirements"  # text of a ui.live_text field (plain state, set with live_text.set_text)
+SEG_NICE = "seg_nice_to_haves"  # likewise
 SEG_ACTIVE = "seg_active"
 SEG_PRIORITY = "seg_priority"
 SEG_NAME_ERROR = "seg_name_error"
@@ -67,6 +68,8 @@ Q_OWNER = "q_owner"
 Q_SEARCH = "q_search"
 Q_MINE = "q_mine"
 Q_PAGE = "q_page"
+Q_SORT = "q_sort"  # the column the whole list is sorted by (in the database, across pages)
+Q_SORT_ORDER = "q_sort_order"
 Q_TABLE = "q_table"
 Q_OPEN = "q_open"  # "company_id:segment_id" of the account whose detail is open
 
@@ -233,7 +236,10 @@ def init_segment_form() -> None:
     pending: dict[str, Any] | None = st.session_state.pop(SEG_PENDING_LOAD, None)
     if pending is not None:
         for key, value in pending.items():
-            st.session_state[key] = value
+            if key in (SEG_REQUIREMENTS, SEG_NICE):
+                live_text.set_text(key, value)  # the browser replaces what the field shows
+            else:
+                st.session_state[key] = value
     for key, default in (
         (SEG_EDITING_ID, None),
         (SEG_BASE_VERSION, None),

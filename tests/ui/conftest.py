@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import UnknownElement
 
 from icp.companies import import_rows
 from icp.importing import parse_rows
 from icp.segments import create_segment
 from icp.store import open_engine
 from icp.tasks import MotionSpec, create_motion
+from ui import live_text
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 PAGES = ("segments", "companies", "queue", "motions", "outcomes", "cycles", "evals")
@@ -87,5 +92,36 @@ def texts(at: AppTest) -> str:
 def open_account(at: AppTest, company_id: int, segment_id: int) -> AppTest:
     """Open one account's detail on the Queue page, as selecting its row does."""
     at.selectbox(key="q_open").set_value(f"{company_id}:{segment_id}").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def live_field(at: AppTest, key: str) -> UnknownElement:
+    """A ``ui.live_text`` field on the page (AppTest draws custom components as unknown elements)."""
+    found = [e for e in at.get("bidi_component") if isinstance(e, UnknownElement) and e.key == live_text.field_key(key)]
+    assert len(found) == 1, f"no live text field {key!r} on the page"
+    return found[0]
+
+
+def field_shows(at: AppTest, key: str) -> dict[str, Any]:
+    """What the page sends the field: label, placeholder, help, the text it shows and its revision."""
+    data: dict[str, Any] = json.loads(live_field(at, key).proto.json)
+    return data
+
+
+def type_text(at: AppTest, key: str, text: str, *, revision: int | None = None) -> AppTest:
+    """Run the page as after a pause in typing: the browser reports ``{"text", "revision"}`` as the field's state.
+
+    This is the message the browser sends (a widget state holding the component's JSON), added to the
+    widget states AppTest sends for the other widgets on the page. ``revision`` defaults to the one the
+    field was last given, as the browser does; pass an older one for a report typed before a reload.
+    """
+    field = live_field(at, key)
+    if revision is None:
+        revision = int(field_shows(at, key)["revision"])
+    report = {"typed": {"text": text, "revision": revision}}
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=field.proto.id, json_value=json.dumps(report)))
+    at._run(states)
     assert not at.exception, at.exception
     return at

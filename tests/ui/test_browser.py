@@ -171,11 +171,10 @@ def test_create_a_segment_run_a_cycle_and_see_the_ranked_queue(server: str, brow
     name = element(".st-key-seg_name input")
     name.send_keys("US B2B SaaS", Keys.TAB)
     idle()
-    requirements = element(".st-key-seg_requirements textarea")
+    requirements = element(".st-key-seg_requirements_field textarea")
     requirements.send_keys("- B2B SaaS company\n- Based in the United States")
-    requirements.send_keys(Keys.CONTROL, Keys.ENTER)
     idle()
-    nice = element(".st-key-seg_nice_to_haves textarea")
+    nice = element(".st-key-seg_nice_to_haves_field textarea")
     nice.send_keys("- Uses Salesforce")
     nice.send_keys(Keys.CONTROL, Keys.ENTER)
     idle()
@@ -197,3 +196,60 @@ def test_create_a_segment_run_a_cycle_and_see_the_ranked_queue(server: str, brow
     page_shows("Score breakdown")
     shot = _save_screenshot(browser, tmp_path, "queue.png")
     assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_lint_appears_while_typing_and_the_field_keeps_focus(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Type a requirement key by key: its lint finding shows without leaving the field, caret where it was."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT_S, poll_frequency=0.02)
+    browser.get(server)
+    wait.until(lambda d: "No segments yet" in d.find_element(By.TAG_NAME, "body").text)
+    field = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".st-key-seg_requirements_field textarea")))
+    field.click()
+
+    def type_and_time(keys: str, finding: str) -> float:
+        """Type key by key; milliseconds from the last keystroke's input event to the finding in the page."""
+        browser.execute_script(
+            """
+            const [field, finding] = arguments, timing = (window.icpTiming = {lastInput: null, shown: null});
+            field.addEventListener("input", () => { timing.lastInput = performance.now(); });
+            new MutationObserver((_, observer) => {
+              if (!document.body.innerText.includes(finding)) return;
+              timing.shown = performance.now();
+              observer.disconnect();
+            }).observe(document.body, {childList: true, subtree: true, characterData: true});
+            """,
+            field,
+            finding,
+        )
+        for char in keys:
+            field.send_keys(char)
+            time.sleep(0.04)  # a fast typist: about 25 keys a second, each pause shorter than the debounce
+        wait.until(lambda d: d.execute_script("return window.icpTiming.shown") is not None)
+        timing = browser.execute_script("return window.icpTiming")
+        return float(timing["shown"] - timing["lastInput"])
+
+    typed = "- Big companies that could use our product"
+    first = type_and_time(typed, "'Big companies that could use our product' is vague")
+    assert browser.execute_script("return document.activeElement") == field  # never left the field
+    assert browser.execute_script("return arguments[0].value", field) == typed
+    assert browser.execute_script("return arguments[0].selectionStart", field) == len(typed)  # caret at the end
+
+    # Keep typing after the page reran: nothing typed is lost, focus stays, and an error-level finding
+    # (two headcounts that cannot both hold) shows with the 'Save anyway' confirmation.
+    more = "\n- 10–50 employees\n- 5,000+ employees"
+    second = type_and_time(more, "Save anyway")
+    assert browser.execute_script("return document.activeElement") == field
+    assert browser.execute_script("return arguments[0].value", field) == typed + more
+    assert browser.execute_script("return arguments[0].selectionStart", field) == len(typed + more)
+    print(f"lint shown {first:.0f} ms, then {second:.0f} ms, after the last keystroke (debounce 300 ms)")
+    shot = _save_screenshot(browser, tmp_path, "segment-live-lint.png")
+    assert shot.stat().st_size > 10_000
+    # Scroll to the findings under the field and the confirmation (the page scrolls, the focus stays).
+    browser.execute_script("document.querySelector('.st-key-seg_save').scrollIntoView({block: 'center'})")
+    _save_screenshot(browser, tmp_path, "segment-live-lint-error.png")
+    assert browser.execute_script("return document.activeElement") == field

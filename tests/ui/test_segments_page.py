@@ -7,14 +7,14 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from icp.segments import create_segment, edit_segment, get_segment, list_segments, segment_history
-from tests.ui.conftest import texts
+from tests.ui.conftest import field_shows, texts, type_text
 from ui import state
 
 
 def _fill(at: AppTest, name: str, requirements: str, nice: str = "") -> None:
     at.text_input(key=state.SEG_NAME).set_value(name)
-    at.text_area(key=state.SEG_REQUIREMENTS).set_value(requirements)
-    at.text_area(key=state.SEG_NICE).set_value(nice)
+    type_text(at, state.SEG_REQUIREMENTS, requirements)
+    type_text(at, state.SEG_NICE, nice)
 
 
 def test_create_segment_through_the_form(app: AppTest, db: Engine) -> None:
@@ -34,8 +34,8 @@ def test_create_segment_through_the_form(app: AppTest, db: Engine) -> None:
 
 
 def test_placeholders_show_examples_of_a_good_definition(app: AppTest) -> None:
-    assert "200–2,000 employees" in app.text_area(key=state.SEG_REQUIREMENTS).placeholder
-    assert "Series B or later" in app.text_area(key=state.SEG_NICE).placeholder
+    assert "200–2,000 employees" in field_shows(app, state.SEG_REQUIREMENTS)["placeholder"]
+    assert "Series B or later" in field_shows(app, state.SEG_NICE)["placeholder"]
 
 
 def test_vague_requirement_shows_a_lint_hint_while_typing(app: AppTest) -> None:
@@ -47,7 +47,7 @@ def test_vague_requirement_shows_a_lint_hint_while_typing(app: AppTest) -> None:
     assert "**R1** 'Big companies that could use our product'" in shown
     assert "headcount or revenue range" in shown or "observable" in shown
 
-    app.text_area(key=state.SEG_REQUIREMENTS).set_value("- B2B SaaS company\n- 200–2,000 employees").run()
+    type_text(app, state.SEG_REQUIREMENTS, "- B2B SaaS company\n- 200–2,000 employees")
     assert "Suggestions to make this segment gradable" not in texts(app)
 
 
@@ -58,7 +58,7 @@ def test_empty_name_is_refused_with_an_inline_error(app: AppTest, db: Engine) ->
     assert [e.value for e in app.error] == [
         "Name is required. Give the segment a short name, such as 'Mid-Market B2B SaaS'."
     ]
-    assert app.text_area(key=state.SEG_REQUIREMENTS).value == "- B2B SaaS company"  # nothing typed is lost
+    assert app.session_state[state.SEG_REQUIREMENTS] == "- B2B SaaS company"  # nothing typed is lost
     with Session(db) as session:
         assert list_segments(session) == []
 
@@ -78,9 +78,9 @@ def test_edit_creates_a_new_version_with_a_diff(app: AppTest, db: Engine) -> Non
     app.run()
     app.button(key=state.segment_edit_key(segment.id)).click().run()
     assert app.text_input(key=state.SEG_NAME).value == "Fintech"
-    assert app.text_area(key=state.SEG_REQUIREMENTS).value == "- Fintech company\n- Based in Europe"
+    assert field_shows(app, state.SEG_REQUIREMENTS)["text"] == "- Fintech company\n- Based in Europe"
 
-    app.text_area(key=state.SEG_REQUIREMENTS).set_value("- Fintech company\n- Based in the UK & Ireland")
+    type_text(app, state.SEG_REQUIREMENTS, "- Fintech company\n- Based in the UK & Ireland")
     app.button(key=state.SEG_SAVE).click().run()
 
     assert "Saved 'Fintech' as version 2" in texts(app)
@@ -100,16 +100,16 @@ def test_stale_edit_says_so_and_keeps_the_typed_text(app: AppTest, db: Engine) -
         edit_segment(session, segment.id, based_on_version=1, requirements="- Healthcare provider\n- US only")
 
     typed = "- Healthcare provider or healthtech\n- 100–1,000 employees"
-    app.text_area(key=state.SEG_REQUIREMENTS).set_value(typed)
+    type_text(app, state.SEG_REQUIREMENTS, typed)
     app.button(key=state.SEG_SAVE).click().run()
 
     assert any("changed by someone else" in w.value and "nothing you typed was lost" in w.value for w in app.warning)
-    assert app.text_area(key=state.SEG_REQUIREMENTS).value == typed
+    assert app.session_state[state.SEG_REQUIREMENTS] == typed
     with Session(db) as session:
         assert get_segment(session, segment.id).version == 2
 
     app.button(key=state.SEG_REBASE).click().run()  # keep my text on top of version 2
-    assert app.text_area(key=state.SEG_REQUIREMENTS).value == typed
+    assert app.session_state[state.SEG_REQUIREMENTS] == typed
     app.button(key=state.SEG_SAVE).click().run()
     with Session(db) as session:
         current = get_segment(session, segment.id)
@@ -178,7 +178,7 @@ def test_the_version_diff_follows_new_versions(app: AppTest, db: Engine) -> None
     app.run()
     app.button(key=state.segment_edit_key(info.id)).click().run()
     assert (app.selectbox(key=state.SEG_DIFF_FROM).value, app.selectbox(key=state.SEG_DIFF_TO).value) == (1, 2)
-    app.text_area(key=state.SEG_REQUIREMENTS).set_value("- B2B SaaS company\n- 100+ employees")
+    type_text(app, state.SEG_REQUIREMENTS, "- B2B SaaS company\n- 100+ employees")
     app.button(key=state.SEG_SAVE).click().run()
     assert (app.selectbox(key=state.SEG_DIFF_FROM).value, app.selectbox(key=state.SEG_DIFF_TO).value) == (2, 3)
     assert any("+- 100+ employees" in c.value for c in app.code)
@@ -197,3 +197,32 @@ def test_the_form_previews_who_a_draft_would_pick_and_backtests_it(app: AppTest,
     assert int(metrics["T1"]) + int(metrics["T2"]) + int(metrics["T3"]) + int(metrics["Not members"]) == 181
     assert int(metrics["Unverified"]) > 0
     assert "Backtest" in texts(app) and any("excluded" in c.value for c in app.caption)
+
+
+def test_typed_text_is_linted_without_leaving_the_field_and_shown_as_typed(app: AppTest) -> None:
+    # The browser reports the text after a pause in typing; the page lints it on that run.
+    type_text(app, state.SEG_REQUIREMENTS, "- Big companies that could use our product [x](https://example.com)")
+    shown = texts(app)
+    assert "Suggestions to make this segment gradable" in shown
+    assert "**R1**" in shown
+    # The quote of what was typed stays text: no live link in the hint.
+    assert "[x](https://example.com)" not in shown and "\\[x\\]\\(https\\:" in shown
+    # The page echoes the text back without asking the browser to replace what it shows.
+    assert field_shows(app, state.SEG_REQUIREMENTS)["revision"] == 0
+
+
+def test_a_report_typed_before_a_segment_was_loaded_does_not_overwrite_it(app: AppTest, db: Engine) -> None:
+    with Session(db) as session:
+        segment = create_segment(session, "Loaded", "- Fintech company")
+    app.run()
+    type_text(app, state.SEG_REQUIREMENTS, "- Half-typed draft")
+    before = field_shows(app, state.SEG_REQUIREMENTS)["revision"]
+    app.button(key=state.segment_edit_key(segment.id)).click().run()
+    shows = field_shows(app, state.SEG_REQUIREMENTS)
+    assert (shows["text"], shows["revision"]) == ("- Fintech company", before + 1)  # the browser replaces its text
+
+    # A keystroke report still in flight from before the load carries the old revision: it is ignored.
+    type_text(app, state.SEG_REQUIREMENTS, "- Half-typed draft, more", revision=before)
+    assert app.session_state[state.SEG_REQUIREMENTS] == "- Fintech company"
+    type_text(app, state.SEG_REQUIREMENTS, "- Fintech company\n- Based in Europe")  # typing after the load counts
+    assert app.session_state[state.SEG_REQUIREMENTS] == "- Fintech company\n- Based in Europe"

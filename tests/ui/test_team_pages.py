@@ -22,7 +22,7 @@ from icp.queue import ranked_queue
 from icp.segments import list_segments, segment_history
 from icp.store.tables import ConfirmedVerdict, Cycle, Member, ProspectingTask
 from icp.team import LOCAL_OPERATOR, add_member, list_events
-from tests.ui.conftest import APP, open_account, open_page, texts
+from tests.ui.conftest import APP, open_account, open_page, texts, type_text
 from ui import state
 
 AUTH = {
@@ -81,7 +81,7 @@ def test_single_user_mode_says_so_and_acts_as_the_local_user(app: AppTest, db: E
     assert "Single-user mode" in sidebar and "[auth]" in sidebar
     assert not app.sidebar.button  # nobody to sign out
     app.text_input(key=state.SEG_NAME).set_value("Solo")
-    app.text_area(key=state.SEG_REQUIREMENTS).set_value("- B2B SaaS company")
+    type_text(app, state.SEG_REQUIREMENTS, "- B2B SaaS company")
     app.button(key=state.SEG_SAVE).click().run()
     with Session(db) as session:
         [event] = list_events(session, action="segment.create")
@@ -121,7 +121,7 @@ def test_sdr_sees_segments_read_only_and_a_crafted_save_is_refused(
 
     at = team("lee@acme.com")  # the editor, as a leader draws it
     at.text_input(key=state.SEG_NAME).set_value("Forged")
-    at.text_area(key=state.SEG_REQUIREMENTS).set_value("- B2B SaaS company")
+    type_text(at, state.SEG_REQUIREMENTS, "- B2B SaaS company")
     act_as(at, "dana@acme.com")
     at.button(key=state.SEG_SAVE).click().run()
 
@@ -160,7 +160,7 @@ def test_leader_edits_segments_and_runs_cycles_under_their_name(
 ) -> None:
     at = team("lee@acme.com")
     at.text_input(key=state.SEG_NAME).set_value("EU SaaS")
-    at.text_area(key=state.SEG_REQUIREMENTS).set_value("- B2B SaaS company\n- Based in Germany")
+    type_text(at, state.SEG_REQUIREMENTS, "- B2B SaaS company\n- Based in Germany")
     at.button(key=state.SEG_SAVE).click().run()
     assert "Created segment 'EU SaaS' (version 1)" in texts(at)
     open_page(at, "cycles")

@@ -16,11 +16,37 @@ from icp.segments import list_segments
 from icp.store.tables import utcnow
 from icp.tasks import list_motions
 from icp.team import Permission
-from icp.worklist import account_queue
+from icp.worklist import QUEUE_SORTS, account_queue, sort_entries
 from ui import access, resources, state, widgets
 
 _TIERS = ("T1", "T2", "T3", "disqualified")
 _STATUSES = ("qualified", "unverified")
+_SORT_LABELS = {
+    "rank": "Rank (best first)",
+    "score": "Fit score",
+    "tier": "Tier",
+    "status": "Status",
+    "company": "Company",
+    "segment": "Segment",
+    "owner": "Owner",
+    "due": "Task due",
+}
+_ORDERS = {"ascending": "Ascending (A→Z, low→high, soonest)", "descending": "Descending (Z→A, high→low, latest)"}
+# Chips for tier and status: the cell holds the plain label; the column only colours it.
+_TIER_CHIP = st.column_config.MultiselectColumn(
+    "tier",
+    options=list(_TIERS),
+    color=["green", "blue", "orange", "red"],
+    help="T1 best; 'disqualified' only when you filter for non-members.",
+    width="small",
+)
+_STATUS_CHIP = st.column_config.MultiselectColumn(
+    "status",
+    options=list(_STATUSES),
+    color=["green", "orange"],
+    help="qualified: every requirement met; unverified: none failed, some still unknown.",
+    width="small",
+)
 
 
 def _criteria(entry: QueueEntry) -> None:
@@ -234,8 +260,29 @@ def _filters(session: Session) -> dict[str, str | None]:
     return {"segment": segment, "motion": motion, "tier": tier, "status": status, "owner": owner, "search": search}
 
 
+def _first_page() -> None:
+    st.session_state[state.Q_PAGE] = 1
+
+
+def _sorting() -> tuple[str, bool]:
+    """The sort selector: it orders the whole filtered list in the database, so page 2 continues page 1."""
+    column, order, _ = st.columns([2, 2, 3])
+    sort = column.selectbox(
+        "Sort by",
+        QUEUE_SORTS,
+        format_func=_SORT_LABELS.__getitem__,
+        key=state.Q_SORT,
+        on_change=_first_page,
+        help="Sorts every account in the filtered view, not just this page.",
+    )
+    direction = order.selectbox(
+        "Order", list(_ORDERS), format_func=_ORDERS.__getitem__, key=state.Q_SORT_ORDER, on_change=_first_page
+    )
+    return str(sort or "rank"), direction == "descending"
+
+
 def _rows(
-    session: Session, filters: dict[str, str | None], offset: int, size: int
+    session: Session, filters: dict[str, str | None], offset: int, size: int, sort: tuple[str, bool]
 ) -> tuple[int, list[dict[str, object]]]:
     """The page's rows for the table (one per account; per segment for non-members), and the view's size."""
     if filters["tier"] == "disqualified":
@@ -250,7 +297,7 @@ def _rows(
         search = (filters["search"] or "").strip().lower()
         if search:
             entries = [e for e in entries if search in e.company_name.lower() or search in e.domain]
-        shown = entries[offset : offset + size]
+        shown = sort_entries(entries, *sort)[offset : offset + size]
         return len(entries), [
             {"_key": (e.company_id, e.segment_id), "rank": e.rank, "tier": e.tier, "status": "—",
              "score": round(e.fit_score, 1), "company": e.company_name, "domain": e.domain, "segment": e.segment,
@@ -268,6 +315,8 @@ def _rows(
         search=filters["search"],
         limit=size,
         offset=offset,
+        sort=sort[0],
+        descending=sort[1],
     )
     today = utcnow().date()
     return page.total, [
@@ -295,21 +344,29 @@ def _queue(session: Session) -> None:
     if cycle_id is None:
         st.info("No cycle has run yet, so there is nothing to rank. Run one on the Cycles page.")
         return
+    sort = _sorting()
     size = int(st.session_state.get(state.Q_LIMIT) or 25)
     page_number = int(st.session_state.get(state.Q_PAGE) or 1)
-    total, rows = _rows(session, filters, (page_number - 1) * size, size)
+    total, rows = _rows(session, filters, (page_number - 1) * size, size, sort)
     if not rows and page_number > 1:  # the filters shrank the view below this page
-        page_number, (total, rows) = 1, _rows(session, filters, 0, size)
+        page_number, (total, rows) = 1, _rows(session, filters, 0, size, sort)
     if not rows:
         st.info("No accounts match these filters in the latest cycle. Clear a filter to see more.")
         return
     pages = max(1, -(-total // size))
     head, paging, per_page, export = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
-    head.caption(
-        f"{widgets.plural(total, 'account')} from cycle #{cycle_id}, best first (tier, then qualified before "
-        "unverified, then fit score); each account once, under its primary segment. Select a row to open it."
+    order = (
+        "best first (tier, then qualified before unverified, then fit score)"
+        if sort == ("rank", False)
+        else f"sorted by {_SORT_LABELS[sort[0]].lower()}, {'descending' if sort[1] else 'ascending'}"
     )
-    paging.number_input("Page", min_value=1, max_value=pages, value=min(page_number, pages), key=state.Q_PAGE)
+    head.caption(
+        f"{widgets.plural(total, 'account')} from cycle #{cycle_id}, {order}; each account once, under its "
+        "primary segment. Select a row to open it."
+    )
+    # The widget takes its value from session state only (callbacks reset it to 1 when the order changes).
+    st.session_state[state.Q_PAGE] = min(page_number, pages)
+    paging.number_input("Page", min_value=1, max_value=pages, key=state.Q_PAGE)
     per_page.selectbox("Per page", (25, 50, 100, 250), key=state.Q_LIMIT)
 
     def whole_view() -> str:  # built when clicked: every account of the filtered view, not just this page
@@ -330,7 +387,13 @@ def _queue(session: Session) -> None:
     )
     keys = [row.pop("_key") for row in rows]
     event = st.dataframe(
-        rows, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=state.Q_TABLE
+        rows,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=state.Q_TABLE,
+        column_config={"tier": _TIER_CHIP, "status": _STATUS_CHIP},
     )
     labels = {
         f"{c}:{g}": f"#{row['rank']} {row['company']} — {row['segment']}"

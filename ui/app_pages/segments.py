@@ -24,7 +24,7 @@ from icp.segments import (
 )
 from icp.team import Permission
 from icp.trends import SegmentStats, segment_stats
-from ui import access, resources, state, widgets
+from ui import access, live_text, resources, state, widgets
 
 REQUIREMENTS_PLACEHOLDER = (
     "One requirement per line, each something a company's data can show. For example:\n"
@@ -215,20 +215,21 @@ def _segment_list(segments: list[SegmentInfo], stats: dict[int, SegmentStats], c
             row[7].button("Edit", key=state.segment_edit_key(segment.id), on_click=_edit, args=(segment.id,))
 
 
-def _lint_hints(findings: list[LintFinding]) -> None:
+def _lint_hints(findings: list[LintFinding], *, heading: bool = True) -> None:
+    """Findings as the leader reads them; their text quotes what was typed, so it is shown as typed."""
     if not findings:
-        st.caption("✔ No lint findings: every criterion reads as something a company's data can show.")
         return
-    st.markdown("**Suggestions to make this segment gradable**")
+    if heading:
+        st.markdown("**Suggestions to make this segment gradable**")
     for finding in findings:
         icon = _SEVERITY_ICONS.get(str(finding.severity).lower(), "•")
         message = finding.message
         if finding.criterion_id and message.startswith(finding.criterion_id):
             message = message[len(finding.criterion_id) :].lstrip()
         where = f"**{finding.criterion_id}** " if finding.criterion_id else ""
-        text = f"{icon} {where}{message}"
+        text = f"{icon} {where}{widgets.plain(message)}"
         if finding.suggestion:
-            text += f"  \n:gray[Try: {finding.suggestion}]"
+            text += f"  \n:gray[Try: {widgets.plain(finding.suggestion)}]"
         st.markdown(text)
 
 
@@ -451,21 +452,37 @@ def _editor(session: Session) -> None:
     st.text_input("Name", key=state.SEG_NAME, placeholder="Mid-Market B2B SaaS", max_chars=200)
     if state.name_error():
         st.error(state.name_error())
+    findings = (
+        lint_segment(form.requirements, form.nice_to_haves) if (form.requirements + form.nice_to_haves).strip() else []
+    )
+    # The fields report while the leader types (no blur needed), and each field's findings show under it.
     left, right = st.columns(2)
-    left.text_area(
-        "Requirements",
-        key=state.SEG_REQUIREMENTS,
-        placeholder=REQUIREMENTS_PLACEHOLDER,
-        height=180,
-        help="Every requirement must hold for an account to be a member. Missing data is 'unknown', never a fail.",
+    with left:
+        live_text.live_text_area(
+            "Requirements",
+            key=state.SEG_REQUIREMENTS,
+            placeholder=REQUIREMENTS_PLACEHOLDER,
+            height=180,
+            help="Every requirement must hold for an account to be a member. Missing data is 'unknown', never a fail.",
+        )
+        on_requirements = [f for f in findings if (f.criterion_id or "").startswith("R")]
+        _lint_hints(on_requirements)
+    with right:
+        live_text.live_text_area(
+            "Nice to Haves",
+            key=state.SEG_NICE,
+            placeholder=NICE_PLACEHOLDER,
+            height=180,
+            help="Each one met adds to the fit score; none of them is required.",
+        )
+        on_nice = [f for f in findings if (f.criterion_id or "").startswith("N")]
+        _lint_hints(on_nice, heading=not on_requirements)
+    _lint_hints(
+        [f for f in findings if not (f.criterion_id or "").startswith(("R", "N"))],
+        heading=not (on_requirements or on_nice),
     )
-    right.text_area(
-        "Nice to Haves",
-        key=state.SEG_NICE,
-        placeholder=NICE_PLACEHOLDER,
-        height=180,
-        help="Each one met adds to the fit score; none of them is required.",
-    )
+    if (form.requirements + form.nice_to_haves).strip() and not findings:
+        st.caption("✔ No lint findings: every criterion reads as something a company's data can show.")
     options = st.columns([1, 1, 4])
     options[0].toggle("Active", key=state.SEG_ACTIVE, help="Only active segments are graded by cycles.")
     options[1].number_input(
@@ -476,18 +493,15 @@ def _editor(session: Session) -> None:
         step=1,
         help="When an account is in several segments, the highest priority decides which motion works it.",
     )
-    findings = (
-        lint_segment(form.requirements, form.nice_to_haves) if (form.requirements + form.nice_to_haves).strip() else []
-    )
     errors = [f for f in findings if str(f.severity) == "error"]
     if errors:
         st.checkbox(
             f"Save anyway: I understand {len(errors)} criterion problem{'s' if len(errors) > 1 else ''} "
-            "marked :material/block: below can make this segment match no one",
+            "marked :material/block: above can make this segment match no one",
             key=state.SEG_SAVE_ANYWAY,
         )
         if st.session_state.get(state.SEG_SAVE_BLOCKED):
-            st.error("Not saved: this segment has an error-level finding (below). Fix it, or tick 'Save anyway'.")
+            st.error("Not saved: this segment has an error-level finding (above). Fix it, or tick 'Save anyway'.")
     else:
         st.session_state[state.SEG_SAVE_BLOCKED] = False
     buttons = st.columns([1, 1, 1, 4])
@@ -495,7 +509,6 @@ def _editor(session: Session) -> None:
     buttons[1].button("New segment", key=state.SEG_NEW, on_click=_new)
     if form.editing_id is not None:
         buttons[2].button("Delete…", key=state.SEG_DELETE, on_click=state.request_delete, args=(form.editing_id,))
-    _lint_hints(findings)
     _criteria_preview(form.name, form.requirements, form.nice_to_haves)
     _match_preview(session, form)
     if form.editing_id is not None:
