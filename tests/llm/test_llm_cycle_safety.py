@@ -191,7 +191,9 @@ def test_grades_stored_by_a_cycle_that_bypassed_the_lease_are_not_paid_again(
     grades = _grades(db)
     assert len(grades) == total and all(g.status == "ok" for g in grades)
     # Neither crashed on the other's grades (before: IntegrityError on grade.input_hash, a cycle left running).
-    assert [c.status for c in _cycles(db)] == ["completed", "completed"]
+    # The first may notice at its next renewal that its lease is gone and stop sending (partial); the second
+    # then skips the pairs the first still had in flight (partial) rather than paying for them again.
+    assert {c.status for c in _cycles(db)} <= {"completed", "partial"}
     # The second skipped what the first had stored before it reached those pairs: they were not paid again.
     assert b["pairs_reused"] >= 4
     assert len(fake_openai.chat_requests) == a["pairs_graded"] + b["pairs_graded"] < 2 * total

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from sqlmodel import Session
 
 from icp.companies import import_rows
 from icp.importing import parse_rows
+from icp.outcomes import Deal, store_deals
 from icp.store import open_engine
 from tests.ui.conftest import APP, COMPANIES_CSV
 
@@ -61,11 +63,29 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    """`streamlit run ui/app.py` on a free localhost port, on a temp database holding four companies."""
+    """`streamlit run ui/app.py` on a free localhost port, on a temp database holding four companies and a
+    closed deal for each (two won, two lost), so a draft segment can be backtested before it is saved."""
     db_url = f"sqlite:///{tmp_path / 'browser.db'}"
     engine = open_engine(db_url)
     with Session(engine) as session:
         import_rows(session, parse_rows(COMPANIES_CSV, "companies.csv"))
+        deals = [
+            Deal(
+                deal_id=f"d-{domain}",
+                name=f"Deal {domain}",
+                result=result,
+                domain=domain,
+                created=date(2026, 1, 5),
+                closed_on=date(2026, 3, 2),
+            )
+            for domain, result in [
+                ("acme.io", "won"),
+                ("birch.io", "won"),
+                ("cobalt.com", "lost"),
+                ("delta.de", "lost"),
+            ]
+        ]
+        store_deals(session, list(enumerate(deals, start=2)), source="deals.csv")
     engine.dispose()
     port = _free_port()
     log = tmp_path / "streamlit.log"
@@ -179,6 +199,7 @@ def test_create_a_segment_run_a_cycle_and_see_the_ranked_queue(server: str, brow
     nice.send_keys(Keys.CONTROL, Keys.ENTER)
     idle()
     page_shows("Who this draft would pick")  # the whole book graded offline before anything is saved
+    page_shows("Backtest against 4 accounts with closed deals (2 won, 2 lost)")  # and against closed deals
     _save_screenshot(browser, tmp_path, "segment-preview.png")
     element(".st-key-seg_save button").click()
     page_shows("Created segment 'US B2B SaaS' (version 1).")
