@@ -74,7 +74,13 @@ class HybridEvaluator:
 
         graded = self.llm.grade(company, CompiledSegment(name=segment.name, criteria=remaining))
         if graded.status == "failed":
-            return Grade(status="failed", error=graded.error, identity=self.identity, usage=graded.usage)
+            return Grade(
+                status="failed",
+                error=graded.error,
+                failure=graded.failure,
+                identity=self.identity,
+                usage=graded.usage,
+            )
         by_id = {r.id: r for r in graded.results}
         results = tuple(decided.get(c.id) or by_id[c.id] for c in segment.criteria)
         return Grade(
