@@ -307,6 +307,11 @@ class Grade(BaseModel):
     failure: GradeFailure | None = Field(
         default=None, description="For a failed grade: the model's answer failed, or the endpoint did."
     )
+    note: str = Field(
+        default="",
+        description="What the product changed in the evaluator's answer and why, e.g. a summary replaced "
+        "because it contradicted the company's data.",
+    )
 
     def result(self, criterion_id: str) -> CriterionResult | None:
         """The result for one criterion id, if graded."""

@@ -86,6 +86,7 @@ class HybridEvaluator:
         return Grade(
             results=results,
             summary=graded.summary or summarize(results),
+            note=graded.note,
             identity=self.identity,
             usage=graded.usage,
         )

@@ -39,7 +39,7 @@ from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade
 from icp.errors import ConfigError, LLMOutputError, ProviderError
 from icp.evaluators._adaptive import AdaptiveLimit
 from icp.evaluators._breaker import CircuitBreaker
-from icp.evaluators._grounding import ground_answer
+from icp.evaluators._grounding import checked_summary, ground_answer
 from icp.evaluators._modes import ModeSelector, append_to_last_user, is_format_rejection, merge_system
 from icp.evaluators._ratelimit import RateLimiter
 from icp.evaluators._response import (
@@ -369,12 +369,9 @@ class LLMEvaluator:
             return exc
 
     def _graded(self, answer: GradeResponse, company: CompanyProfile, segment: CompiledSegment, usage: Usage) -> Grade:
-        return Grade(
-            results=self._results(answer, company, segment),
-            summary=answer.summary.strip(),
-            identity=self.identity,
-            usage=usage,
-        )
+        results = self._results(answer, company, segment)
+        summary, note = checked_summary(answer.summary.strip(), screen_company(company).profile, results)
+        return Grade(results=results, summary=summary, note=note, identity=self.identity, usage=usage)
 
     def _failed(self, error: str, account: _Attempts, started: float, failure: GradeFailure) -> Grade:
         logger.warning(

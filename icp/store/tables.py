@@ -201,6 +201,7 @@ class Grade(SQLModel, table=True):
     status: str = Field(default="ok", description="'ok' or 'failed'.")
     results: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONText, nullable=False))
     summary: str = ""
+    note: str = Field(default="", description="What the product changed in the evaluator's answer and why.")
     error: str | None = None
     evaluator: str
     model: str | None = None
