@@ -168,7 +168,12 @@ def _probe_files(client: OpenAI) -> Capability:
 
 
 def _probe_serial(client: OpenAI, settings: Settings, mode: str | None, single_s: float) -> Capability:
-    """Three tiny requests at once: taking about three times one request's time means one at a time."""
+    """Three tiny requests at once: taking about three times one request's time means one at a time.
+
+    "One request's time" is that same request sent alone, twice, the faster kept: a server's first answer to
+    a new prompt includes reading the prompt (seconds on a CPU), which later identical requests skip, so the
+    format probes' latencies would make three cached answers look parallel.
+    """
     name = "parallel requests"
     if mode is None:
         return Capability(name=name, works=None, detail="not probed: no response format worked")
@@ -186,11 +191,14 @@ def _probe_serial(client: OpenAI, settings: Settings, mode: str | None, single_s
         return time.perf_counter() - started
 
     try:
+        alone = min(one(), one())
+        if alone < MIN_TIMED_LATENCY_S:
+            return Capability(name=name, works=None, detail="could not tell: the server answers too fast to time")
         with ThreadPoolExecutor(max_workers=PARALLEL_PROBES) as pool:
             together = max(pool.map(lambda _: one(), range(PARALLEL_PROBES)))
     except openai.APIError as exc:
         return Capability(name=name, works=None, detail=f"could not tell: {_short(exc)}")
-    ratio = together / single_s
+    ratio = together / alone
     if ratio >= SERIAL_RATIO:
         return Capability(
             name=name,

@@ -172,6 +172,7 @@ def _saved(env_file: Path) -> dict[str, str]:
     return {key.strip(): value.strip() for key, value in pairs}
 
 
+@pytest.mark.timeout(1500)  # a 270M model on two CPU cores: minutes, more on a busy machine
 def test_llm_check_then_a_trial_cycle_against_a_real_llama_cpp_server(llama_server: str, tmp_path: Path) -> None:
     checked = _icp("llm", "check", "--save", cwd=tmp_path, base_url=llama_server)
     print(checked.stdout, checked.stderr)  # what the probes found, in the test report
