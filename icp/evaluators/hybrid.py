@@ -85,7 +85,8 @@ class HybridEvaluator:
         results = tuple(decided.get(c.id) or by_id[c.id] for c in segment.criteria)
         return Grade(
             results=results,
-            summary=graded.summary or summarize(results),
+            # A summary the LLM evaluator replaced spoke of its criteria only: compose one from them all.
+            summary=summarize(results) if graded.note or not graded.summary else graded.summary,
             note=graded.note,
             identity=self.identity,
             usage=graded.usage,

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from icp.criteria import CompiledSegment, Criterion
 from icp.domain import CompanyProfile, CriterionKind
 from icp.evaluators.llm import LLMEvaluator
+from icp.settings import Settings
 from icp.store.tables import Grade as GradeRow
 from icp.testing import ChatRequest, FakeOpenAI, grade_answer
 from tests.inprocess import run_icp
@@ -137,3 +138,20 @@ def test_the_replacement_and_its_note_reach_the_cli_and_the_stored_grade(db: Pat
     engine.dispose()
     assert stored.summary.startswith("Meets 0 of 2 requirements")
     assert "'120 employees', but the company data says employees: 260" in stored.note
+
+
+def test_the_hybrid_evaluator_composes_the_replacement_from_every_verdict(
+    fake_openai: FakeOpenAI, settings: Settings
+) -> None:
+    from openai import OpenAI
+
+    from icp.criteria import compile_segment
+    from icp.evaluators.hybrid import HybridEvaluator
+
+    fake_openai.responder = _answer("A German company with 120 employees.")
+    segment = compile_segment("Logistics software", "200-2,000 employees\nSOC 2 certified", "")
+    with OpenAI(base_url=fake_openai.base_url, api_key="test", max_retries=0) as client:
+        grade = HybridEvaluator(LLMEvaluator(client, settings)).grade(SPANISH, segment)
+    assert grade.result("R1") is not None and grade.result("R1").verdict.value == "met"  # decided by the check
+    assert grade.summary == "Meets 1 of 2 requirements; R2 unknown."  # both criteria, not the LLM's one
+    assert "'German company', but the company's country is Spain" in grade.note
