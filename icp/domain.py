@@ -79,6 +79,10 @@ class FitStatus(StrEnum):
 _STATUS_RANK = {FitStatus.QUALIFIED: 0, FitStatus.UNVERIFIED: 1, FitStatus.DISQUALIFIED: 2}
 
 GradeStatus = Literal["ok", "failed"]
+GradeFailure = Literal["unusable_output", "refusal", "truncation", "endpoint"]
+"""Why a grade failed. The first three are the model's answers (a wrong answer in end-to-end terms);
+``endpoint`` is the way to the model (connection, timeout, HTTP error), which says nothing about the model."""
+MODEL_FAILURES: frozenset[str] = frozenset({"unusable_output", "refusal", "truncation"})
 VerdictSource = Literal["check", "keyword", "llm", "person", "none"]
 
 # The company fields an evaluator may read. Their canonical JSON is the company's content hash,
@@ -300,6 +304,14 @@ class Grade(BaseModel):
     identity: EvaluatorIdentity
     usage: Usage = Field(default_factory=Usage)
     error: str | None = Field(default=None, description="Why grading failed (status 'failed') — readable by a person.")
+    failure: GradeFailure | None = Field(
+        default=None, description="For a failed grade: the model's answer failed, or the endpoint did."
+    )
+    note: str = Field(
+        default="",
+        description="What the product changed in the evaluator's answer and why, e.g. a summary replaced "
+        "because it contradicted the company's data.",
+    )
 
     def result(self, criterion_id: str) -> CriterionResult | None:
         """The result for one criterion id, if graded."""

@@ -37,6 +37,7 @@ class GradeAudit(BaseModel):
     latency_ms: float
     attempts: int
     created_at: datetime
+    note: str = Field(default="", description="What the product changed in the evaluator's answer and why.")
 
 
 def score_breakdown(
@@ -72,6 +73,7 @@ def grade_audit(session: Session, grade_id: int) -> GradeAudit:
         latency_ms=grade.latency_ms,
         attempts=grade.attempts,
         created_at=grade.created_at,
+        note=grade.note,
     )
 
 

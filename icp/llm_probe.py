@@ -168,7 +168,13 @@ def _probe_files(client: OpenAI) -> Capability:
 
 
 def _probe_serial(client: OpenAI, settings: Settings, mode: str | None, single_s: float) -> Capability:
-    """Three tiny requests at once: taking about three times one request's time means one at a time."""
+    """Three tiny requests at once: taking about three times one request's time means one at a time.
+
+    "One request's time" is that same request sent alone, the fastest of three kept: a server's first answer
+    to a new prompt includes reading the prompt (seconds on a CPU), which later identical requests skip, so
+    the format probes' latencies would make three cached answers look parallel. "At once" is the faster of
+    two rounds. Noise on a busy machine only ever slows a request, so the fastest times are the truest.
+    """
     name = "parallel requests"
     if mode is None:
         return Capability(name=name, works=None, detail="not probed: no response format worked")
@@ -186,11 +192,14 @@ def _probe_serial(client: OpenAI, settings: Settings, mode: str | None, single_s
         return time.perf_counter() - started
 
     try:
+        alone = min(one() for _ in range(3))
+        if alone < MIN_TIMED_LATENCY_S:
+            return Capability(name=name, works=None, detail="could not tell: the server answers too fast to time")
         with ThreadPoolExecutor(max_workers=PARALLEL_PROBES) as pool:
-            together = max(pool.map(lambda _: one(), range(PARALLEL_PROBES)))
+            together = min(max(pool.map(lambda _: one(), range(PARALLEL_PROBES))) for _ in range(2))
     except openai.APIError as exc:
         return Capability(name=name, works=None, detail=f"could not tell: {_short(exc)}")
-    ratio = together / single_s
+    ratio = together / alone
     if ratio >= SERIAL_RATIO:
         return Capability(
             name=name,

@@ -15,6 +15,12 @@ import pytest
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests against a real llama.cpp server run last: CI builds that server while the rest of the suite runs."""
+    items.sort(key=lambda item: item.get_closest_marker("llama_server") is not None)
+
+
 # A PostgreSQL database this user may create databases from (CI starts one; see .ci/run). When set,
 # every test that uses the `engine` fixture also runs on PostgreSQL, each in a fresh database.
 POSTGRES_URL = os.environ.get("ICP_TEST_POSTGRES_URL", "")

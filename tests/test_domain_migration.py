@@ -1,4 +1,4 @@
-"""Migration 0011: a database from before IDNA domains, with one company stored twice, comes out as one."""
+"""Migration 0012: a database from before IDNA domains, with one company stored twice, comes out as one."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from icp.store.tables import (
 )
 from tests.conftest import BACKENDS, POSTGRES_URL, _drop_database
 
-BEFORE_DOMAINS = "0010"  # the revision the domain migration (0011) revises; the seeds use today's tables
+BEFORE_DOMAINS = "0011"  # the revision the domain migration (0012) revises; the seeds use today's tables
 
 T0 = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
 

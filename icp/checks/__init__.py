@@ -14,7 +14,16 @@ is a one-line change to a table, and changes grades, so bump ``RULES_VERSION`` i
 
 from icp.checks._context import AUDIENCE_CRITERION, DescriptionContext, masked, read_context
 from icp.checks._evaluate import CheckOutcome, FactsKey, evaluate_check, evaluate_facts, facts_key
-from icp.checks._facts import CompanyFacts, company_facts, country_code, funding_stage_code, quote, subdivision_code
+from icp.checks._facts import (
+    CompanyFacts,
+    company_facts,
+    country_code,
+    funding_stage_code,
+    implied_sectors,
+    industry_sectors,
+    quote,
+    subdivision_code,
+)
 from icp.checks._models import (
     AllOf,
     AnyOf,
@@ -93,6 +102,8 @@ __all__ = [
     "facts_key",
     "format_amount",
     "funding_stage_code",
+    "implied_sectors",
+    "industry_sectors",
     "leaf_checks",
     "masked",
     "parse_check",

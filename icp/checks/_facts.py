@@ -176,6 +176,24 @@ def _industries_in(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(dict.fromkeys(keys)), tuple(dict.fromkeys(sectors))
 
 
+def industry_sectors(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The sectors ``text`` names (business models left out), and those plus every broader sector they imply.
+
+    "a fintech company" names ``fintech`` and implies ``financial_services`` and ``technology``.
+    """
+    named: set[str] = set()
+    for m in _INDUSTRY_EVIDENCE_ANY.finditer(text):
+        keys = _named_keys(m.group().lower())
+        if not keys & BUSINESS_MODELS:
+            named.update(keys)
+    return frozenset(named), frozenset(_implied(frozenset(named)))
+
+
+def implied_sectors(keys: frozenset[str]) -> frozenset[str]:
+    """``keys`` with every broader sector they imply (a biotech is a healthcare company)."""
+    return frozenset(_implied(keys))
+
+
 _CUSTOMERS = frozenset({"audience", "customers"})
 
 

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console
+from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err_console, shown
 from icp.errors import ICPError, InputError
 from icp.evals.cache import ResponseCache
 from icp.evals.cases import default_evals_root, load_suite
@@ -27,6 +27,7 @@ from icp.evals.report import (
 )
 from icp.evals.runner import EvaluatorName, RunRecord, eval_settings, make_eval_evaluator, replay_server, run_suite
 from icp.evals.store import bless_run, export_run, list_runs, resolve_run, save_run
+from icp.redact import redact
 
 app = typer.Typer(
     help=(
@@ -80,15 +81,28 @@ def run(
         None, "--replay", help="Serve this recording from a local fake OpenAI server: no network, no key."
     ),
     export: Path | None = typer.Option(None, "--export", help="Also write the run as JSON (a portable baseline)."),
+    limit: int | None = typer.Option(
+        None, "--limit", "-n", min=1, help="Run only the first N cases (after --cases): a quick trial of a model."
+    ),
+    cases: str | None = typer.Option(
+        None,
+        "--cases",
+        help="Run only cases whose id matches these globs, comma-separated (e.g. 'inj-*,mix-plg-*').",
+    ),
     root: Path | None = ROOT,
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Run a suite through an evaluator and store the run with its manifest and metrics."""
+    """Run a suite through an evaluator and store the run with its manifest and metrics.
+
+    Answers the model got wrong in form (unusable output, refusals, cut-off answers) are *model failures*:
+    counted apart and as wrong in the end-to-end accuracy. Failures of the endpoint (connection, timeout,
+    HTTP errors) are *unmeasured*. Exits 1 when most results failed either way.
+    """
     context = app_context(ctx)
     if evaluator not in ("offline", "llm", "hybrid"):
         raise InputError(f"Unknown evaluator {evaluator!r}: choose offline, llm or hybrid.")
     name: EvaluatorName = evaluator  # type: ignore[assignment]
-    loaded = load_suite(suite, _root(root))
+    loaded = load_suite(suite, _root(root)).sliced(cases, limit)
     settings = eval_settings(context.settings, prompt=prompt, model=model)
     with ExitStack() as stack:
         response_cache: ResponseCache | None = None
@@ -123,15 +137,21 @@ def run(
             transient=True,
         ) as progress:
             task = progress.add_task(f"{loaded.name} / {name}", total=len(loaded.cases) * repeat, status="", start=True)
-            wrong = unmeasured = 0
+            wrong = failed = unmeasured = 0
 
             def on_result(result, done, total):  # type: ignore[no-untyped-def]
-                nonlocal wrong, unmeasured
-                if not result.measured:
+                nonlocal wrong, failed, unmeasured
+                if result.model_failed:
+                    failed += 1
+                elif not result.measured:
                     unmeasured += 1
                 elif result.n_correct != result.n_criteria:
                     wrong += 1
-                progress.update(task, completed=done, status=f"{wrong} with misses, {unmeasured} unmeasured")
+                progress.update(
+                    task,
+                    completed=done,
+                    status=f"{wrong} with misses, {failed} model failures, {unmeasured} unmeasured",
+                )
 
             record = run_suite(
                 loaded, chosen, repeat=repeat, concurrency=workers, on_result=on_result, transport=transport
@@ -148,6 +168,37 @@ def run(
             console.print(f"Exported to {export}.")
     else:
         emit([_summary_row(record)], fmt, json_payload=_run_payload(record))
+    reason = mostly_failed(record)
+    if reason is not None:
+        err_console.print(
+            f"[bold red]Run #{run_id} cannot judge the model:[/bold red] {shown(reason)}", highlight=False
+        )
+        raise typer.Exit(1)
+
+
+def mostly_failed(record: RunRecord) -> str | None:
+    """Why a run whose results mostly failed (model failures or unmeasured) judges nothing, else None."""
+    m = record.metrics
+    if not m.results or m.failed * 2 <= m.results:
+        return None
+    parts = []
+    if m.model_failures:
+        parts.append(f"{m.model_failures} model failure(s) ({_reasons(m.model_failures_by_reason)})")
+    if m.unmeasured:
+        parts.append(f"{m.unmeasured} unmeasured (the endpoint failed: {_reasons(m.unmeasured_by_reason)})")
+    advice = (
+        "the model's answers could not be used: try `icp llm check` for the mode and limits this server needs, "
+        "or a larger model"
+        if m.model_failures >= m.unmeasured
+        else "the endpoint failed: check that the server is up and answering (`icp llm check`), then run again"
+    )
+    first_error = next((r.error for r in record.results if r.error), None)
+    example = f" First error: {redact(first_error)[:300]}" if first_error else ""
+    return f"{m.failed} of {m.results} results failed: {'; '.join(parts)}. {advice}.{example}"
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason.replace('_', ' ')} x{n}" for reason, n in sorted(counts.items()))
 
 
 def _summary_row(record: RunRecord) -> dict[str, object]:
@@ -160,8 +211,12 @@ def _summary_row(record: RunRecord) -> dict[str, object]:
         "prompt_id": m.prompt_id,
         "cases": x.cases,
         "accuracy": x.accuracy.rate,
+        "end_to_end_accuracy": x.end_to_end_accuracy.rate,
+        "model_failures": x.model_failures,
         "grounding": x.grounding.rate,
         "unmeasured": x.unmeasured,
+        "tokens_in": int(x.tokens_in.total),
+        "tokens_out": int(x.tokens_out.total),
         "requests": m.requests,
         "cache_hits": m.cache_hits,
         "cost_usd": x.cost_usd.total,
@@ -205,6 +260,8 @@ def runs(
             "model",
             "cases",
             "accuracy",
+            "end_to_end_accuracy",
+            "model_failures",
             "unmeasured",
             "cost_usd",
             "blessed",

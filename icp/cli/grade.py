@@ -48,6 +48,8 @@ def grade(
         f"(confidence {b.confidence:.0%}, {g.identity.evaluator})"
     )
     console.print(f"  {shown(g.summary)}")
+    if g.note:
+        console.print(f"  [yellow]Note:[/yellow] {shown(g.note)}", highlight=False)
     points = {c.id: c for c in b.contributions}
     rows = []
     for r in g.results:

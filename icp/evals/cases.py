@@ -11,6 +11,7 @@ Every case is validated by :class:`GoldenCase`; a bad case is rejected with its 
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -213,6 +214,28 @@ class Suite(BaseModel):
     def case(self, case_id: str) -> GoldenCase | None:
         """A case by id."""
         return next((c for c in self.cases if c.id == case_id), None)
+
+    def sliced(self, patterns: str | None = None, limit: int | None = None) -> Suite:
+        """The cases whose id matches one of ``patterns`` (comma-separated globs), at most ``limit`` of them.
+
+        A slice is a suite of its own (its dataset hash differs), so comparing it with a full run pairs
+        only the shared cases.
+
+        Raises:
+            InputError: no case matches the patterns.
+        """
+        cases = self.cases
+        if patterns:
+            globs = [p.strip() for p in patterns.split(",") if p.strip()]
+            cases = tuple(c for c in cases if any(fnmatch.fnmatchcase(c.id, g) for g in globs))
+            if not cases:
+                raise InputError(
+                    f"No case of suite {self.name} matches --cases {patterns!r}; case ids look like "
+                    f"{', '.join(c.id for c in self.cases[:3])}. Use * and ? as wildcards, commas between patterns."
+                )
+        if limit is not None:
+            cases = cases[:limit]
+        return self.model_copy(update={"cases": cases})
 
     def tag_counts(self) -> dict[str, int]:
         """How many cases carry each tag."""

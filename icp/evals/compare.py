@@ -3,8 +3,10 @@
 Verdicts are paired by (case id, criterion id) on the first measured repeat of each case, and only
 when both runs graded the same criterion text. A verdict is *fixed* when the base got it wrong and
 the candidate right, *broken* for the reverse. A case is broken when any of its verdicts broke,
-fixed when some were fixed and none broke. Cases unmeasured in either run are listed apart, never
-counted as broken.
+fixed when some were fixed and none broke. A model failure (unusable, refused or cut-off answer)
+counts every criterion of the case as wrong, so a case the base graded and the candidate's model
+failed is broken. Cases the endpoint left unmeasured in either run are listed apart, never counted
+as broken.
 """
 
 from __future__ import annotations
@@ -91,13 +93,81 @@ class Comparison(BaseModel):
 
 
 def _first_measured(results: Sequence[CaseResult]) -> dict[str, CaseResult]:
+    """Per case, the first repeat with an answer (graded or a model failure), else the first repeat."""
     chosen: dict[str, CaseResult] = {}
     seen: dict[str, CaseResult] = {}
     for r in sorted(results, key=lambda r: (r.case_id, r.repeat_index)):
         seen.setdefault(r.case_id, r)
-        if r.measured and r.case_id not in chosen:
+        if (r.measured or r.model_failed) and r.case_id not in chosen:
             chosen[r.case_id] = r
     return {case_id: chosen.get(case_id, first) for case_id, first in seen.items()}
+
+
+def _answered(r: CaseResult) -> bool:
+    return r.measured or r.model_failed
+
+
+class _Pair(BaseModel):
+    criterion_id: str
+    text: str
+    expected: str
+    base: str
+    candidate: str
+    base_correct: bool
+    candidate_correct: bool
+
+
+def _failed_as(r: CaseResult) -> str:
+    return f"model failure ({r.failure_reason or 'unusable_output'})"
+
+
+def _paired_outcomes(b: CaseResult, c: CaseResult) -> list[_Pair]:
+    """Criteria graded in both runs (same id and text); a model failure's criteria count as wrong."""
+    if b.model_failed and c.model_failed:
+        return []
+    if c.model_failed or b.model_failed:
+        graded, failed = (b, c) if c.model_failed else (c, b)
+        pairs = []
+        for o in graded.criteria:
+            graded_side, failed_side = (o.actual.value, o.correct), (_failed_as(failed), False)
+            (base, base_ok), (cand, cand_ok) = (
+                (graded_side, failed_side) if c.model_failed else (failed_side, graded_side)
+            )
+            pairs.append(
+                _Pair(
+                    criterion_id=o.id,
+                    text=o.text,
+                    expected=o.expected.value,
+                    base=base,
+                    candidate=cand,
+                    base_correct=base_ok,
+                    candidate_correct=cand_ok,
+                )  # fmt: skip
+            )
+        return pairs
+    base_outcomes = {o.id: o for o in b.criteria}
+    pairs = []
+    for outcome in c.criteria:
+        other = base_outcomes.get(outcome.id)
+        if other is None or other.text != outcome.text:
+            continue
+        pairs.append(
+            _Pair(
+                criterion_id=outcome.id,
+                text=outcome.text,
+                expected=outcome.expected.value,
+                base=other.actual.value,
+                candidate=outcome.actual.value,
+                base_correct=other.correct,
+                candidate_correct=outcome.correct,
+            )  # fmt: skip
+        )
+    return pairs
+
+
+def _failure_note(b: CaseResult, c: CaseResult) -> str:
+    sides = [f"{name}: {_failed_as(r)}" for name, r in (("base", b), ("candidate", c)) if r.model_failed]
+    return "; ".join(sides)
 
 
 def compare_runs(base: RunRecord, candidate: RunRecord, *, seed: int = 0, resamples: int = 2000) -> Comparison:
@@ -121,9 +191,9 @@ def compare_runs(base: RunRecord, candidate: RunRecord, *, seed: int = 0, resamp
                 )
             )
             continue
-        if not (b.measured and c.measured):
-            side = " and ".join(n for n, r in (("base", b), ("candidate", c)) if not r.measured)
-            reason = (c if not c.measured else b).unmeasured_reason or "error"
+        if not (_answered(b) and _answered(c)):
+            side = " and ".join(n for n, r in (("base", b), ("candidate", c)) if not _answered(r))
+            reason = (c if not _answered(c) else b).unmeasured_reason or "error"
             diffs.append(
                 CaseDiff(
                     case_id=case_id,
@@ -134,20 +204,16 @@ def compare_runs(base: RunRecord, candidate: RunRecord, *, seed: int = 0, resamp
                 )
             )
             continue
-        base_outcomes = {o.id: o for o in b.criteria}
         changes: list[VerdictChange] = []
         b_correct = c_correct = total = 0
-        for outcome in c.criteria:
-            other = base_outcomes.get(outcome.id)
-            if other is None or other.text != outcome.text:
-                continue
+        for pair in _paired_outcomes(b, c):
             total += 1
-            b_correct += int(other.correct)
-            c_correct += int(outcome.correct)
-            if other.correct and not outcome.correct:
+            b_correct += int(pair.base_correct)
+            c_correct += int(pair.candidate_correct)
+            if pair.base_correct and not pair.candidate_correct:
                 broken += 1
                 kind: Literal["fixed", "broken"] | None = "broken"
-            elif outcome.correct and not other.correct:
+            elif pair.candidate_correct and not pair.base_correct:
                 fixed += 1
                 kind = "fixed"
             else:
@@ -156,11 +222,11 @@ def compare_runs(base: RunRecord, candidate: RunRecord, *, seed: int = 0, resamp
             if kind is not None:
                 changes.append(
                     VerdictChange(
-                        criterion_id=outcome.id,
-                        text=outcome.text,
-                        expected=outcome.expected.value,
-                        base=other.actual.value,
-                        candidate=outcome.actual.value,
+                        criterion_id=pair.criterion_id,
+                        text=pair.text,
+                        expected=pair.expected,
+                        base=pair.base,
+                        candidate=pair.candidate,
                         change=kind,
                     )
                 )
@@ -184,6 +250,7 @@ def compare_runs(base: RunRecord, candidate: RunRecord, *, seed: int = 0, resamp
                 verdicts=tuple(changes),
                 base_tier=b.tier.value if b.tier else None,
                 candidate_tier=c.tier.value if c.tier else None,
+                note=_failure_note(b, c),
             )
         )
     n_paired = sum(t for (_, t), _ in paired)

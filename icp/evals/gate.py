@@ -36,7 +36,18 @@ class GatePolicy(BaseModel):
     max_broken_cases: int | None = Field(default=None, ge=0, description="Maximum broken cases of any tag.")
     max_invariance_violations: int | None = Field(default=None, ge=0)
     max_unmeasured_rate: float = Field(
-        default=0.2, ge=0, le=1, description="Above this share of unmeasured results the gate cannot judge (exit 2)."
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Above this share of results the endpoint failed (connection, timeout, HTTP error), the gate "
+        "cannot judge (exit 2).",
+    )
+    max_model_failure_rate: float | None = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Fail (exit 1) when more than this share of results are model failures (unusable output, "
+        "refusals, truncation).",
     )
 
 
@@ -71,6 +82,14 @@ class GateResult(BaseModel):
         return self.exit_code == EXIT_PASS
 
 
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason.replace('_', ' ')} x{n}" for reason, n in sorted(counts.items())) or "no reason given"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
 def evaluate_gate(comparison: Comparison, policy: GatePolicy) -> GateResult:
     """Apply ``policy`` to a comparison of the candidate with its baseline."""
     cm = comparison.candidate_metrics
@@ -81,8 +100,9 @@ def evaluate_gate(comparison: Comparison, policy: GatePolicy) -> GateResult:
         infrastructure.append("the candidate run has no results")
     elif cm.unmeasured / cm.results > policy.max_unmeasured_rate:
         infrastructure.append(
-            f"{cm.unmeasured} of {cm.results} results were unmeasured (errors, refusals, truncation), above the "
-            f"policy's {policy.max_unmeasured_rate:.0%}: fix the endpoint or recordings and run again"
+            f"{cm.unmeasured} of {cm.results} results were unmeasured (the endpoint failed: "
+            f"{_reasons(cm.unmeasured_by_reason)}), above the policy's {policy.max_unmeasured_rate:.0%}: fix the "
+            "endpoint or recordings and run again"
         )
     if infrastructure:
         return GateResult(exit_code=EXIT_INFRASTRUCTURE, infrastructure=tuple(infrastructure))
@@ -109,6 +129,13 @@ def evaluate_gate(comparison: Comparison, policy: GatePolicy) -> GateResult:
             regressions.append(
                 f"verdict accuracy dropped {drop:.1%}, more than the policy's {policy.max_accuracy_drop:.1%}"
             )
+    failure_rate = cm.model_failures / cm.results
+    if policy.max_model_failure_rate is not None and failure_rate > policy.max_model_failure_rate:
+        regressions.append(
+            f"{cm.model_failures} of {cm.results} results were model failures ({_reasons(cm.model_failures_by_reason)})"
+            f", above the policy's {policy.max_model_failure_rate:.0%}; end-to-end accuracy "
+            f"{_pct(cm.end_to_end_accuracy.rate)} against {_pct(cm.accuracy.rate)} over measured cases"
+        )
     grounding = cm.grounding.rate
     if policy.grounding_floor is not None and grounding is not None and grounding < policy.grounding_floor:
         regressions.append(f"evidence grounding {grounding:.1%} is below the floor {policy.grounding_floor:.0%}")

@@ -7,10 +7,13 @@
 - evidence grounding rate (met/not_met verdicts whose evidence occurs in the company's data);
 - invariance violations (variants that must grade identically, matched by criterion text);
 - stability across repeats (agreement rate, flaky cases);
-- tokens, cost and latency per case.
+- model failures (unusable output, refusals, truncation) in their own column, and an *end-to-end*
+  accuracy where every criterion of a model failure counts as wrong, beside the accuracy over
+  measured cases;
+- tokens, cost and latency per case, over every result (a failed attempt spent them too).
 
-Unmeasured results (errors, refusals, truncation) are counted as such and left out of every
-quality metric: a provider outage is not a wrong answer.
+Unmeasured results (the endpoint failed: connection, timeout, HTTP error) are counted as such and
+left out of every quality metric: a provider outage is not a wrong answer.
 """
 
 from __future__ import annotations
@@ -111,9 +114,15 @@ class RunMetrics(BaseModel):
     cases: int = Field(default=0, description="Distinct cases.")
     results: int = Field(default=0, description="Case results (cases x repeats).")
     measured: int = 0
-    unmeasured: int = 0
+    model_failures: int = Field(default=0, description="Results whose answer was unusable, refused or cut off.")
+    model_failures_by_reason: dict[str, int] = Field(default_factory=dict)
+    unmeasured: int = Field(default=0, description="Results the endpoint failed (connection, timeout, HTTP error).")
     unmeasured_by_reason: dict[str, int] = Field(default_factory=dict)
     accuracy: Rate = Field(default_factory=Rate, description="Correct verdicts over measured verdicts.")
+    end_to_end_accuracy: Rate = Field(
+        default_factory=Rate,
+        description="Correct verdicts over measured verdicts plus the criteria of model failures (counted wrong).",
+    )
     accuracy_by_expected: dict[str, Rate] = Field(default_factory=dict)
     accuracy_by_tag: dict[str, Rate] = Field(default_factory=dict)
     exact_cases: Rate = Field(default_factory=Rate, description="Measured results with every verdict right.")
@@ -129,6 +138,16 @@ class RunMetrics(BaseModel):
     cost_usd: Distribution = Field(default_factory=Distribution)
     latency_ms: Distribution = Field(default_factory=Distribution)
     wrong_cases: tuple[str, ...] = Field(default=(), description="Cases with at least one wrong verdict (any repeat).")
+
+    @property
+    def failed(self) -> int:
+        """Results without a usable grade: model failures plus unmeasured ones."""
+        return self.model_failures + self.unmeasured
+
+    @property
+    def failed_share(self) -> float:
+        """Share of results without a usable grade (0 for an empty run)."""
+        return self.failed / self.results if self.results else 0.0
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -194,13 +213,18 @@ def compute_metrics(results: Iterable[CaseResult]) -> RunMetrics:
             tier_hits += int(result.tier in result.expected_tiers)
 
     violations, checked = _invariance(measured)
+    failures = [r for r in rows if r.model_failed]
+    unmeasured = [r for r in rows if not r.measured and not r.model_failed]
     return RunMetrics(
         cases=len({r.case_id for r in rows}),
         results=len(rows),
         measured=len(measured),
-        unmeasured=len(rows) - len(measured),
-        unmeasured_by_reason=dict(Counter(r.unmeasured_reason or "error" for r in rows if not r.measured)),
+        model_failures=len(failures),
+        model_failures_by_reason=dict(Counter(r.failure_reason or "unusable_output" for r in failures)),
+        unmeasured=len(unmeasured),
+        unmeasured_by_reason=dict(Counter(r.unmeasured_reason or "error" for r in unmeasured)),
         accuracy=Rate(hits=correct, total=total),
+        end_to_end_accuracy=Rate(hits=correct, total=total + sum(r.n_criteria for r in failures)),
         accuracy_by_expected={v: Rate(hits=h, total=t) for v, (h, t) in by_expected.items()},
         accuracy_by_tag={tag: Rate(hits=h, total=t) for tag, (h, t) in sorted(by_tag.items())},
         exact_cases=Rate(hits=exact, total=len(measured)),
@@ -213,8 +237,8 @@ def compute_metrics(results: Iterable[CaseResult]) -> RunMetrics:
         invariance_checked=checked,
         invariance_violations=tuple(violations),
         stability=_stability(rows),
-        tokens_in=distribution([float(r.tokens_in) for r in measured]),
-        tokens_out=distribution([float(r.tokens_out) for r in measured]),
+        tokens_in=distribution([float(r.tokens_in) for r in rows]),
+        tokens_out=distribution([float(r.tokens_out) for r in rows]),
         cost_usd=distribution([r.cost_usd for r in rows]),
         latency_ms=distribution([r.latency_ms for r in rows]),
         wrong_cases=tuple(sorted(wrong)),

@@ -23,13 +23,21 @@ def _signed(value: float, fmt: str = "{:+.1%}") -> str:
     return fmt.format(value)
 
 
+def _by_reason(counts: dict[str, int]) -> str:
+    if not counts:
+        return ""
+    return "(" + ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in sorted(counts.items())) + ")"
+
+
 def metrics_rows(metrics: RunMetrics) -> list[tuple[str, str]]:
     """The headline metrics of a run as (name, value) rows."""
     m = metrics
     return [
         ("cases / results", f"{m.cases} / {m.results}"),
-        ("unmeasured", f"{m.unmeasured} {dict(m.unmeasured_by_reason) if m.unmeasured else ''}".strip()),
-        ("verdict accuracy", _rate(m.accuracy)),
+        ("model failures", f"{m.model_failures} {_by_reason(m.model_failures_by_reason)}".strip()),
+        ("unmeasured (endpoint failed)", f"{m.unmeasured} {_by_reason(m.unmeasured_by_reason)}".strip()),
+        ("verdict accuracy (measured cases)", _rate(m.accuracy)),
+        ("end-to-end accuracy (model failures wrong)", _rate(m.end_to_end_accuracy)),
         *((f"accuracy when expected {v}", _rate(m.accuracy_by_expected.get(v, Rate()))) for v in VERDICTS),
         ("cases fully right", _rate(m.exact_cases)),
         ("membership precision", _pct(m.membership.precision)),
@@ -111,7 +119,10 @@ def comparison_markdown(cmp: Comparison, gate: GateResult | None = None) -> str:
         f"{_pct(cmp.candidate_metrics.membership.recall)} | |",
         f"| tier agreement | {_pct(cmp.base_metrics.tier_agreement.rate)} | "
         f"{_pct(cmp.candidate_metrics.tier_agreement.rate)} | |",
-        f"| unmeasured | {cmp.base_metrics.unmeasured} | {cmp.candidate_metrics.unmeasured} | |",
+        f"| end-to-end accuracy | {_pct(cmp.base_metrics.end_to_end_accuracy.rate)} | "
+        f"{_pct(cmp.candidate_metrics.end_to_end_accuracy.rate)} | |",
+        f"| model failures | {cmp.base_metrics.model_failures} | {cmp.candidate_metrics.model_failures} | |",
+        f"| unmeasured (endpoint failed) | {cmp.base_metrics.unmeasured} | {cmp.candidate_metrics.unmeasured} | |",
         f"| cost per case | ${cmp.base_metrics.cost_usd.mean:.6f} | ${cmp.candidate_metrics.cost_usd.mean:.6f} | "
         f"{_signed(cmp.cost_per_case_delta_usd, '{:+.6f}')} USD |",
         f"| latency p50 | {cmp.base_metrics.latency_ms.p50:.0f} ms | {cmp.candidate_metrics.latency_ms.p50:.0f} ms | "

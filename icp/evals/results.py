@@ -7,14 +7,18 @@ for committed baselines, rebuilt from ``EvalRun``/``EvalResult`` rows for stored
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from icp.domain import Tier, Verdict
 
-ResultStatus = Literal["ok", "unmeasured"]
+ResultStatus = Literal["ok", "model_failure", "unmeasured"]
+"""``ok``: graded and compared with the labels. ``model_failure``: the model answered but its answer
+could not be used (unusable, refused, cut off): wrong in end-to-end terms. ``unmeasured``: the endpoint
+failed (connection, timeout, HTTP error), which says nothing about the model or the prompt."""
 UnmeasuredReason = Literal["error", "refusal", "truncation"]
+ModelFailureReason = Literal["unusable_output", "refusal", "truncation"]
 
 
 class CriterionOutcome(BaseModel):
@@ -48,6 +52,8 @@ class CaseResult(BaseModel):
     repeat_index: int = 0
     status: ResultStatus = "ok"
     unmeasured_reason: UnmeasuredReason | None = None
+    failure_reason: ModelFailureReason | None = Field(default=None, description="For a model failure: what failed.")
+    unanswered: int = Field(default=0, ge=0, description="Criteria a model failure left without a verdict.")
     error: str | None = None
     tags: tuple[str, ...] = ()
     critical: bool = False
@@ -64,10 +70,28 @@ class CaseResult(BaseModel):
     cost_usd: float = 0.0
     latency_ms: float = 0.0
 
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_model_failures(cls, data: Any) -> Any:
+        """Runs stored before model failures had their own status kept refusals and truncations unmeasured."""
+        if (
+            isinstance(data, dict)
+            and data.get("status") == "unmeasured"
+            and data.get("unmeasured_reason") in ("refusal", "truncation")
+        ):
+            return {**data, "status": "model_failure", "failure_reason": data["unmeasured_reason"],
+                    "unmeasured_reason": None}  # fmt: skip
+        return data
+
     @property
     def measured(self) -> bool:
-        """Errors, refusals and truncations are unmeasured: never counted as wrong answers."""
+        """Graded and compared with its labels (neither a model failure nor an endpoint failure)."""
         return self.status == "ok"
+
+    @property
+    def model_failed(self) -> bool:
+        """The model's answer was unusable, a refusal or cut off: every criterion counts as wrong end to end."""
+        return self.status == "model_failure"
 
     @property
     def n_correct(self) -> int:
@@ -76,8 +100,8 @@ class CaseResult(BaseModel):
 
     @property
     def n_criteria(self) -> int:
-        """Criteria in the case."""
-        return len(self.criteria)
+        """Criteria in the case (those a model failure left unanswered included)."""
+        return len(self.criteria) + self.unanswered
 
 
 class RunManifest(BaseModel):

@@ -1,8 +1,10 @@
 """Run a suite of golden cases through an evaluator: bounded concurrency, repeats, a manifest.
 
-Every (case, repeat) becomes one :class:`~icp.evals.results.CaseResult`. A failed grade (provider
-error, refusal, truncation) is *unmeasured*, never a wrong answer. Scores and tiers come from
-:func:`icp.scoring.score_grade`, exactly as in a cycle.
+Every (case, repeat) becomes one :class:`~icp.evals.results.CaseResult`. A grade the model failed
+(unusable output, refusal, truncation) is a *model failure*: wrong end to end, kept apart from the
+accuracy over measured cases. A grade the endpoint failed (connection, timeout, HTTP error) is
+*unmeasured*, never a wrong answer. Tokens and cost are recorded for every attempt, failed ones too.
+Scores and tiers come from :func:`icp.scoring.score_grade`, exactly as in a cycle.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import icp
 from icp.concurrency import map_unordered
-from icp.domain import Grade, Verdict
+from icp.domain import Grade, GradeFailure, Verdict
 from icp.errors import ConfigError
 from icp.evals.cache import (
     CachingTransport,
@@ -87,19 +89,33 @@ def case_result(case: GoldenCase, grade: Grade, repeat_index: int = 0) -> CaseRe
         "cost_usd": usage.cost_usd,
         "latency_ms": usage.latency_ms,
     }
-    if grade.status != "ok" or len(grade.results) != len(case.compiled.criteria):
-        error = grade.error or "the grade did not cover every criterion"
+    n_criteria = len(case.compiled.criteria)
+    if grade.status != "ok":
+        error = grade.error or "the grade failed without a reason"
+        failure = grade.failure or _failure_from_text(error)
+        if failure == "endpoint":
+            return CaseResult.model_validate(
+                {**base, "status": "unmeasured", "unmeasured_reason": "error", "error": error}
+            )
         return CaseResult.model_validate(
-            {**base, "status": "unmeasured", "unmeasured_reason": unmeasured_reason(error), "error": error}
+            {**base, "status": "model_failure", "failure_reason": failure, "unanswered": n_criteria, "error": error}
+        )
+    missing = [c.id for c in case.compiled.criteria if grade.result(c.id) is None]
+    if missing or len(grade.results) != n_criteria:
+        error = f"the grade has no verdict for {', '.join(missing)}" if missing else "the grade has extra verdicts"
+        return CaseResult.model_validate(
+            {
+                **base,
+                "status": "model_failure",
+                "failure_reason": "unusable_output",
+                "unanswered": n_criteria,
+                "error": error,
+            }  # fmt: skip
         )
     outcomes = []
     for criterion in case.compiled.criteria:
         got = grade.result(criterion.id)
-        if got is None:
-            error = f"the grade has no verdict for {criterion.id}"
-            return CaseResult.model_validate(
-                {**base, "status": "unmeasured", "unmeasured_reason": "error", "error": error}
-            )
+        assert got is not None  # checked above
         grounded = None if got.verdict is Verdict.UNKNOWN else ungrounded_reason(got.evidence, case.company) is None
         outcomes.append(
             CriterionOutcome(
@@ -126,13 +142,21 @@ def case_result(case: GoldenCase, grade: Grade, repeat_index: int = 0) -> CaseRe
 
 
 def unmeasured_reason(error: str) -> UnmeasuredReason:
-    """Classify a failed grade: a refusal, a truncated answer, or any other error."""
+    """Classify a failed grade's message: a refusal, a truncated answer, or any other error."""
     lowered = error.lower()
     if "refused" in lowered or "content filter" in lowered:
         return "refusal"
     if "cut off" in lowered or "finish_reason=length" in lowered or "truncat" in lowered:
         return "truncation"
     return "error"
+
+
+def _failure_from_text(error: str) -> GradeFailure:
+    """For grades that do not say who failed (stored before ``Grade.failure`` existed): read the message."""
+    reason = unmeasured_reason(error)
+    if reason != "error":
+        return reason
+    return "unusable_output" if "unusable" in error.lower() else "endpoint"
 
 
 def run_suite(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, col, select
 
 from icp.errors import InputError, NotFoundError
@@ -31,7 +31,9 @@ class RunSummary(BaseModel):
     prompt_id: str | None
     cases: int
     repeat: int
-    accuracy: float | None
+    accuracy: float | None = Field(description="Verdict accuracy over measured cases.")
+    end_to_end_accuracy: float | None = Field(default=None, description="Accuracy with model failures counted wrong.")
+    model_failures: int = 0
     unmeasured: int
     cost_usd: float
     blessed: bool
@@ -79,7 +81,8 @@ def save_run(session: Session, record: RunRecord) -> int:
                 "case_id": r.case_id,
                 "repeat_index": r.repeat_index,
                 "status": r.status,
-                "unmeasured_reason": r.unmeasured_reason,
+                # One column says why a result has no verdicts; the status says whose failure it was.
+                "unmeasured_reason": r.failure_reason if r.model_failed else r.unmeasured_reason,
                 "error": r.error,
                 "tags": list(r.tags),
                 "critical": r.critical,
@@ -130,7 +133,9 @@ def load_run(session: Session, run_id: int) -> RunRecord:
                 "case_id": row.case_id,
                 "repeat_index": row.repeat_index,
                 "status": row.status,
-                "unmeasured_reason": row.unmeasured_reason,
+                "unmeasured_reason": None if row.status == "model_failure" else row.unmeasured_reason,
+                "failure_reason": row.unmeasured_reason if row.status == "model_failure" else None,
+                "unanswered": row.n_criteria if row.status == "model_failure" else 0,
                 "error": row.error,
                 "tags": tuple(row.tags),
                 "critical": row.critical,
@@ -175,6 +180,8 @@ def list_runs(session: Session, *, suite: str | None = None, limit: int = 50) ->
             cases=r.cases,
             repeat=r.repeat,
             accuracy=r.accuracy,
+            end_to_end_accuracy=_rate(r.metrics.get("end_to_end_accuracy")),
+            model_failures=int(r.metrics.get("model_failures") or 0),
             unmeasured=r.unmeasured,
             cost_usd=r.cost_usd,
             blessed=r.blessed,
@@ -183,6 +190,14 @@ def list_runs(session: Session, *, suite: str | None = None, limit: int = 50) ->
         )
         for r in session.exec(stmt)
     ]
+
+
+def _rate(stored: object) -> float | None:
+    """A rate from a run's stored metrics (runs stored before a metric existed have none)."""
+    if not isinstance(stored, dict):
+        return None
+    hits, total = stored.get("hits") or 0, stored.get("total") or 0
+    return hits / total if total else None
 
 
 def bless_run(session: Session, run_id: int, *, actor: Actor = LOCAL_OPERATOR) -> RunRecord:

@@ -15,8 +15,9 @@ from typing import Any
 from icp.criteria import Criterion
 from icp.domain import GRADED_FIELDS, CompanyProfile, CriterionResult, Verdict
 from icp.evaluators._response import CriterionAnswer
-from icp.evaluators.offline import decide_by_check
+from icp.evaluators.offline import decide_by_check, summarize
 from icp.screening import addresses_the_grader
+from icp.summaries import summary_contradictions
 
 # Fields that identify the company but say nothing about fit: "never infer from the name alone".
 IDENTITY_FIELDS = frozenset({"name", "domain", "website"})
@@ -185,6 +186,20 @@ def _display(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def checked_summary(summary: str, company: CompanyProfile, results: tuple[CriterionResult, ...]) -> tuple[str, str]:
+    """The model's summary, or one composed from the verdicts when it states what the data or verdicts deny.
+
+    Returns ``(summary, note)``; the note (empty when the summary stands) says what was replaced and why.
+    """
+    problems = summary_contradictions(summary, company, results)
+    if not problems:
+        return summary, ""
+    note = f"The model's summary {summary[:300]!r} was replaced by one composed from the verdicts: " + "; ".join(
+        problems
+    )
+    return summarize(results), note + "."
 
 
 # A claim the company makes about itself in its description is worth less than a field: it is self-reported.

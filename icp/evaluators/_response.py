@@ -143,7 +143,13 @@ def response_format_for(segment: CompiledSegment, mode: ResponseMode) -> dict[st
     if mode == "json_object":
         return {"type": "json_object"}
     if mode == "json_object_schema":
-        return {"type": "json_object", "schema": grade_schema(segment)}
+        # The server turns the schema into a grammar: fixing the number of entries keeps a small model from
+        # stopping after the first criterion (strict json_schema providers reject minItems, so only here).
+        schema = grade_schema(segment)
+        n = len(segment.criteria)
+        properties = {**schema["properties"], "criteria": {**schema["properties"]["criteria"], "minItems": n,
+                                                            "maxItems": n}}  # fmt: skip
+        return {"type": "json_object", "schema": {**schema, "properties": properties}}
     return {
         "type": "json_schema",
         "json_schema": {"name": "grade_company", "strict": True, "schema": grade_schema(segment)},

@@ -74,12 +74,20 @@ class HybridEvaluator:
 
         graded = self.llm.grade(company, CompiledSegment(name=segment.name, criteria=remaining))
         if graded.status == "failed":
-            return Grade(status="failed", error=graded.error, identity=self.identity, usage=graded.usage)
+            return Grade(
+                status="failed",
+                error=graded.error,
+                failure=graded.failure,
+                identity=self.identity,
+                usage=graded.usage,
+            )
         by_id = {r.id: r for r in graded.results}
         results = tuple(decided.get(c.id) or by_id[c.id] for c in segment.criteria)
         return Grade(
             results=results,
-            summary=graded.summary or summarize(results),
+            # A summary the LLM evaluator replaced spoke of its criteria only: compose one from them all.
+            summary=summarize(results) if graded.note or not graded.summary else graded.summary,
+            note=graded.note,
             identity=self.identity,
             usage=graded.usage,
         )

@@ -35,11 +35,11 @@ import openai
 from openai import OpenAI
 
 from icp.criteria import CompiledSegment
-from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, Usage
+from icp.domain import CompanyProfile, CriterionResult, EvaluatorIdentity, Grade, GradeFailure, Usage
 from icp.errors import ConfigError, LLMOutputError, ProviderError
 from icp.evaluators._adaptive import AdaptiveLimit
 from icp.evaluators._breaker import CircuitBreaker
-from icp.evaluators._grounding import ground_answer
+from icp.evaluators._grounding import checked_summary, ground_answer
 from icp.evaluators._modes import ModeSelector, append_to_last_user, is_format_rejection, merge_system
 from icp.evaluators._ratelimit import RateLimiter
 from icp.evaluators._response import (
@@ -265,12 +265,14 @@ class LLMEvaluator:
             try:
                 completion = self._complete(messages, segment, body["max_tokens"], account)
             except ProviderError as exc:
-                if shortened:  # the cut-off answer is the root problem; say so first
-                    return self._failed(f"{CUT_OFF}; asking again for a shorter answer failed: {exc}", account, started)
-                return self._failed(str(exc), account, started)
+                if shortened:  # the cut-off answer is the root problem (the model's): say so first
+                    return self._failed(
+                        f"{CUT_OFF}; asking again for a shorter answer failed: {exc}", account, started, "truncation"
+                    )
+                return self._failed(str(exc), account, started, "endpoint")
             outcome = self._judge(completion, company, segment)
             if isinstance(outcome, str):
-                return self._failed(outcome, account, started)
+                return self._failed(outcome, account, started, "refusal")
             if isinstance(outcome, GradeResponse):
                 return self._graded(outcome, company, segment, account.usage(started))
             if isinstance(outcome, _CutOff):
@@ -281,6 +283,7 @@ class LLMEvaluator:
                         "to the answer format.",
                         account,
                         started,
+                        "truncation",
                     )
                 logger.info("Answer for %s cut off at max_tokens; asking for a shorter one", company.domain)
                 shortened = True
@@ -313,7 +316,7 @@ class LLMEvaluator:
             prompt_id=self.prompt.ref,
             last_completion=content,
         )
-        return self._failed(str(error), account, started)
+        return self._failed(str(error), account, started, "unusable_output")
 
     def grade_from_completion(
         self,
@@ -334,13 +337,16 @@ class LLMEvaluator:
         outcome = self._judge(completion, company, segment)
         if isinstance(outcome, GradeResponse):
             return self._graded(outcome, company, segment, account.usage(started))
+        failure: GradeFailure
         if isinstance(outcome, _CutOff):
             error = f"{outcome.message}. Raise ICP_MAX_OUTPUT_TOKENS or shorten the segment's criteria."
+            failure = "truncation"
         elif isinstance(outcome, str):
-            error = outcome
+            error, failure = outcome, "refusal"
         else:
             error = f"The model's answer was unusable: {outcome.message}."
-        return self._failed(error, account, started)
+            failure = "unusable_output"
+        return self._failed(error, account, started, failure)
 
     # -- internals --
 
@@ -369,18 +375,17 @@ class LLMEvaluator:
             return exc
 
     def _graded(self, answer: GradeResponse, company: CompanyProfile, segment: CompiledSegment, usage: Usage) -> Grade:
-        return Grade(
-            results=self._results(answer, company, segment),
-            summary=answer.summary.strip(),
-            identity=self.identity,
-            usage=usage,
-        )
+        results = self._results(answer, company, segment)
+        summary, note = checked_summary(answer.summary.strip(), screen_company(company).profile, results)
+        return Grade(results=results, summary=summary, note=note, identity=self.identity, usage=usage)
 
-    def _failed(self, error: str, account: _Attempts, started: float) -> Grade:
+    def _failed(self, error: str, account: _Attempts, started: float, failure: GradeFailure) -> Grade:
         logger.warning(
             "LLM grade failed after %d attempt(s) (request ids %s): %s", account.attempts, account.request_ids, error
         )
-        return Grade(status="failed", error=error, identity=self.identity, usage=account.usage(started))
+        return Grade(
+            status="failed", error=error, failure=failure, identity=self.identity, usage=account.usage(started)
+        )
 
     def _results(
         self, answer: GradeResponse, company: CompanyProfile, segment: CompiledSegment

@@ -292,5 +292,7 @@ class OfflineEvaluator:
                 "identity": self._IDENTITY,
                 "usage": _FREE,
                 "error": None,
+                "failure": None,
+                "note": "",
             }
         )

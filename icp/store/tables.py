@@ -202,6 +202,7 @@ class Grade(SQLModel, table=True):
     status: str = Field(default="ok", description="'ok' or 'failed'.")
     results: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONText, nullable=False))
     summary: str = ""
+    note: str = Field(default="", description="What the product changed in the evaluator's answer and why.")
     error: str | None = None
     evaluator: str
     model: str | None = None
@@ -406,8 +407,11 @@ class EvalResult(SQLModel, table=True):
     run_id: int = Field(foreign_key="eval_run.id", index=True, ondelete="CASCADE")
     case_id: str = Field(index=True)
     repeat_index: int = 0
-    status: str = Field(default="ok", description="'ok' or 'unmeasured' (error, refusal, truncation).")
-    unmeasured_reason: str | None = None
+    status: str = Field(
+        default="ok",
+        description="'ok', 'model_failure' (unusable, refused or cut-off answer) or 'unmeasured' (endpoint failed).",
+    )
+    unmeasured_reason: str | None = Field(default=None, description="Why the result has no verdicts.")
     error: str | None = None
     tags: list[str] = _json_column()
     critical: bool = False

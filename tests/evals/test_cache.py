@@ -102,7 +102,7 @@ def test_recording_replays_through_the_fake_server(tmp_path: Path) -> None:
     assert [r.criteria for r in replayed.results] == [r.criteria for r in recorded.results]
 
 
-def test_errors_refusals_and_truncation_are_unmeasured_not_wrong(tmp_path: Path) -> None:
+def test_refusals_and_truncation_are_model_failures_and_server_errors_unmeasured(tmp_path: Path) -> None:
     from icp.testing.fake_openai import Reply
 
     suite = _suite(tmp_path)
@@ -112,6 +112,16 @@ def test_errors_refusals_and_truncation_are_unmeasured_not_wrong(tmp_path: Path)
         run = run_suite(suite, evaluator, transport=transport)
         assert transport is not None
         transport.close()
-    assert run.metrics.unmeasured == 2
-    assert run.metrics.unmeasured_by_reason == {"refusal": 1, "truncation": 1}
+    assert run.metrics.unmeasured == 0
+    assert run.metrics.model_failures_by_reason == {"refusal": 1, "truncation": 1}
     assert run.metrics.accuracy.total == 0
+    assert (run.metrics.end_to_end_accuracy.hits, run.metrics.end_to_end_accuracy.total) == (0, 4)
+
+    with FakeOpenAI(responder=_respond) as fake:
+        fake.enqueue(Reply.server_error(503))
+        evaluator, transport = make_eval_evaluator("llm", _settings(fake.base_url), cache=ResponseCache())
+        run = run_suite(suite, evaluator, concurrency=1, transport=transport)
+        assert transport is not None
+        transport.close()
+    assert (run.metrics.unmeasured, run.metrics.model_failures, run.metrics.measured) == (1, 0, 1)
+    assert run.metrics.end_to_end_accuracy == run.metrics.accuracy  # the endpoint's failure is not the model's

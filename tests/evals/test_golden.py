@@ -57,5 +57,6 @@ def test_replayed_llm_evaluator_does_not_regress_on_the_golden_suite(evals_root:
         transport.close()
     # One request per case, plus the re-ask of the answer that was cut off (the recording has no answer to it).
     assert run.manifest.requests == len(suite.cases) + 1
-    assert run.metrics.unmeasured_by_reason == {"refusal": 1, "truncation": 1}
+    assert run.metrics.model_failures_by_reason == {"refusal": 1, "truncation": 1}
+    assert run.metrics.unmeasured == 0
     _gate(evals_root, run, "golden-llm.json")

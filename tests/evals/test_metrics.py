@@ -30,13 +30,17 @@ def test_accuracy_confusion_membership_tier_and_grounding_by_hand() -> None:
             expected_tiers=(Tier.DISQUALIFIED,),
             tier=Tier.T3,
         ),
-        # d: unmeasured (refusal): excluded from every quality metric.
-        result("d", status="unmeasured", unmeasured_reason="refusal", member=None, tier=None, criteria=()),
+        # d: unmeasured (the endpoint failed): excluded from every quality metric.
+        result("d", status="unmeasured", unmeasured_reason="error", member=None, tier=None, criteria=()),
+        # e: the model refused: a model failure, its two criteria wrong end to end only.
+        result("e", status="model_failure", failure_reason="refusal", unanswered=2, member=None, tier=None),
     ]
     m = compute_metrics(results)
-    assert (m.cases, m.results, m.measured, m.unmeasured) == (4, 4, 3, 1)
-    assert m.unmeasured_by_reason == {"refusal": 1}
+    assert (m.cases, m.results, m.measured, m.model_failures, m.unmeasured) == (5, 5, 3, 1, 1)
+    assert m.unmeasured_by_reason == {"error": 1} and m.model_failures_by_reason == {"refusal": 1}
     assert (m.accuracy.hits, m.accuracy.total) == (3, 5)
+    assert (m.end_to_end_accuracy.hits, m.end_to_end_accuracy.total) == (3, 7)
+    assert m.failed_share == pytest.approx(0.4)
     assert m.accuracy_by_expected["met"].rate == pytest.approx(0.5)
     assert m.accuracy_by_expected["not_met"].rate == pytest.approx(0.5)
     assert m.accuracy_by_expected["unknown"].rate == 1.0
@@ -50,6 +54,13 @@ def test_accuracy_confusion_membership_tier_and_grounding_by_hand() -> None:
     # Decided verdicts: a.R1 (grounded), b.R1 (ungrounded), b.N1 (grounded) -> 2/3.
     assert (m.grounding.hits, m.grounding.total) == (2, 3)
     assert m.exact_cases.hits == 1 and m.wrong_cases == ("b", "c")
+
+
+def test_runs_stored_before_model_failures_read_refusals_and_truncation_as_model_failures() -> None:
+    legacy = result("d", status="unmeasured", unmeasured_reason="truncation", member=None, tier=None)
+    assert legacy.model_failed and legacy.failure_reason == "truncation" and legacy.unmeasured_reason is None
+    still_unmeasured = result("d", status="unmeasured", unmeasured_reason="error", member=None, tier=None)
+    assert not still_unmeasured.model_failed and not still_unmeasured.measured
 
 
 def test_invariance_violations_match_criteria_by_text_not_id() -> None:

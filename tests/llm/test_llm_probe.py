@@ -69,6 +69,21 @@ def test_probes_a_llama_cpp_like_server() -> None:
     assert batch is not None and "404 on /v1/files" in batch.detail
 
 
+def test_a_serial_server_whose_first_answers_were_slow_is_still_seen_as_serial() -> None:
+    """A real llama.cpp server reads each new prompt first (seconds on a CPU): the format probes are slow, the
+    repeated parallelism probe is not. Its single-request time is measured on that same repeated request."""
+    from icp.testing import Reply
+
+    with FakeOpenAI(serial=True, latency_s=0.25) as fake:
+        # The three format probes and the system-role probe answer slowly, as a new prompt does.
+        fake.enqueue(*(Reply.slow(1.5, Reply.json({"ok": True})) for _ in range(4)))
+        profile = profile_of(fake)
+
+    serial = profile.capability("parallel requests")
+    assert serial is not None and serial.works is False, serial
+    assert profile.settings["ICP_CONCURRENCY"] == "1"
+
+
 def test_save_merges_with_an_existing_env_file_and_never_writes_secrets(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("# mine\nICP_OPENAI_API_KEY=sk-keep-me\nexport ICP_LLM_MODE=json_schema\nICP_MODEL=qwen\n")

@@ -144,6 +144,9 @@ def test_json_object_schema_mode_sends_the_schema_inside_json_mode(
     response_format = fake_openai.chat_requests[0].body["response_format"]
     assert response_format["type"] == "json_object"
     assert set(response_format["schema"]["properties"]) == {"criteria", "summary"}
+    # The grammar the server builds from it holds a small model to one entry per criterion.
+    entries = response_format["schema"]["properties"]["criteria"]
+    assert entries["minItems"] == entries["maxItems"] == len(segment.criteria)
 
 
 # -- system role ---------------------------------------------------------------------------------------

@@ -19,7 +19,12 @@ _CHANGE_COLOURS = {"broken": "background-color: #fdd", "fixed": "background-colo
 def _label(run: RunSummary) -> str:
     parts = [f"#{run.id}", run.suite, run.evaluator, run.prompt_id or "", run.model or ""]
     accuracy = f"{run.accuracy:.1%}" if run.accuracy is not None else "—"
-    return " ".join(p for p in parts if p) + f" · {accuracy}" + (" · blessed" if run.blessed else "")
+    end_to_end = f" (end to end {run.end_to_end_accuracy:.1%})" if run.end_to_end_accuracy is not None else ""
+    return " ".join(p for p in parts if p) + f" · {accuracy}{end_to_end}" + (" · blessed" if run.blessed else "")
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
 
 
 def _runs_table(runs: list[RunSummary]) -> None:
@@ -33,7 +38,9 @@ def _runs_table(runs: list[RunSummary]) -> None:
                 "model": r.model or "",
                 "cases": r.cases,
                 "repeat": r.repeat,
-                "accuracy": None if r.accuracy is None else round(r.accuracy * 100, 1),
+                "accuracy": _pct(r.accuracy),
+                "end to end": _pct(r.end_to_end_accuracy),
+                "model failures": r.model_failures,
                 "unmeasured": r.unmeasured,
                 "cost (USD)": round(r.cost_usd, 4),
                 "blessed": r.blessed,
@@ -44,7 +51,20 @@ def _runs_table(runs: list[RunSummary]) -> None:
         ],
         hide_index=True,
         width="stretch",
-        column_config={"accuracy": st.column_config.NumberColumn("accuracy (%)")},
+        column_config={
+            "accuracy": st.column_config.NumberColumn(
+                "accuracy (%)", help="Correct verdicts over the cases the model answered usably."
+            ),
+            "end to end": st.column_config.NumberColumn(
+                "end-to-end accuracy (%)", help="Model failures (unusable, refused, cut-off answers) counted wrong."
+            ),
+            "model failures": st.column_config.NumberColumn(
+                help="Answers that were unusable, refused or cut off: the model's failure, counted wrong end to end."
+            ),
+            "unmeasured": st.column_config.NumberColumn(
+                help="The endpoint failed (connection, timeout, HTTP error): not counted for or against the model."
+            ),
+        },
     )
 
 
@@ -65,7 +85,11 @@ def _run_detail(session: Session, runs: list[RunSummary]) -> None:
         st.caption("Confusion (rows: expected, columns: graded)")
         st.markdown(confusion_markdown(record.metrics))
         if record.metrics.wrong_cases:
-            st.caption("Cases with a wrong verdict: " + ", ".join(record.metrics.wrong_cases))
+            st.caption("Cases with a wrong verdict: " + widgets.plain(", ".join(record.metrics.wrong_cases)))
+        failed = [r for r in record.results if r.model_failed]
+        if failed:
+            listed = ", ".join(f"{r.case_id} ({(r.failure_reason or '').replace('_', ' ')})" for r in failed)
+            st.caption("Model failures (counted wrong end to end): " + widgets.plain(listed))
         if (
             not record.blessed
             and record.status == "completed"

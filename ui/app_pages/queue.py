@@ -113,6 +113,8 @@ def _breakdown(session: Session, entry: QueueEntry) -> None:
         + f" against version {audit.segment_version} · {audit.tokens_in} tokens in, {audit.tokens_out} out · "
         f"${audit.cost_usd:.4f} · grade #{audit.grade_id}"
     )
+    if audit.note:
+        st.caption(widgets.plain(audit.note))
 
 
 def _store_feedback(session: Session, gid: int, kind: str, **kwargs: object) -> bool:

@@ -1,7 +1,7 @@
 """grade claims; company domains in their normalised (IDNA) form, duplicates merged
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01
 
 Databases created before domains were IDNA-normalised may hold ``münchen.de`` and ``xn--mnchen-3ya.de``
@@ -30,8 +30,8 @@ from sqlalchemy.exc import IntegrityError
 import icp.store.tables
 from icp.domain import CompanyProfile, normalize_domain
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
