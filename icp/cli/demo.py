@@ -6,9 +6,9 @@ import typer
 from sqlmodel import Session
 
 from icp.cli._context import app_context
-from icp.cli._output import OutputFormat, console, emit, shown
+from icp.cli._output import console, shown
 from icp.cli.cycle import _run_with_progress, default_concurrency, print_cycle_report
-from icp.cli.work import VERDICT_MARK, _queue_row
+from icp.cli.work import VERDICT_MARK, queue_table
 from icp.demo import load_samples
 from icp.outcomes import outcome_report
 from icp.queue import ranked_queue
@@ -46,7 +46,7 @@ def demo(
     print_cycle_report(report)
     with Session(engine) as session:
         entries = ranked_queue(session, limit=limit)
-    emit([_queue_row(e) for e in entries], OutputFormat.table, title=f"Ranked queue (top {limit}, all segments)")
+    queue_table(entries, f"Ranked queue (top {limit}, all segments)")
     if entries:
         top = entries[0]
         console.print(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import typer
 from sqlmodel import Session
 
@@ -38,19 +40,23 @@ def _tally(entry: QueueEntry, kind: str) -> str:
     return text
 
 
-def _queue_row(entry: QueueEntry) -> dict[str, object]:
-    return {
-        "rank": entry.rank,
-        "tier": entry.tier,
-        "status": entry.status,
-        "score": entry.fit_score,
-        "owner": entry.owner or "",
-        "company": entry.company_name,
-        "domain": entry.domain,
-        "segment": f"{entry.segment} v{entry.segment_version}",
-        "requirements": _tally(entry, "requirement"),
-        "nice": _tally(entry, "nice_to_have"),
-    }
+def queue_table(entries: Sequence[QueueEntry], title: str) -> None:
+    """The queue as a table that fits a terminal: one "met" column for both tallies, the owner only when set."""
+    with_owner = any(e.owner for e in entries)
+    rows = [
+        {
+            "rank": e.rank,
+            "tier": e.tier,
+            "status": e.status,
+            "score": e.fit_score,
+            **({"owner": e.owner or ""} if with_owner else {}),
+            "company": f"{e.company_name}\n{e.domain}",
+            "segment": f"{e.segment} v{e.segment_version}",
+            "met": f"{_tally(e, 'requirement')} req\n{_tally(e, 'nice_to_have')} nice",
+        }
+        for e in entries
+    ]
+    emit(rows, OutputFormat.table, title=title)
 
 
 def queue(
@@ -96,7 +102,7 @@ def queue(
     if not entries:
         console.print("[dim]The queue is empty. Run a cycle first (`icp cycle run`), or relax the filters.[/dim]")
         return
-    emit([_queue_row(e) for e in entries], fmt, title="Ranked queue")
+    queue_table(entries, "Ranked queue")
     if explain:
         for e in entries:
             console.print(
