@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from datetime import datetime
 from itertools import islice
 
@@ -168,22 +169,8 @@ def run_cycle(
             cycle is recorded as failed and the previous cycle's queue and tasks stand.
     """
     require(actor, Permission.RUN_CYCLES)
-    if lease is not None:
-        return _run_leased(
-            engine,
-            evaluator,
-            lease,
-            concurrency,
-            budget_usd,
-            estimator,
-            policy,
-            on_progress,
-            now,
-            generate,
-            limit,
-            actor,
-        )
-    with hold_lease(engine, wait=wait, on_wait=on_wait) as held:
+    holding = nullcontext(lease) if lease is not None else hold_lease(engine, wait=wait, on_wait=on_wait)
+    with holding as held:
         return _run_leased(
             engine,
             evaluator,

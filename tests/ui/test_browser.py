@@ -7,6 +7,7 @@ Set ``ICP_ARTIFACTS=1`` to also copy the screenshots to ``artifacts/`` in the ch
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -61,6 +62,53 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"streamlit did not become healthy in 30 s:\n{log.read_text(errors='replace')}")
 
 
+@contextlib.contextmanager
+def streamlit_app(tmp_path: Path, env: dict[str, str], *args: str, port: int | None = None) -> Iterator[str]:
+    """`streamlit run ui/app.py` on a free localhost port (or ``port``) with ``env`` added; yields its URL.
+
+    It runs from the checkout, so the shipped .streamlit/config.toml applies; its output goes to
+    ``tmp_path/streamlit.log``, which a failure to start prints.
+    """
+    port = port or _free_port()
+    log = tmp_path / "streamlit.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(APP),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+                *args,
+            ],  # fmt: skip
+            cwd=REPO,
+            env={**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """`streamlit run ui/app.py` on a free localhost port, on a temp database holding four companies and a
@@ -87,44 +135,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         ]
         store_deals(session, list(enumerate(deals, start=2)), source="deals.csv")
     engine.dispose()
-    port = _free_port()
-    log = tmp_path / "streamlit.log"
-    env = {**os.environ, "ICP_DATABASE_URL": db_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(APP),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,  # the shipped .streamlit/config.toml applies, as when run from a checkout
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
+    with streamlit_app(tmp_path, {"ICP_DATABASE_URL": db_url}) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture

@@ -7,9 +7,6 @@ out; a leader signs in, writes a segment and runs a cycle, then finds both peopl
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,8 +25,8 @@ from icp.store import open_engine
 from icp.store.tables import Cycle
 from icp.tasks import MotionSpec, create_motion
 from icp.team import list_events
-from tests.ui.conftest import APP, COMPANIES_CSV, SEGMENT_NAME, SEGMENT_REQUIREMENTS
-from tests.ui.test_browser import REPO, WAIT_S, _free_port, _save_screenshot, _wait_healthy
+from tests.ui.conftest import COMPANIES_CSV, SEGMENT_NAME, SEGMENT_REQUIREMENTS
+from tests.ui.test_browser import WAIT_S, _free_port, _save_screenshot, streamlit_app
 from tests.ui.test_browser import browser as browser
 from tests.ui.test_browser import pytestmark as browser_marks
 
@@ -87,48 +84,9 @@ def team_server(tmp_path: Path, provider: str) -> Iterator[tuple[str, str, int]]
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
         encoding="utf-8",
     )
-    log = tmp_path / "streamlit.log"
-    env = {
-        **os.environ,
-        "ICP_DATABASE_URL": db_url,
-        "ICP_ROLES": ROLES,
-        "AUTHLIB_INSECURE_TRANSPORT": "1",
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(APP),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--server.fileWatcherType",
-                "none",
-                "--secrets.files",
-                str(secrets),
-            ],  # fmt: skip
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_healthy(app_url, proc, log)
+    env = {"ICP_DATABASE_URL": db_url, "ICP_ROLES": ROLES, "AUTHLIB_INSECURE_TRANSPORT": "1"}
+    with streamlit_app(tmp_path, env, "--secrets.files", str(secrets), port=port):
         yield app_url, db_url, top_grade.grade_id
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_an_sdr_and_a_leader_sign_in_each_does_what_their_role_allows_and_the_audit_page_shows_it(
