@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.test_cli import icp
 
@@ -42,3 +45,20 @@ def test_company_data_is_printed_without_control_sequences(tmp_path: Path) -> No
     shown = outputs["companies show"]
     assert "[link=http://x]click[/link]" in shown  # shown as the text it is, not turned into a live link
     assert "esrever" in shown and "done" in shown
+
+
+def test_pip_hints_name_the_pip_beside_this_icp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """After the quick start only `.venv/bin/…` exists: an 'install the extra' hint must say which pip."""
+    from icp.cli._output import as_typed
+
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("icp", "pip"):
+        (bin_dir / name).write_text("#!/bin/sh\n")
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr(sys, "argv", [".venv/bin/icp", "crm", "check", "hubspot"])
+    hint = as_typed("Install the CRM extra: `pip install -e '.[crm]'` (or `pip install 'icp[crm]'`).")
+    assert hint == "Install the CRM extra: `.venv/bin/pip install -e '.[crm]'` (or `.venv/bin/pip install 'icp[crm]'`)."
+    assert as_typed("Run `icp cycle run`.") == "Run `.venv/bin/icp cycle run`."

@@ -104,15 +104,28 @@ def command_names() -> tuple[str, str, str]:
 
 _ICP_COMMAND = re.compile(r"`icp(?= )")
 _APP_COMMAND = re.compile(r"`streamlit run ui/app\.py`")
+_PIP_COMMAND = re.compile(r"`pip(?= install )")
+
+
+def pip_name() -> str:
+    """The pip that installs into this icp's environment, as this user can type it (``.venv/bin/pip``)."""
+    script = sys.argv[0] if Path(sys.argv[0]).name == "icp" else ""
+    beside = Path(script).parent / "pip" if script else None
+    pip_path = beside if beside is not None and beside.is_file() else Path(sys.executable).parent / "pip"
+    return _as_typed(str(pip_path), "pip") if pip_path.is_file() else "pip"
 
 
 def as_typed(text: str) -> str:
-    """``text`` with its `icp ...` and `streamlit run ui/app.py` hints written the way they run from here."""
+    """``text`` with its `icp ...`, `pip install ...` and `streamlit run ui/app.py` hints written the way
+    they run from here."""
     if "`" not in text:
         return text
     icp, streamlit, app = command_names()
     if icp != "icp":
         text = _ICP_COMMAND.sub(lambda _: f"`{icp}", text)
+    if "`pip install " in text:
+        pip = pip_name()
+        text = _PIP_COMMAND.sub(lambda _: f"`{pip}", text)
     return _APP_COMMAND.sub(lambda _: f"`{streamlit} run {app}`", text)
 
 

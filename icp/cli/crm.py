@@ -14,7 +14,7 @@ from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, err
 app = typer.Typer(
     help="The CRM round trip with HubSpot or Salesforce: `icp crm check hubspot`, then `icp crm pull hubspot` "
     "(companies and deals in), `icp cycle run`, and `icp crm push hubspot` (tier, score, segment, status, reason "
-    "and tasks out). Needs the CRM extra: pip install -e '.[crm]'. Settings: ICP_HUBSPOT_TOKEN; ICP_SALESFORCE_*.",
+    "and tasks out). Needs the CRM extra: `pip install -e '.[crm]'`. Settings: ICP_HUBSPOT_TOKEN; ICP_SALESFORCE_*.",
     no_args_is_help=True,
 )
 FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help=FORMAT_OPTION_HELP)

@@ -29,8 +29,8 @@ def connect(name: str, settings: Settings) -> CrmProvider:
         importlib.import_module(_CLIENTS[key])
     except ImportError:
         raise ConfigError(
-            f"The {key} client ({_PACKAGES[key]}) is not installed. Install the CRM extra: pip install -e '.[crm]' "
-            "(or pip install 'icp[crm]')."
+            f"The {key} client ({_PACKAGES[key]}) is not installed. Install the CRM extra: `pip install -e '.[crm]'` "
+            "(or `pip install 'icp[crm]'`)."
         ) from None
     module_name, class_name = _ADAPTERS[key]
     try:

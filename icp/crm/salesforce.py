@@ -44,7 +44,8 @@ try:
     from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession, SalesforceOperationError
 except ImportError as exc:  # the optional `crm` extra is not installed
     raise CrmError(
-        "Salesforce support is not installed.", hint="Install it with: pip install 'icp[crm]' (or -e '.[crm]')."
+        "Salesforce support is not installed.",
+        hint="Install it with: `pip install -e '.[crm]'` (or `pip install 'icp[crm]'`).",
     ) from exc
 from icp.crm._salesforce_connect import (
     PERMISSIONS_HINT,
