@@ -47,10 +47,14 @@ def test_company_data_is_printed_without_control_sequences(tmp_path: Path) -> No
     assert "esrever" in shown and "done" in shown
 
 
-def test_pip_hints_name_the_pip_beside_this_icp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_pip_hints_name_the_pip_beside_this_icp(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     """After the quick start only `.venv/bin/…` exists: an 'install the extra' hint must say which pip."""
-    from icp.cli._output import as_typed
+    from icp.cli._output import as_typed, command_names
 
+    command_names.cache_clear()  # worked out once per process: again for this test, and again after it
+    request.addfinalizer(command_names.cache_clear)
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     for name in ("icp", "pip"):
