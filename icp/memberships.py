@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from icp.confirmations import apply_confirmations, confirmations_for
 from icp.domain import CriterionResult, FitStatus, Signal
+from icp.primary import choose_primaries
 from icp.scoring import ScoringPolicy, base_score, rank_key, signal_contributions, tier_for
 from icp.store.tables import Grade as GradeRow
 from icp.store.tables import Membership
@@ -148,6 +149,7 @@ def write_memberships(
     values = list(rows.values())
     for start in range(0, len(values), 5000):
         session.execute(Membership.__table__.insert(), values[start : start + 5000])  # type: ignore[attr-defined]
+    choose_primaries(session, cycle_id)
     session.commit()
 
 

@@ -328,6 +328,20 @@ def queue_entry(
     return entries[0] if entries else None
 
 
+def entries_for(session: Session, pairs: Sequence[tuple[int, int]], *, cycle_id: int) -> list[QueueEntry]:
+    """Members' full standings for (company id, segment id) pairs, in the order given (missing pairs left out)."""
+    if not pairs:
+        return []
+    found = member_standings(
+        session,
+        cycle_id,
+        segment_ids=sorted({s for _, s in pairs}),
+        company_ids=sorted({c for c, _ in pairs}),
+    )
+    by_pair = {(e.company_id, e.segment_id): e for e in _entries(session, found, cycle_id, 0)}
+    return [by_pair[pair] for pair in pairs if pair in by_pair]
+
+
 def _entries(session: Session, memberships: Sequence[Standing], cycle_id: int, offset: int) -> list[QueueEntry]:
     if not memberships:
         return []

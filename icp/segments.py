@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from icp.criteria import split_criteria
 from icp.errors import ConflictError, InputError, NotFoundError, StaleEditError
 from icp.hashing import content_hash
+from icp.primary import rechoose_newest
 from icp.store.tables import Segment, SegmentVersion, utcnow
 from icp.team.audit import record
 from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
@@ -290,6 +291,8 @@ def edit_segment(
     session.refresh(segment)
     if content_changed:
         _add_version(session, segment, actor.name)
+    if "priority" in values:
+        rechoose_newest(session)  # the work list lists each account under its highest-priority segment
     changed = sorted(k for k in values if k in before and before[k] != values[k])
     action, summary = "segment.edit", f"edited segment {segment.name!r}: {', '.join(changed)}"
     if changed == ["active"]:
@@ -317,6 +320,8 @@ def delete_segment(session: Session, ref: str | int, *, actor: Actor = LOCAL_OPE
     segment.deleted_at = utcnow()
     segment.active = False
     session.add(segment)
+    session.flush()
+    rechoose_newest(session)  # its accounts move to their next segment in the work list at once
     record(
         session,
         actor=actor,

@@ -21,7 +21,8 @@ from sqlmodel import Session, col, select
 
 from icp.domain import CriterionResult, FitStatus, Tier
 from icp.errors import InputError
-from icp.queue import QueueEntry, effective_results, latest_cycle_id, segment_ids_for
+from icp.primary import primaries_hold, primary_order
+from icp.queue import QueueEntry, effective_results, entries_for, latest_cycle_id, segment_ids_for
 from icp.scoring import top_reasons
 from icp.store import rows_by_id
 from icp.store.tables import Company, Grade, Membership, ProspectingTask, Segment
@@ -91,31 +92,36 @@ def account_queue(
     if cycle_id is None:
         return AccountPage(cycle_id=None, total=0, rows=[])
     segment_ids = segment_ids_for(session, segment, motion)
-    pick = (
-        func.row_number()
-        .over(
-            partition_by=col(Membership.company_id),
-            order_by=(col(Segment.priority).desc(), col(Membership.score).desc(), col(Membership.segment_id)),
-        )
-        .label("pick")
+    columns = (
+        col(Membership.company_id),
+        col(Membership.segment_id),
+        col(Membership.grade_id),
+        col(Membership.tier),
+        col(Membership.status),
+        col(Membership.score),
+        col(Membership.rank_key),
     )
-    ranked = (
-        sa_select(
-            col(Membership.company_id),
-            col(Membership.segment_id),
-            col(Membership.grade_id),
-            col(Membership.tier),
-            col(Membership.status),
-            col(Membership.score),
-            col(Membership.rank_key),
-            col(Segment.name).label("segment_name"),
-            pick,
+    in_view = (col(Membership.cycle_id) == cycle_id, col(Membership.segment_id).in_(segment_ids))
+    chosen = len(segment_ids) == 1 or (not segment and not motion and primaries_hold(session, cycle_id))
+    if chosen:
+        # One segment lists each account once; across every segment the cycle chose each account's primary.
+        view = sa_select(*columns).where(*in_view)
+        if len(segment_ids) != 1:
+            view = view.where(col(Membership.is_primary))
+    else:
+        # A motion's segments (or a choice made before a segment change): choose the primary per query.
+        pick = func.row_number().over(partition_by=col(Membership.company_id), order_by=primary_order())
+        picked = (
+            sa_select(*columns, pick.label("pick"))
+            .join(Segment, col(Segment.id) == col(Membership.segment_id))
+            .where(*in_view)
+            .subquery()
         )
-        .join(Segment, col(Segment.id) == col(Membership.segment_id))
-        .where(col(Membership.cycle_id) == cycle_id, col(Membership.segment_id).in_(segment_ids))
-        .subquery()
-    )
-    stmt = sa_select(ranked).where(ranked.c.pick == 1)
+        view = sa_select(*(c for c in picked.c if c.name != "pick")).where(picked.c.pick == 1)
+    ranked = view.subquery()
+    stmt = sa_select(ranked)
+    if sort == "segment":
+        stmt = stmt.join(Segment, col(Segment.id) == ranked.c.segment_id)
     if owner or (search and search.strip()) or sort in ("company", "owner"):
         # Company rows are wide: read them for the whole view only when a filter or the order needs them.
         stmt = stmt.join(Company, col(Company.id) == ranked.c.company_id)
@@ -133,22 +139,22 @@ def account_queue(
             )
         )
     best_first = (ranked.c.rank_key, ranked.c.company_id, ranked.c.segment_id)
-    # The view's size comes with the page (one pass over the memberships instead of a second count query).
-    paged = stmt.add_columns(func.count().over().label("view_total"))
+    paged = stmt
+    if not chosen:
+        # The view's size comes with the page: one pass over the window instead of computing it twice.
+        paged = paged.add_columns(func.count().over().label("view_total"))
     if sort != "rank":
         # Each account keeps its best-first place as its rank, counted over the filtered view.
         paged = paged.add_columns(func.row_number().over(order_by=best_first).label("best_rank"))
     page = session.execute(
         paged.order_by(*_sort_keys(sort, descending, ranked), *best_first).offset(offset).limit(limit)
     ).all()
+    count = sa_select(func.count()).select_from(stmt.subquery())
     if not page:
-        total = (
-            0
-            if offset == 0
-            else int(session.execute(sa_select(func.count()).select_from(stmt.subquery())).scalar_one())
-        )
+        total = 0 if offset == 0 else int(session.execute(count).scalar_one())
         return AccountPage(cycle_id=cycle_id, total=total, rows=[])
-    total = int(page[0].view_total)
+    # Counting apart reads only the index where the page could stop after its rows.
+    total = int(session.execute(count).scalar_one()) if chosen else int(page[0].view_total)
     company_ids = [r.company_id for r in page]
     companies = {
         c.id: c
@@ -207,6 +213,18 @@ def account_queue(
     return AccountPage(cycle_id=cycle_id, total=total, rows=rows)
 
 
+def account_entries(session: Session, page: AccountPage) -> list[QueueEntry]:
+    """The page's accounts in full (every verdict, evidence, what to research) under their listed segment.
+
+    Each keeps its work-list rank; the other segments it is in are in :attr:`AccountRow.also_in`.
+    """
+    if page.cycle_id is None:
+        return []
+    rank = {(r.company_id, r.segment_id): r.rank for r in page.rows}
+    entries = entries_for(session, list(rank), cycle_id=page.cycle_id)
+    return [e.model_copy(update={"rank": rank[(e.company_id, e.segment_id)]}) for e in entries]
+
+
 def _sort_keys(sort: str, descending: bool, ranked: Any) -> list[Any]:
     """ORDER BY terms for one sort choice (the best-first tie-breakers follow them)."""
     if sort == "rank":
@@ -223,7 +241,7 @@ def _sort_keys(sort: str, descending: bool, ranked: Any) -> list[Any]:
         "tier": ranked.c.tier,
         "status": ranked.c.status,
         "company": func.lower(col(Company.name)),
-        "segment": func.lower(ranked.c.segment_name),
+        "segment": func.lower(col(Segment.name)),
         "owner": func.lower(col(Company.owner)),
     }[sort]
     return [(column.desc() if descending else column.asc()).nulls_last()]

@@ -88,6 +88,33 @@ def test_queue_csv_has_one_column_per_criterion_and_changes_name_the_flip(db: Pa
     assert any(reason.startswith("R1 ") and "met → not_met" in reason for reason in change["reasons"])
 
 
+def test_the_queue_table_lists_each_account_once_sorted_and_searched_over_the_whole_view(db: Path) -> None:
+    run(db, "cycle", "run")
+    per_segment = json.loads(run(db, "queue", "-n", "0", "-f", "json"))
+    accounts = {e["domain"] for e in per_segment}
+    assert len(per_segment) > len(accounts)  # JSON and CSV: one row per account and segment
+    wide = CliRunner().invoke(app, ["--db", str(db), "queue", "-n", "0"], env={"COLUMNS": "400"})
+    assert wide.exit_code == 0 and "Work list: each account once" in wide.stdout
+    listed = [d for d in accounts if d in wide.stdout]
+    assert sorted(listed) == sorted(accounts) and all(wide.stdout.count(f" {d} ") == 1 for d in accounts)
+    assert "also: " in wide.stdout  # the other segments of an account in several
+
+    # --sort orders the whole view, not the first page: the last company by name comes first with --desc.
+    by_name = sorted(per_segment, key=lambda e: e["company_name"].lower())
+    top = CliRunner().invoke(
+        app, ["--db", str(db), "queue", "--sort", "company", "--desc", "-n", "1"], env={"COLUMNS": "400"}
+    )
+    assert by_name[-1]["domain"] in top.stdout and by_name[0]["domain"] not in top.stdout
+    # The same order and search for scripts; a wrong choice is refused with the choices.
+    first = json.loads(run(db, "queue", "--sort", "company", "-n", "1", "-f", "json"))
+    assert first[0]["company_name"] == by_name[0]["company_name"]
+    needle = by_name[len(by_name) // 2]["company_name"][:6]
+    found = json.loads(run(db, "queue", "--search", needle.upper(), "-n", "0", "-f", "json"))
+    assert found and all(needle.lower() in e["company_name"].lower() for e in found)
+    refused = CliRunner().invoke(app, ["--db", str(db), "queue", "--sort", "size"])
+    assert refused.exit_code == 2 and "'rank'" in refused.output and "'due'" in refused.output
+
+
 def test_signals_import_for_known_companies(db: Path, tmp_path: Path) -> None:
     signals = tmp_path / "signals.jsonl"
     signals.write_text(

@@ -34,7 +34,11 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env={"PATH": str(Path(sys.executable).parent), "HOME": str(db.parent), "COLUMNS": "160"},
     )
     assert result.returncode == 0, result.stderr
-    assert "Ranked queue" in result.stdout and "Why is" in result.stdout
+    assert (
+        "Work list" in result.stdout
+        and "each once under its primary segment" in result.stdout
+        and "Why is" in result.stdout
+    )
     assert "streamlit run " in result.stdout and "ui/app.py`" in result.stdout
     return db
 

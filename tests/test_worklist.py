@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from icp.cli.work import QueueSortBy
 from icp.cycle import run_cycle
 from icp.demo import load_samples
 from icp.evaluators.offline import OfflineEvaluator
 from icp.owners import assign_account
-from icp.queue import ranked_queue
+from icp.primary import primaries_hold
+from icp.queue import latest_cycle_id, ranked_queue
+from icp.segments import delete_segment, edit_segment, list_segments
+from icp.store.tables import Segment
 from icp.tasks import complete_task, snooze_task
-from icp.worklist import account_queue
+from icp.worklist import QUEUE_SORTS, account_queue
 
 
 def test_each_account_once_under_its_primary_segment_with_the_others_named(engine: Engine) -> None:
@@ -52,6 +57,56 @@ def test_each_account_once_under_its_primary_segment_with_the_others_named(engin
         found = account_queue(session, search=target.company_name[:5].upper())
         assert target.domain in {r.domain for r in found.rows}
         assert account_queue(session, search="100%_no_such").total == 0
+
+
+def _primaries(session: Session, motion: str | None = None) -> dict[int, str]:
+    """The primary segment of every listed account, worked out here from every membership: priority, score, id."""
+    priority = {s.name: s.priority for s in list_segments(session)}
+    best: dict[int, tuple[int, float, int, str]] = {}
+    for m in ranked_queue(session, motion=motion, limit=None):
+        key = (-priority[m.segment], -m.fit_score, m.segment_id, m.segment)
+        best[m.company_id] = min(best.get(m.company_id, key), key)
+    return {company_id: key[3] for company_id, key in best.items()}
+
+
+def _listed(session: Session, motion: str | None = None) -> dict[int, str]:
+    return {r.company_id: r.segment for r in account_queue(session, motion=motion, limit=10_000).rows}
+
+
+def test_the_primary_segment_follows_priority_changes_and_deletes_at_once(engine: Engine) -> None:
+    with Session(engine) as session:
+        load_samples(session)
+    run_cycle(engine, OfflineEvaluator())
+    with Session(engine) as session:
+        cycle_id = latest_cycle_id(session)
+        assert cycle_id is not None and primaries_hold(session, cycle_id)  # chosen when the cycle wrote them
+        before = _listed(session)
+        assert before == _primaries(session)
+        # An account under its top segment that is also in a lower one: raise the lower one above all.
+        row = next(r for r in account_queue(session, limit=10_000).rows if r.also_in)
+        lower = row.also_in[0]
+        edit_segment(session, lower, priority=max(s.priority for s in list_segments(session)) + 1)
+        assert primaries_hold(session, cycle_id)  # chosen again at once, not left to the next cycle
+        after = _listed(session)
+        assert after == _primaries(session) and after[row.company_id] == lower
+        assert after != before
+
+        # A motion of two segments chooses among those two only.
+        assert _listed(session, motion="Outbound – Mid-Market") == _primaries(session, motion="Outbound – Mid-Market")
+
+        # Deleting the segment moves its accounts to their next segment; accounts only it held leave.
+        delete_segment(session, lower)
+        assert primaries_hold(session, cycle_id)
+        gone = _listed(session)
+        assert gone == _primaries(session)
+        assert lower not in gone.values() and gone[row.company_id] == row.segment
+
+        # A priority changed behind the service's back: the stored choice no longer holds; the list still does.
+        top = max(list_segments(session), key=lambda s: s.priority)
+        session.execute(update(Segment).where(col(Segment.name) == top.name).values(priority=-5))
+        session.commit()
+        assert not primaries_hold(session, cycle_id)
+        assert _listed(session) == _primaries(session) != gone
 
 
 @pytest.mark.slow
@@ -112,3 +167,7 @@ def test_an_unknown_sort_is_refused_with_the_choices() -> None:
     engine = open_engine("sqlite://")
     with Session(engine) as session, pytest.raises(InputError, match="choose one of: rank, score"):
         account_queue(session, sort="revenue")
+
+
+def test_the_cli_offers_every_sort_the_work_list_has() -> None:
+    assert tuple(QueueSortBy) == QUEUE_SORTS

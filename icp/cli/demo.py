@@ -11,7 +11,7 @@ from icp.cli.cycle import _run_with_progress, default_concurrency, print_cycle_r
 from icp.cli.work import VERDICT_MARK, queue_table
 from icp.demo import load_samples
 from icp.outcomes import outcome_report
-from icp.queue import ranked_queue
+from icp.worklist import account_entries, account_queue
 
 
 def demo(
@@ -45,8 +45,13 @@ def demo(
     )
     print_cycle_report(report)
     with Session(engine) as session:
-        entries = ranked_queue(session, limit=limit)
-    queue_table(entries, f"Ranked queue (top {limit}, all segments)")
+        page = account_queue(session, limit=limit)
+        entries = account_entries(session, page)
+    queue_table(
+        entries,
+        f"Work list (top {limit} of {page.total} accounts, each once under its primary segment)",
+        {r.company_id: r.also_in for r in page.rows},
+    )
     if entries:
         top = entries[0]
         console.print(

@@ -245,6 +245,9 @@ class Cycle(SQLModel, table=True):
     budget_usd: float | None = None
     tasks_created: int = 0
     note: str = ""
+    primary_basis: str | None = Field(
+        default=None, description="The live segments and priorities the members' primary flags were chosen under."
+    )
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -257,6 +260,7 @@ class Membership(SQLModel, table=True):
         UniqueConstraint("cycle_id", "segment_id", "company_id", name="uq_membership"),
         Index("ix_membership_queue", "cycle_id", "segment_id", "rank_key"),
         Index("ix_membership_rank", "cycle_id", "rank_key"),
+        Index("ix_membership_primary", "cycle_id", "is_primary", "rank_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -271,6 +275,10 @@ class Membership(SQLModel, table=True):
     score: float
     rank_key: float = Field(description="Tier, then status, then score (icp.scoring.rank_key): ascending is the queue.")
     confirmed: bool = Field(default=False, description="A person's confirmed verdict changed this standing.")
+    is_primary: bool = Field(
+        default=False,
+        description="The account's primary segment in this cycle (icp.primary): where the work list shows it.",
+    )
 
 
 class ProspectingTask(SQLModel, table=True):
