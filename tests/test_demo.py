@@ -181,3 +181,9 @@ def test_every_hint_of_the_demo_runs_as_written_without_the_venv_on_path(tmp_pat
             continue  # a placeholder to fill in
         ran = run([argv[0], "--db", db, *argv[1:]])
         assert ran.returncode == 0, f"{hint}: {ran.stderr}"
+    # --help texts name commands the same way: `icp crm --help` points at this icp and this pip.
+    helped = run([".venv/bin/icp", "crm", "--help"])
+    text = " ".join(helped.stdout.split())
+    assert helped.returncode == 0 and ".venv/bin/icp crm pull hubspot" in text
+    assert ".venv/bin/pip install -e '.[crm]'" in text
+    assert ".venv/bin/icp tasks list" in " ".join(run([".venv/bin/icp", "tasks", "done", "--help"]).stdout.split())

@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 from sqlmodel import Session
 
+from icp.cli._output import pip_name
 from icp.team import LOCAL_USER, ROLE_DUTIES, Actor, Permission, actor_for
 from ui import resources, state
 from ui.widgets import plain
@@ -102,7 +103,8 @@ def setup_problems() -> list[str]:
     try:
         import authlib  # noqa: F401  (st.login needs it)
     except ImportError:
-        problems.append("Sign-in needs Authlib: pip install -e '.[team]' (or pip install Authlib), then restart.")
+        pip = pip_name()  # the pip of the environment this app runs in (.venv/bin/pip after the quick start)
+        problems.append(f"Sign-in needs Authlib: {pip} install -e '.[team]' (or {pip} install Authlib), then restart.")
     section = auth_section() or {}
     missing = [key for key in _SHARED_KEYS if not section.get(key)]
     named = providers()

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import typer
+import typer.main
 from rich.markup import escape
 
 from icp.cli._context import AppContext
@@ -114,6 +116,23 @@ def _register() -> None:
 _register()
 
 
+def _command() -> Any:
+    """The command tree, with the hints in every help text ("Start with `icp demo`") written as they run from here."""
+    command = typer.main.get_command(app)
+    _retype(command)
+    return command
+
+
+def _retype(command: Any) -> None:
+    command.help = as_typed(command.help) if command.help else command.help
+    command.short_help = as_typed(command.short_help) if command.short_help else command.short_help
+    for param in command.params:
+        if getattr(param, "help", None):  # options have help; arguments have none
+            param.help = as_typed(param.help)
+    for sub in getattr(command, "commands", {}).values():
+        _retype(sub)
+
+
 def main() -> None:
     """Console-script entry point: runs the app and turns library errors into a readable message.
 
@@ -121,10 +140,8 @@ def main() -> None:
     errors print one line and exit 1 (3 when another cycle holds the database's cycle lease); none
     shows a traceback, and none shows a credential.
     """
-    if isinstance(app.info.help, str):
-        app.info.help = as_typed(app.info.help)  # "Start with `icp demo`", as it runs from here
     try:
-        app()  # standalone: typer prints usage errors itself and exits with their code
+        _command()()  # standalone: typer prints usage errors itself and exits with their code
     except LeaseHeldError as exc:
         err_console.print(f"[bold yellow]Busy:[/bold yellow] {escape(redact(str(exc)))}")
         sys.exit(EXIT_BUSY)
