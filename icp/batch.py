@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +32,7 @@ from icp.criteria import CompiledSegment, compile_segment
 from icp.domain import Grade
 from icp.errors import ConfigError, ProviderError
 from icp.grading import GradeWriter, grade_columns
+from icp.lease import hold_lease
 from icp.planning import plan_cycle, policy_hash, sampled_usage, with_profiles
 from icp.redact import redact
 from icp.scoring import DEFAULT_POLICY, ScoringPolicy
@@ -109,12 +111,16 @@ def submit_batch(
 ) -> BatchPlan | BatchInfo:
     """Send every pair a cycle would grade now (at most ``max_pairs``) as one batch.
 
-    Returns the plan when ``dry_run`` or when there is nothing to send; else the stored batch.
+    Returns the plan when ``dry_run`` or when there is nothing to send; else the stored batch. Sending
+    holds the database's cycle lease from planning until the batch is stored, as a cycle does, so no pair
+    is sent by two submits at once, or by a submit and a cycle (:class:`~icp.errors.LeaseHeldError`
+    names the holder otherwise).
     """
     import openai
 
     identity = evaluator.identity
-    with Session(engine, expire_on_commit=False) as session:
+    holding = nullcontext() if dry_run else hold_lease(engine)
+    with holding, Session(engine, expire_on_commit=False) as session:
         plan = plan_cycle(session, identity)
         # A segment without criteria needs no model call: the next cycle grades it for free.
         pairs = [p for p in plan.to_grade if plan.compiled[p.pinned.version_id].criteria][:max_pairs]

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from icp.evaluators.llm import cost_usd
+from icp.lease import hold_lease
 from icp.settings import Settings
 from icp.store import open_engine
 from icp.store.tables import Grade
@@ -131,6 +132,22 @@ def test_submit_says_plainly_when_the_endpoint_has_no_batch_api(db: Path, fake_o
     assert "no Batch API (404 on /v1/files)" in message and "Traceback" not in message
     assert "model" not in message.split("no Batch API")[1].split(".")[0]  # it does not blame the model name
     assert icp_json("batch", "status", db=db, fake=fake_openai) == []  # nothing stored
+
+
+def test_a_submit_while_a_cycle_holds_the_database_says_who_and_sends_nothing(
+    db: Path, fake_openai: FakeOpenAI
+) -> None:
+    """A submit during a running cycle would send the pairs that cycle grades: it names the holder, sends nothing."""
+    engine = open_engine(f"sqlite:///{db}")
+    with hold_lease(engine):
+        busy = run_icp("batch", "submit", db=db, fake=fake_openai, check=False)
+        assert icp_json("batch", "submit", "--dry-run", db=db, fake=fake_openai)["pairs_to_submit"] > 0  # reads only
+    engine.dispose()
+    assert busy.returncode == 3, busy.stdout + busy.stderr
+    assert "Another cycle is running on this database" in " ".join(busy.stderr.split())
+    assert fake_openai.files == {} and icp_json("batch", "status", db=db, fake=fake_openai) == []
+    # Once it is free, the same command sends the batch.
+    assert icp_json("batch", "submit", db=db, fake=fake_openai)["pairs"] > 0
 
 
 def test_collect_wait_polls_until_the_batch_has_finished(db: Path, fake_openai: FakeOpenAI) -> None:
