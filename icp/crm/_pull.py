@@ -106,14 +106,20 @@ def _pages(
         raise CrmSyncError.of(exc) from None
 
 
+def _page_mapping(
+    page: Page, mapper: Callable[[str], str | None], report: ImportReport | OutcomeImportReport
+) -> dict[str, str]:
+    """The page's CRM fields mapped to icp fields like a file's headers; the report gathers them over pages."""
+    mapping, ignored = map_columns(_keys(page.records), mapper, unlisted=_NOT_REPORTED)
+    report.ignored_columns.extend(column for column in ignored if column not in report.ignored_columns)
+    report.mapping.update(mapping)
+    return mapping
+
+
 def _store_companies(
     session: Session, provider: str, page: Page, first_row: int, report: PullReport, *, dry_run: bool
 ) -> None:
-    mapping, ignored = map_columns(_keys(page.records), map_header, unlisted=_NOT_REPORTED)
-    for column in ignored:
-        if column not in report.companies.ignored_columns:
-            report.companies.ignored_columns.append(column)
-    report.companies.mapping.update(mapping)
+    mapping = _page_mapping(page, map_header, report.companies)
     chosen: dict[str, tuple[CompanyProfile, str]] = {}
     for row, record in enumerate(page.records, start=first_row):
         mapped = {field: record[source] for source, field in mapping.items() if source in record}
@@ -146,11 +152,7 @@ def _store_companies(
 def _store_deals(
     session: Session, provider: str, page: Page, first_row: int, report: PullReport, *, dry_run: bool
 ) -> None:
-    mapping, ignored = map_columns(_keys(page.records), map_deal_header, unlisted=_NOT_REPORTED)
-    for column in ignored:
-        if column not in report.deals.ignored_columns:
-            report.deals.ignored_columns.append(column)
-    report.deals.mapping.update(mapping)
+    mapping = _page_mapping(page, map_deal_header, report.deals)
     links = account_links(
         session, provider, (str(r["crm_account_id"]) for r in page.records if r.get("crm_account_id"))
     )
