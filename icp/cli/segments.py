@@ -248,8 +248,8 @@ def backtest(
     Shows, beside the saved version (with --segment): qualified / unverified / disqualified accounts, win
     rate and lift per tier, the share of won accounts it keeps, and per requirement how many won and lost
     accounts it excludes. Offline and free; nothing is saved. Examples:
-    icp segments backtest --segment "EU Fintech" --requirements $'Fintech company\\n50+ employees'
-    icp segments backtest --name Draft --requirements "B2B SaaS company" --nice-to-haves "Uses Salesforce"
+    `icp segments backtest --segment "EU Fintech" --requirements $'Fintech company\\n50+ employees'`
+    `icp segments backtest --name Draft --requirements "B2B SaaS company" --nice-to-haves "Uses Salesforce"`
     """
     import json
 

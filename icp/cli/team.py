@@ -61,7 +61,7 @@ def audit(
     cycles, newest first.
 
     Events are append-only. Actions of the CLI are recorded as 'local operator'; those of the app as the
-    signed-in person. Example: icp audit --object segment --since 7d --format json
+    signed-in person. Example: `icp audit --object segment --since 7d --format json`
     """
     object_type, _, object_id = (obj or "").partition(":")
     since_at = parse_since(since) if since else None

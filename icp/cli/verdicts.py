@@ -33,8 +33,8 @@ def confirm(
 
     It overrides the evaluator's verdict for that company wherever the same criterion text is asked, from
     the next cycle on, until the company's data changes (then the company is re-graded and the confirmation
-    is shown as stale). Example: icp verdicts confirm acme.io --segment "EU Fintech" --criterion R1
-    --verdict met --author dana --note "card issuing is their product".
+    is shown as stale). Example: `icp verdicts confirm acme.io --segment "EU Fintech" --criterion R1
+    --verdict met --author dana --note "card issuing is their product"`.
     """
     with Session(app_context(ctx).engine) as session:
         text = criterion_text(session, segment, criterion) if segment else criterion

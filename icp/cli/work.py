@@ -332,7 +332,7 @@ def tasks_done(
     ctx: typer.Context,
     task_ids: list[int] = typer.Argument(..., help="One or more task ids from `icp tasks list`, e.g. 3 5 8."),
 ) -> None:
-    """Mark tasks done (several at once: icp tasks done 3 5 8)."""
+    """Mark tasks done (several at once: `icp tasks done 3 5 8`)."""
     with Session(app_context(ctx).engine) as session:
         for task_id in dict.fromkeys(task_ids):
             task = complete_task(session, task_id)
