@@ -8,7 +8,7 @@ from typing import NamedTuple
 from icp.checks._models import (
     RangeField,
 )
-from icp.checks._text import _Atom, _Text
+from icp.checks._text import _Atom, _matches_at_starts, _Text
 
 # --- founded year -------------------------------------------------------------------------------
 
@@ -116,6 +116,8 @@ _NUMBER_RE = re.compile(
     r"(?<![\w.$€£])(?P<cur>[$€£]\s?)?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?"
     r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand|mil)(?![a-z0-9]))?(?P<plus>\s?\+)?"
 )
+# What a number starts with: the engine skips to these characters instead of trying _NUMBER_RE everywhere.
+_NUMBER_START = re.compile(r"[$€£\d]")
 _MULTIPLIERS = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mil": 1e6, "million": 1e6,
     "b": 1e9, "bn": 1e9, "billion": 1e9,
@@ -173,7 +175,7 @@ class _Number(NamedTuple):
 
 def _numbers(low: str) -> list[_Number]:
     found: list[_Number] = []
-    for m in _NUMBER_RE.finditer(low):
+    for m in _matches_at_starts(_NUMBER_START, _NUMBER_RE, low):
         value = float(m["num"].replace(",", "") + (m["dec"] or ""))
         mult = m["mult"]
         if mult:
@@ -256,15 +258,14 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
                 i += 2
                 continue
         after = low[first.end : first.end + 40]
-        lower_op, upper_op = _LOWER_OPS.search(before), _UPPER_OPS.search(before)
         payload: tuple[float | None, float | None, bool, bool] | None = None
         start = first.start
         if first.plus or _AFTER_LOWER.match(after):
             payload = (first.value, None, True, True)
-        elif lower_op:
+        elif lower_op := _LOWER_OPS.search(before):
             payload = (first.value, None, lower_op["op"] in _INCLUSIVE_OPS, True)
             start = first.start - (len(before) - lower_op.start())
-        elif upper_op:
+        elif upper_op := _UPPER_OPS.search(before):
             payload = (None, first.value, True, upper_op["op"] in _INCLUSIVE_OPS_UPPER)
             start = first.start - (len(before) - upper_op.start())
         elif _AFTER_UPPER.match(after):

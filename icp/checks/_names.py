@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import NamedTuple
 
-from icp.checks._text import _ADJACENT_GAP, _Atom, _grouped_alternation, _split_alternatives, _Text, _word
+from icp.checks._text import (
+    _ADJACENT_GAP,
+    _Atom,
+    _grouped_alternation,
+    _matches_at_starts,
+    _split_alternatives,
+    _Text,
+    _word,
+)
 from icp.checks._vocabulary import (
     _CODE_BLOCKLIST,
     _CODE_BLOCKLIST_IN_CAPS,
@@ -176,7 +185,11 @@ def _place_names() -> dict[str, _Place]:
 
 
 _PLACE_NAMES = _place_names()
-_PLACE_NAME_RE = re.compile(_word("|".join(re.escape(n) for n in sorted(_PLACE_NAMES, key=len, reverse=True))))
+# Longest names first, grouped by first letter so the engine tries one group per position (the same
+# matches as one flat alternation: names sharing a first letter keep their longest-first order).
+_PLACE_NAME_RE = re.compile(
+    _word(_grouped_alternation([re.escape(n) for n in sorted(_PLACE_NAMES, key=len, reverse=True)]))
+)
 _CODE_RE = re.compile(r"(?<![\w.&])(?:U\.S\.(?:A\.)?|U\.K\.|[A-Z]{2,4})(?![\w&])")
 _ALPHA3 = {c.alpha3: c for c in COUNTRIES.values()}
 _UPPER_REGION_CODES = {"NA": "North America", "NAM": "North America", "EU": "EU", "UKI": "UK&I", "ANZ": "ANZ"}
@@ -244,6 +257,35 @@ _TECH_RE = re.compile(
 _TECH_START = re.compile(
     rf"(?<![\w&])(?=(?:{_grouped_alternation([t.aliases for t in TECHNOLOGIES if not t.exact_case])})(?![\w&]))", re.I
 )
+
+
+def _tech_alternatives(first: str | None) -> str:
+    """``_TECH_RE``'s alternatives, in order, keeping only those that can start with ``first`` (all when None)."""
+    return _word(
+        "|".join(
+            f"(?P<t{i}>{t.aliases})"
+            for i, t in enumerate(TECHNOLOGIES)
+            if not t.exact_case and (first is None or _may_start_with(t.aliases, first))
+        )
+    )
+
+
+def _may_start_with(pattern: str, first: str) -> bool:
+    """Whether ``pattern`` (lower-case alternatives) can match a text starting with ``first``: a sound
+    over-approximation, true whenever an alternative does not begin with a plain letter or digit."""
+    return any(
+        not alternative[:1].isalnum() or alternative[1:2] in ("?", "*", "{") or alternative[:1] == first
+        for alternative in _split_alternatives(pattern)
+    )
+
+
+# The case-sensitive twins, for ASCII text read through its lower case (no upper-case literals in the
+# aliases, so nothing else differs); per first character, only the technologies that can start with it.
+if any(ch.isupper() for t in TECHNOLOGIES if not t.exact_case for ch in t.aliases):
+    raise ValueError("technology aliases must be lower-case (escapes like \\W included)")
+_TECH_RE_LOWER = re.compile(_tech_alternatives(None))
+_TECH_START_LOWER = re.compile(_TECH_START.pattern)
+_TECH_BY_FIRST = {first: re.compile(_tech_alternatives(first)) for first in "abcdefghijklmnopqrstuvwxyz0123456789"}
 _TECH_EXACT_RE = re.compile(
     _word(
         "|".join(
@@ -266,13 +308,22 @@ def _tech_index(match: re.Match[str]) -> int:
     return int(match.lastgroup[1:])
 
 
-def _matches_at_starts(start: re.Pattern[str], pattern: re.Pattern[str], source: str) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(source)``, trying ``pattern`` only where ``start`` (its zero-width prefilter) matches."""
+def _tech_matches(source: str) -> Iterator[re.Match[str]]:
+    """``_TECH_RE.finditer(source)`` for lower-case ``source``, reading each technology's start first.
+
+    On ASCII text (lower-case throughout) the case-sensitive twins find exactly what the
+    case-insensitive patterns find, and at each start only the technologies that can begin with that
+    character are tried, in their original order, so the first alternative to match is the same one.
+    """
+    if not source.isascii():
+        yield from _matches_at_starts(_TECH_START, _TECH_RE, source)
+        return
     position = 0
-    while (found := start.search(source, position)) is not None:
-        match = pattern.match(source, found.start())
+    while (found := _TECH_START_LOWER.search(source, position)) is not None:
+        at = found.start()
+        match = _TECH_BY_FIRST.get(source[at], _TECH_RE_LOWER).match(source, at)
         if match is None:  # cannot happen: both patterns accept the same words at the same places
-            position = found.start() + 1
+            position = at + 1
             continue
         yield match
         position = match.end()
@@ -282,7 +333,7 @@ def _extract_tech(text: _Text) -> list[_Atom]:
     atoms: list[_Atom] = []
     for pattern, lower in ((_TECH_RE, True), (_TECH_EXACT_RE, False)):
         source = text.masked(lower=lower)
-        found = _matches_at_starts(_TECH_START, pattern, source) if lower else pattern.finditer(source)
+        found = _tech_matches(source) if lower else pattern.finditer(source)
         for m in found:
             atoms.append(_Atom(m.start(), m.end(), "tech", ("tech", TECHNOLOGIES[_tech_index(m)].name)))
             text.consume(m.start(), m.end())
@@ -345,15 +396,44 @@ def _industry_matches(low: str) -> list[tuple[int, int, int]]:
     resume = [0] * len(_INDUSTRY_PATTERNS)  # where each industry's own scan stands
     for start in _INDUSTRY_START.finditer(low):
         position = start.start()
-        for index in (*_INDUSTRIES_BY_LETTER.get(low[position], ()), *_INDUSTRIES_ANYWHERE):
-            if position < resume[index]:
-                continue
-            match = _INDUSTRY_PATTERNS[index].match(low, position)
-            if match is not None:
-                found.append((index, position, match.end()))
-                resume[index] = match.end()
+        candidates = _INDUSTRY_CANDIDATES.get(low[position], _INDUSTRIES_ANYWHERE)
+        while candidates and (match := _industry_probe(low[position], candidates).match(low, position)) is not None:
+            assert match.lastgroup is not None
+            index = int(match.lastgroup[1:])
+            end = match.end(f"e{index}")
+            if position >= resume[index]:
+                found.append((index, position, end))
+                resume[index] = end
+            candidates = candidates[candidates.index(index) + 1 :]
     found.sort(key=lambda item: (item[0], item[1]))
     return found
+
+
+# The industries whose triggers can start with a character, in industry order.
+_INDUSTRY_CANDIDATES = {first: (*indexes, *_INDUSTRIES_ANYWHERE) for first, indexes in _INDUSTRIES_BY_LETTER.items()}
+
+
+@cache
+def _industry_probe(first: str, candidates: tuple[int, ...]) -> re.Pattern[str]:
+    """The first of ``candidates`` whose trigger matches at a position starting with ``first``: one call
+    where there was one per candidate industry.
+
+    Each candidate is a lookahead around its own pattern, so group ``e<index>`` spans exactly what that
+    industry's ``match`` would (a lookahead keeps its first match), and the empty group ``i<index>``
+    after it, the last group to close, names which one matched. Each pattern keeps only the triggers
+    that can start with ``first``, in their order, so nothing it could match is lost and the first
+    trigger to match stays the same. Built on first use: most never are.
+    """
+    return re.compile(
+        "|".join(f"(?=(?P<e{index}>{_industry_pattern(index, first)}))(?P<i{index}>)" for index in candidates)
+    )
+
+
+def _industry_pattern(index: int, first: str) -> str:
+    """``_INDUSTRY_PATTERNS[index]`` without the triggers that cannot start with ``first``."""
+    triggers = list(INDUSTRIES.values())[index].triggers
+    kept = [t for t in _split_alternatives(triggers) if _may_start_with(t, first)]
+    return _word(f"(?:{'|'.join(kept)})(?:s|es)?")
 
 
 def _extract_industries(text: _Text) -> list[_Atom]:

@@ -71,13 +71,17 @@ _SCOPE_REACH = 64
 
 
 def _apply_negations(text: _Text, atoms: list[_Atom]) -> None:
+    """Flip the atoms each negation governs; ``atoms`` are in order of their start."""
     masked = text.masked()
-    by_start = sorted(atoms, key=lambda a: a.start)
+    suffixes = list(_SUFFIX_NEGATION.finditer(masked))
+    if not suffixes and _PREFIX_NEGATION.search(masked) is None:
+        return  # most criteria negate nothing: no need to index their facts
+    by_start = atoms
     starts = [a.start for a in by_start]
     by_end = sorted(atoms, key=lambda a: a.end)
     ends = [a.end for a in by_end]
     taken: list[tuple[int, int]] = []
-    for m in _SUFFIX_NEGATION.finditer(masked):
+    for m in suffixes:
         taken.append((m.start(), m.end()))
         last = bisect_right(ends, m.start())
         before = sorted(by_end[max(0, last - _SCOPE_REACH) : last], key=lambda a: a.start, reverse=True)
@@ -97,7 +101,6 @@ _BUSINESS_MODELS = frozenset({"b2b", "b2c", "saas", "marketplace"})
 
 
 def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
-    gaps = [low[a.end : b.start] for a, b in zip(group, group[1:], strict=False)]
     if family.startswith("range:"):
         field: RangeField = "employees" if family == "range:employees" else "revenue"
         lo: float | None = None
@@ -118,20 +121,7 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
             subdivisions=tuple(sorted({s for p in places for s in p.subdivisions})),
         )
     if family == "industry":
-        keys = tuple(dict.fromkeys(k for a in group for k in a.payload))
-        adjacent = len(group) > 1 and all(_ADJACENT_GAP.match(g) for g in gaps)
-        models = tuple(k for k in keys if k in _BUSINESS_MODELS)
-        others = tuple(k for k in keys if k not in _BUSINESS_MODELS)
-        model_other_gaps = [
-            gap
-            for a, b, gap in zip(group, group[1:], gaps, strict=False)
-            if (set(a.payload) <= _BUSINESS_MODELS) != (set(b.payload) <= _BUSINESS_MODELS)
-        ]
-        if models and others and not any(_OR_GAP.search(g) for g in model_other_gaps):
-            # "B2B fintech or insurance": the business model qualifies every industry named with it.
-            model_match: Literal["any", "all"] = "all" if adjacent or not _OR_GAP.search(" ".join(gaps)) else "any"
-            return AllOf(checks=(IndustryCheck(industries=models, match=model_match), IndustryCheck(industries=others)))
-        return IndustryCheck(industries=keys, match="all" if adjacent else "any")
+        return _industry_leaf(group, low)
     if family == "tech":
         names = [a.payload[1] for a in group if a.payload[0] == "tech"]
         categories = [a.payload[1] for a in group if a.payload[0] == "category"]
@@ -170,13 +160,36 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
     return FoundedCheck(min_year=lo_year, max_year=hi_year)
 
 
+def _industry_leaf(group: list[_Atom], low: str) -> Check:
+    """Industries named together; a business model ("B2B", "SaaS") beside them qualifies each of them."""
+    keys = tuple(dict.fromkeys(k for a in group for k in a.payload))
+    gaps = [low[a.end : b.start] for a, b in zip(group, group[1:], strict=False)]
+    adjacent = len(group) > 1 and all(_ADJACENT_GAP.match(g) for g in gaps)
+    models = tuple(k for k in keys if k in _BUSINESS_MODELS)
+    others = tuple(k for k in keys if k not in _BUSINESS_MODELS)
+    if models and others:
+        model_other_gaps = [
+            gap
+            for a, b, gap in zip(group, group[1:], gaps, strict=False)
+            if (set(a.payload) <= _BUSINESS_MODELS) != (set(b.payload) <= _BUSINESS_MODELS)
+        ]
+        if not any(_OR_GAP.search(g) for g in model_other_gaps):
+            # "B2B fintech or insurance": the business model qualifies every industry named with it.
+            model_match: Literal["any", "all"] = "all" if adjacent or not _OR_GAP.search(" ".join(gaps)) else "any"
+            return AllOf(checks=(IndustryCheck(industries=models, match=model_match), IndustryCheck(industries=others)))
+    return IndustryCheck(industries=keys, match="all" if adjacent else "any")
+
+
 def _combine(kind: Literal["any_of", "all_of"], checks: list[Check]) -> Check:
     flat: list[Check] = []
+    seen: set[Check] = set()  # what flat holds, for a membership test that stays linear
     for check in checks:
         if check.kind == kind:
             flat.extend(check.checks)
-        elif check not in flat:
+            seen.update(check.checks)
+        elif check not in seen:
             flat.append(check)
+            seen.add(check)
     if len(flat) == 1:
         return flat[0]
     return AnyOf(checks=tuple(flat)) if kind == "any_of" else AllOf(checks=tuple(flat))

@@ -36,6 +36,10 @@ class _Text:
 
     Each family consumes its spans so that "2010-2020" after "founded" is not also read as a
     headcount, and "PE-backed" is not read as Peru.
+
+    ASCII text (nearly every criterion) keeps its masked forms as byte buffers blanked in place by
+    each consume, so reading a masked form after many consumes costs one copy rather than a rebuild
+    from every consumed run; other text builds them from the runs of the mask.
     """
 
     def __init__(self, text: str) -> None:
@@ -45,14 +49,19 @@ class _Text:
         self.norm = norm
         # Lower-case that keeps every offset: ASCII at once, other text character by character (a few
         # characters lower-case to two, and keep their case here).
-        self.low = (
-            norm.lower() if norm.isascii() else "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in norm)
-        )
+        self.ascii = norm.isascii()
+        self.low = norm.lower() if self.ascii else "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in norm)
         self._mask = bytearray(len(norm))
+        # ASCII only: the masked forms, lower-case first, blanked in place.
+        self._buffers = (bytearray(self.low, "ascii"), bytearray(norm, "ascii")) if self.ascii else None
         self._masked: dict[bool, str] = {}  # the masked forms, until the next consume
 
     def consume(self, start: int, end: int) -> None:
         self._mask[start:end] = b"\x01" * (end - start)
+        if self._buffers is not None:
+            blank = b" " * (end - start)
+            self._buffers[0][start:end] = blank
+            self._buffers[1][start:end] = blank
         self._masked.clear()
 
     def free(self, start: int, end: int) -> bool:
@@ -65,6 +74,8 @@ class _Text:
         return cached
 
     def _mask_now(self, lower: bool) -> str:
+        if self._buffers is not None:
+            return self._buffers[0 if lower else 1].decode("ascii")
         source = self.low if lower else self.norm
         pieces: list[str] = []
         done = 0
@@ -73,6 +84,24 @@ class _Text:
             done = run.end()
         pieces.append(source[done:])
         return "".join(pieces)
+
+
+def _matches_at_starts(start: re.Pattern[str], pattern: re.Pattern[str], source: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(source)``, trying ``pattern`` only where ``start`` matches.
+
+    ``start`` must match wherever a match of ``pattern`` can begin (a zero-width lookahead of the same
+    words, or just the characters a match starts with), and ``pattern`` must never match empty text.
+    Worth it where ``start`` is one character class, which the engine skips to without trying the
+    whole pattern at every position.
+    """
+    position = 0
+    while (found := start.search(source, position)) is not None:
+        match = pattern.match(source, found.start())
+        if match is None:  # a start that goes no further (or, for a lookahead of the same words, never)
+            position = found.start() + 1
+            continue
+        yield match
+        position = match.end()
 
 
 def _split_alternatives(pattern: str) -> list[str]:
