@@ -184,14 +184,17 @@ def _numbers(low: str) -> list[_Number]:
     return found
 
 
-def _unit(low: str, start: int, end: int, numbers: tuple[_Number, ...]) -> tuple[RangeField, float] | None:
+def _unit(
+    low: str, start: int, end: int, numbers: tuple[_Number, ...], clause: tuple[int, int]
+) -> tuple[RangeField, float] | None:
     """Which field a number expression counts, and a factor (MRR -> annual); None when nothing says.
 
     The nearest unit word wins ("200+ employees and $10M ARR" reads each number with its own word);
-    a currency sign always means revenue; a bare number stays unparsed rather than guessed.
+    a currency sign always means revenue; a bare number stays unparsed rather than guessed. Only the
+    words of its own ``clause`` (start, end) count.
     """
-    after = low[end : end + 40]
-    before = low[max(0, start - 40) : start]
+    after = low[end : min(end + 40, clause[1])]
+    before = low[max(clause[0], start - 40) : start]
     if _TEAM_BEFORE.search(before) or _TEAM_AFTER.match(after):
         return None  # "sales team of 10+", "10-50 people on the sales team": a team's size, not the company's
     if not any(n.currency for n in numbers):
@@ -232,7 +235,8 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
     i = 0
     while i < len(numbers):
         first = numbers[i]
-        before = low[max(0, first.start - 30) : first.start]
+        clause = text.clause(first.start)
+        before = low[max(clause[0], first.start - 30) : first.start]
         if i + 1 < len(numbers):
             second = numbers[i + 1]
             gap = low[first.end : second.start]
@@ -240,7 +244,7 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
                 lo_value, hi_value = first.value, second.value
                 if first.mult is None and second.mult is not None:
                     lo_value *= _MULTIPLIERS[second.mult]
-                unit = _unit(low, first.start, second.end, (first, second))
+                unit = _unit(low, first.start, second.end, (first, second), clause)
                 if unit is not None and lo_value <= hi_value:
                     field, factor = unit
                     start = first.start
@@ -257,7 +261,7 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
                     text.consume(first.start, second.end)
                 i += 2
                 continue
-        after = low[first.end : first.end + 40]
+        after = low[first.end : min(first.end + 40, clause[1])]
         payload: tuple[float | None, float | None, bool, bool] | None = None
         start = first.start
         if first.plus or _AFTER_LOWER.match(after):
@@ -275,7 +279,7 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
             lo_inc, hi_inc, is_lower = previous[1]
             payload = (first.value, None, lo_inc, True) if is_lower else (None, first.value, True, hi_inc)
         if payload is not None:
-            unit = _unit(low, first.start, first.end, (first,))
+            unit = _unit(low, first.start, first.end, (first,), clause)
             if unit is not None:
                 field, factor = unit
                 lo, hi, lo_inc, hi_inc = payload

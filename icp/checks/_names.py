@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from functools import cache
 from typing import NamedTuple
@@ -151,10 +152,19 @@ def _extract_funding(text: _Text) -> list[_Atom]:
             text.consume(m.start(), m.end())
     if atoms:
         low = text.masked()
+        # Only a stage in the same clause can be near: the separator would stand in the gap.
+        by_clause: dict[int, list[_Atom]] = {}
+        for atom in atoms:
+            by_clause.setdefault(text.clause(atom.start)[0], []).append(atom)
         for m in _BARE_PUBLIC.finditer(low):
-            near = [a for a in atoms if _FUNDING_LIST_GAP.match(low[min(a.end, m.end()) : max(a.start, m.start())])]
+            same_clause = by_clause.setdefault(text.clause(m.start())[0], [])
+            near = [
+                a for a in same_clause if _FUNDING_LIST_GAP.match(low[min(a.end, m.end()) : max(a.start, m.start())])
+            ]
             if near:
-                atoms.append(_Atom(m.start(), m.end(), "funding", ("public",)))
+                atom = _Atom(m.start(), m.end(), "funding", ("public",))
+                atoms.append(atom)
+                same_clause.append(atom)
                 text.consume(m.start(), m.end())
     return atoms
 
@@ -208,16 +218,30 @@ def _extract_geo(text: _Text) -> list[_Atom]:
         atoms.append(_Atom(m.start(), m.end(), "geo", place))
         text.consume(m.start(), m.end())
     norm = text.masked(lower=False)
-    codes = list(_CODE_RE.finditer(norm))
-    if not codes:
-        return atoms
+    by_clause: dict[tuple[int, int], list[re.Match[str]]] = {}
+    for m in _CODE_RE.finditer(norm):
+        by_clause.setdefault(text.clause(m.start()), []).append(m)
+    named_starts = [a.start for a in atoms]  # in order: one scan found them
+    for clause, codes in by_clause.items():
+        named = atoms[bisect_left(named_starts, clause[0]) : bisect_left(named_starts, clause[1])]
+        atoms.extend(_read_codes(text, clause, codes, named))
+    return atoms
+
+
+def _read_codes(text: _Text, clause: tuple[int, int], codes: list[re.Match[str]], named: list[_Atom]) -> list[_Atom]:
+    """Places from the upper-case codes of one clause ("DE", "NY", "U.S."), ``named`` its places read by name.
+
+    Whether "CA" is California or Canada, and whether "IN" is a code at all, depends on the clause
+    around it: other states, the word "state", a clause written in capitals.
+    """
+    atoms: list[_Atom] = []
     state_candidates = [m for m in codes if m.group() in US_STATES and m.group() not in _STATE_CODE_EXCLUDED]
     state_context = (
-        any(a.payload.subdivisions for a in atoms if isinstance(a.payload, _Place))
-        or bool(_STATE_CONTEXT.search(text.low))
+        any(a.payload.subdivisions for a in named if isinstance(a.payload, _Place))
+        or bool(_STATE_CONTEXT.search(text.low, *clause))
         or len({m.group() for m in state_candidates}) >= 2
     )
-    shouting = bool(_SHOUTED_WORD.search(text.norm))
+    shouting = bool(_SHOUTED_WORD.search(text.norm, *clause))
     blocked = _CODE_BLOCKLIST | _CODE_BLOCKLIST_IN_CAPS if shouting else _CODE_BLOCKLIST
     for m in codes:
         code = m.group().replace(".", "")
@@ -446,7 +470,7 @@ def _extract_industries(text: _Text) -> list[_Atom]:
     for (start, end), keys in sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
         if text.free(start, end):
             text.consume(start, end)
-            if not _AUDIENCE.search(low, max(0, start - _AUDIENCE_REACH), start):
+            if not _AUDIENCE.search(low, max(text.clause(start)[0], start - _AUDIENCE_REACH), start):
                 atoms.append(_Atom(start, end, "industry", tuple(keys)))
     atoms.sort(key=lambda a: a.start)
     # "medical device manufacturers", "car makers": the noun names the role of the industry before it.

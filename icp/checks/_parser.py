@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Literal
 
@@ -26,7 +27,7 @@ from icp.checks._models import (
     TechCheck,
 )
 from icp.checks._names import _SIMILAR_RE, _extract_funding, _extract_geo, _extract_industries, _extract_tech, _Place
-from icp.checks._text import _ADJACENT_GAP, _Atom, _Text
+from icp.checks._text import _ADJACENT_GAP, CLAUSE_SEPARATOR, _Atom, _Text
 from icp.checks._vocabulary import (
     FUNDING_STAGES,
     REFERENCE_YEAR,
@@ -70,9 +71,8 @@ def _scope(atoms: list[_Atom], low: str) -> list[_Atom]:
 _SCOPE_REACH = 64
 
 
-def _apply_negations(text: _Text, atoms: list[_Atom]) -> None:
+def _apply_negations(masked: str, low: str, atoms: list[_Atom]) -> None:
     """Flip the atoms each negation governs; ``atoms`` are in order of their start."""
-    masked = text.masked()
     suffixes = list(_SUFFIX_NEGATION.finditer(masked))
     if not suffixes and _PREFIX_NEGATION.search(masked) is None:
         return  # most criteria negate nothing: no need to index their facts
@@ -85,7 +85,7 @@ def _apply_negations(text: _Text, atoms: list[_Atom]) -> None:
         taken.append((m.start(), m.end()))
         last = bisect_right(ends, m.start())
         before = sorted(by_end[max(0, last - _SCOPE_REACH) : last], key=lambda a: a.start, reverse=True)
-        for atom in _scope(before, text.low):
+        for atom in _scope(before, low):
             atom.negated = not atom.negated
     taken_starts = [s for s, _ in taken]
     for m in _PREFIX_NEGATION.finditer(masked):
@@ -93,7 +93,7 @@ def _apply_negations(text: _Text, atoms: list[_Atom]) -> None:
         if index >= 0 and taken[index][0] <= m.start() < taken[index][1]:
             continue
         first = bisect_left(starts, m.end() - 1)
-        for atom in _scope(by_start[first : first + _SCOPE_REACH], text.low):
+        for atom in _scope(by_start[first : first + _SCOPE_REACH], low):
             atom.negated = not atom.negated
 
 
@@ -214,9 +214,41 @@ def parse_check(text: str, *, reference_year: int = REFERENCE_YEAR) -> Check | N
     return _parse(text, reference_year)
 
 
+def parse_checks(clauses: Sequence[str], *, reference_year: int = REFERENCE_YEAR) -> list[Check | None]:
+    """:func:`parse_check` of each clause, reading them all together: each family scans them once.
+
+    A segment pasted from a document has thousands of clauses, and each family's scans cost about as
+    much for a short clause as for a page; the clauses are joined by a separator no pattern can match or
+    cross, every window around a fact stops at its clause, and each clause is then negated and assembled
+    on its own, so every check is the one :func:`parse_check` gives for that clause alone.
+    """
+    if len(clauses) < 2 or any(CLAUSE_SEPARATOR in clause for clause in clauses):
+        return [_parse(clause, reference_year) for clause in clauses]
+    work = _Text(CLAUSE_SEPARATOR.join(clauses), clauses=True)
+    atoms = _extract(work, reference_year)
+    masked = work.masked()
+    checks: list[Check | None] = []
+    taken = 0
+    for start, end in zip(work.starts, work.ends, strict=True):
+        first = taken
+        while taken < len(atoms) and atoms[taken].start < end:
+            atoms[taken].start -= start
+            atoms[taken].end -= start
+            taken += 1
+        own = atoms[first:taken]
+        checks.append(_assemble(own, work.low[start:end], masked[start:end]) if own else None)
+    return checks
+
+
 @lru_cache(maxsize=4096)
 def _parse(text: str, reference_year: int) -> Check | None:
     work = _Text(text)
+    atoms = _extract(work, reference_year)
+    return _assemble(atoms, work.low, work.masked()) if atoms else None
+
+
+def _extract(work: _Text, reference_year: int) -> list[_Atom]:
+    """Every family's facts, in the fixed order (each consumes its words), sorted by where they start."""
     atoms = [
         *_extract_founded(work, reference_year),
         *_extract_funding(work),
@@ -225,11 +257,13 @@ def _parse(text: str, reference_year: int) -> Check | None:
         *_extract_tech(work),
         *_extract_industries(work),
     ]
-    if not atoms:
-        return None
     atoms.sort(key=lambda a: a.start)
-    _apply_negations(work, atoms)
-    low = work.low
+    return atoms
+
+
+def _assemble(atoms: list[_Atom], low: str, masked: str) -> Check:
+    """One clause's check from its facts (in order of their start): negations, groups, alternatives."""
+    _apply_negations(masked, low, atoms)
     # Consecutive atoms of one family and polarity form a group; "or" between groups splits alternatives.
     groups: list[list[_Atom]] = []
     for atom in atoms:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,11 @@ class _Atom:
 
 _CONSUMED = re.compile(b"\x01+")
 
+# Joins the clauses of a segment so each family reads them all in one scan. No clause contains it
+# (clauses are split at it), no pattern matches it, and it is neither a word character nor a space, so a
+# match can neither cross it nor see it differently from the start or end of a lone clause.
+CLAUSE_SEPARATOR = ";"
+
 
 class _Text:
     """The criterion in three aligned forms: as written (for upper-case codes), lower-case, and masked.
@@ -42,11 +48,15 @@ class _Text:
     from every consumed run; other text builds them from the runs of the mask.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, clauses: bool = False) -> None:
         norm = text.translate(_TRANSLATE)
         for pattern, replacement in _PRE_SUBSTITUTIONS:
             norm = pattern.sub(replacement, norm)
         self.norm = norm
+        # Where each clause starts and ends: one clause, or (``clauses``) several joined by CLAUSE_SEPARATOR.
+        cuts = [m.start() for m in re.finditer(CLAUSE_SEPARATOR, norm)] if clauses else []
+        self.starts = [0, *(cut + 1 for cut in cuts)]
+        self.ends = [*cuts, len(norm)]
         # Lower-case that keeps every offset: ASCII at once, other text character by character (a few
         # characters lower-case to two, and keep their case here).
         self.ascii = norm.isascii()
@@ -63,6 +73,11 @@ class _Text:
             self._buffers[0][start:end] = blank
             self._buffers[1][start:end] = blank
         self._masked.clear()
+
+    def clause(self, position: int) -> tuple[int, int]:
+        """Where the clause holding ``position`` starts and ends: what the windows around a fact may read."""
+        index = bisect_right(self.starts, position) - 1
+        return self.starts[index], self.ends[index]
 
     def free(self, start: int, end: int) -> bool:
         return self._mask.find(1, start, end) < 0
