@@ -181,6 +181,8 @@ def _industry_leaf(group: list[_Atom], low: str) -> Check:
 
 
 def _combine(kind: Literal["any_of", "all_of"], checks: list[Check]) -> Check:
+    if len(checks) == 1 and checks[0].kind != kind:
+        return checks[0]  # the common case: nothing to flatten or deduplicate
     flat: list[Check] = []
     seen: set[Check] = set()  # what flat holds, for a membership test that stays linear
     for check in checks:
