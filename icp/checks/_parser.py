@@ -6,9 +6,11 @@ groups adjacent atoms of one family into alternatives, and assembles the check t
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Literal
 
@@ -224,8 +226,32 @@ def parse_checks(clauses: Sequence[str], *, reference_year: int = REFERENCE_YEAR
     cross, every window around a fact stops at its clause, and each clause is then negated and assembled
     on its own, so every check is the one :func:`parse_check` gives for that clause alone.
     """
-    if len(clauses) < 2 or any(CLAUSE_SEPARATOR in clause for clause in clauses):
-        return [_parse(clause, reference_year) for clause in clauses]
+    with _collector_paused():
+        if len(clauses) < 2 or any(CLAUSE_SEPARATOR in clause for clause in clauses):
+            return [_parse(clause, reference_year) for clause in clauses]
+        return _parse_joined(clauses, reference_year)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cycle collector while clauses are parsed (unless the caller already paused it).
+
+    A long text makes hundreds of thousands of short-lived objects (facts, matches, checks) that form
+    no reference cycles; their allocation keeps triggering collections, and the full ones walk every
+    object in the process, which cost about a fifth of the parsing time. Nothing is lost: the
+    collector resumes afterwards with the same thresholds.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _parse_joined(clauses: Sequence[str], reference_year: int) -> list[Check | None]:
     work = _Text(CLAUSE_SEPARATOR.join(clauses), clauses=True)
     atoms = _extract(work, reference_year)
     masked = work.masked()
