@@ -379,9 +379,6 @@ _AUDIENCE = re.compile(
 # The audience cue ends right before the industry word, so only this many characters before it are read:
 # searching from the start of the text for every industry named made a long criterion quadratic.
 _AUDIENCE_REACH = 80
-# Where an audience cue starts (every match of _AUDIENCE starts at one): where there is none within reach
-# before an industry word, _AUDIENCE need not be tried.
-_AUDIENCE_CUE = re.compile(r"\b(?:for|to|serving|serves|targeting|targets|helping|helps)\s")
 _INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for key, ind in INDUSTRIES.items()}
 _ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?|agency|agencies)$")
 
@@ -470,13 +467,10 @@ def _extract_industries(text: _Text) -> list[_Atom]:
         spans.setdefault((start, end), []).append(_INDUSTRY_KEYS[index])
     # Longest spans first; a span inside an already-taken one ("health" in "digital health") is dropped.
     atoms: list[_Atom] = []
-    cues = [m.start() for m in _AUDIENCE_CUE.finditer(low)] if spans else []
     for (start, end), keys in sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
         if text.free(start, end):
             text.consume(start, end)
-            reach = max(text.clause(start)[0], start - _AUDIENCE_REACH)
-            cue = bisect_left(cues, reach)
-            if cue == len(cues) or cues[cue] >= start or not _AUDIENCE.search(low, reach, start):
+            if not _AUDIENCE.search(low, max(text.clause(start)[0], start - _AUDIENCE_REACH), start):
                 atoms.append(_Atom(start, end, "industry", tuple(keys)))
     atoms.sort(key=lambda a: a.start)
     # "medical device manufacturers", "car makers": the noun names the role of the industry before it.
