@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from functools import cache
 from typing import NamedTuple
 
+from icp.checks._scan import _INDUSTRY_KEYS, _industry_matches, _may_start_with
 from icp.checks._text import (
     _ADJACENT_GAP,
     _Atom,
     _grouped_alternation,
     _matches_at_starts,
-    _split_alternatives,
     _Text,
     _word,
 )
@@ -26,7 +25,6 @@ from icp.checks._vocabulary import (
     _VC_STAGES,
     COUNTRIES,
     FUNDING_LADDER,
-    INDUSTRIES,
     REGIONS,
     SUBDIVISIONS,
     TECH_CATEGORIES,
@@ -235,13 +233,18 @@ def _read_codes(text: _Text, clause: tuple[int, int], codes: list[re.Match[str]]
     around it: other states, the word "state", a clause written in capitals.
     """
     atoms: list[_Atom] = []
+    groups = {m.group() for m in codes}
+    # The context only decides codes that are both a state and a country read first as the country, and
+    # capitals only block codes that are ordinary words in capitals: without such codes, neither is read.
     state_candidates = [m for m in codes if m.group() in US_STATES and m.group() not in _STATE_CODE_EXCLUDED]
-    state_context = (
+    state_context = not groups.isdisjoint(_COUNTRY_FIRST) and (
         any(a.payload.subdivisions for a in named if isinstance(a.payload, _Place))
         or bool(_STATE_CONTEXT.search(text.low, *clause))
         or len({m.group() for m in state_candidates}) >= 2
     )
-    shouting = bool(_SHOUTED_WORD.search(text.norm, *clause))
+    shouting = any(g.replace(".", "") in _CODE_BLOCKLIST_IN_CAPS for g in groups) and bool(
+        _SHOUTED_WORD.search(text.norm, *clause)
+    )
     blocked = _CODE_BLOCKLIST | _CODE_BLOCKLIST_IN_CAPS if shouting else _CODE_BLOCKLIST
     for m in codes:
         code = m.group().replace(".", "")
@@ -291,15 +294,6 @@ def _tech_alternatives(first: str | None) -> str:
             for i, t in enumerate(TECHNOLOGIES)
             if not t.exact_case and (first is None or _may_start_with(t.aliases, first))
         )
-    )
-
-
-def _may_start_with(pattern: str, first: str) -> bool:
-    """Whether ``pattern`` (lower-case alternatives) can match a text starting with ``first``: a sound
-    over-approximation, true whenever an alternative does not begin with a plain letter or digit."""
-    return any(
-        not alternative[:1].isalnum() or alternative[1:2] in ("?", "*", "{") or alternative[:1] == first
-        for alternative in _split_alternatives(pattern)
     )
 
 
@@ -379,85 +373,7 @@ _AUDIENCE = re.compile(
 # The audience cue ends right before the industry word, so only this many characters before it are read:
 # searching from the start of the text for every industry named made a long criterion quadratic.
 _AUDIENCE_REACH = 80
-_INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for key, ind in INDUSTRIES.items()}
 _ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?|agency|agencies)$")
-
-
-_INDUSTRY_KEYS = tuple(_INDUSTRY_TRIGGERS)
-# Where any industry's trigger starts (zero-width, so overlapping starts are all found), in one scan.
-_INDUSTRY_START = re.compile(
-    rf"(?<![\w&])(?=(?:{_grouped_alternation([ind.triggers for ind in INDUSTRIES.values()])})(?:s|es)?(?![\w&]))"
-)
-
-
-def _industries_by_first_letter() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """Which industries' triggers can start with each letter, and those that may start with anything."""
-    by_letter: dict[str, list[int]] = {}
-    anywhere: list[int] = []
-    for index, industry in enumerate(INDUSTRIES.values()):
-        firsts: set[str] = set()
-        for alternative in _split_alternatives(industry.triggers):
-            first = alternative[:1]
-            if not (first.isalnum() and first.islower()) or alternative[1:2] in ("?", "*", "{"):
-                firsts = set()
-                anywhere.append(index)
-                break
-            firsts.add(first)
-        for first in firsts:
-            by_letter.setdefault(first, []).append(index)
-    return {k: tuple(v) for k, v in by_letter.items()}, tuple(anywhere)
-
-
-_INDUSTRIES_BY_LETTER, _INDUSTRIES_ANYWHERE = _industries_by_first_letter()
-_INDUSTRY_PATTERNS = tuple(_INDUSTRY_TRIGGERS.values())
-
-
-def _industry_matches(low: str) -> list[tuple[int, int, int]]:
-    """``(industry index, start, end)`` of every industry's own non-overlapping matches, as ``finditer`` per
-    industry gives them, in industry order: each industry is tried only where some trigger starts with a
-    letter its triggers can start with, instead of scanning the whole text once per industry."""
-    found: list[tuple[int, int, int]] = []
-    resume = [0] * len(_INDUSTRY_PATTERNS)  # where each industry's own scan stands
-    for start in _INDUSTRY_START.finditer(low):
-        position = start.start()
-        candidates = _INDUSTRY_CANDIDATES.get(low[position], _INDUSTRIES_ANYWHERE)
-        while candidates and (match := _industry_probe(low[position], candidates).match(low, position)) is not None:
-            assert match.lastgroup is not None
-            index = int(match.lastgroup[1:])
-            end = match.end(f"e{index}")
-            if position >= resume[index]:
-                found.append((index, position, end))
-                resume[index] = end
-            candidates = candidates[candidates.index(index) + 1 :]
-    found.sort(key=lambda item: (item[0], item[1]))
-    return found
-
-
-# The industries whose triggers can start with a character, in industry order.
-_INDUSTRY_CANDIDATES = {first: (*indexes, *_INDUSTRIES_ANYWHERE) for first, indexes in _INDUSTRIES_BY_LETTER.items()}
-
-
-@cache
-def _industry_probe(first: str, candidates: tuple[int, ...]) -> re.Pattern[str]:
-    """The first of ``candidates`` whose trigger matches at a position starting with ``first``: one call
-    where there was one per candidate industry.
-
-    Each candidate is a lookahead around its own pattern, so group ``e<index>`` spans exactly what that
-    industry's ``match`` would (a lookahead keeps its first match), and the empty group ``i<index>``
-    after it, the last group to close, names which one matched. Each pattern keeps only the triggers
-    that can start with ``first``, in their order, so nothing it could match is lost and the first
-    trigger to match stays the same. Built on first use: most never are.
-    """
-    return re.compile(
-        "|".join(f"(?=(?P<e{index}>{_industry_pattern(index, first)}))(?P<i{index}>)" for index in candidates)
-    )
-
-
-def _industry_pattern(index: int, first: str) -> str:
-    """``_INDUSTRY_PATTERNS[index]`` without the triggers that cannot start with ``first``."""
-    triggers = list(INDUSTRIES.values())[index].triggers
-    kept = [t for t in _split_alternatives(triggers) if _may_start_with(t, first)]
-    return _word(f"(?:{'|'.join(kept)})(?:s|es)?")
 
 
 def _extract_industries(text: _Text) -> list[_Atom]:
