@@ -74,30 +74,37 @@ def _scope(atoms: list[_Atom], low: str) -> list[_Atom]:
 _SCOPE_REACH = 64
 
 
-def _apply_negations(masked: str, low: str, atoms: list[_Atom]) -> None:
-    """Flip the atoms each negation governs; ``atoms`` are in order of their start."""
-    suffixes = list(_SUFFIX_NEGATION.finditer(masked))
-    if not suffixes and _PREFIX_NEGATION.search(masked) is None:
+def _apply_negations(
+    low: str, atoms: list[_Atom], suffixes: list[tuple[int, int]], prefixes: list[tuple[int, int]]
+) -> None:
+    """Flip the atoms each negation governs; ``atoms`` are in order of their start, ``suffixes`` and
+    ``prefixes`` the spans of the negations after and before what they govern (see _negations)."""
+    if not suffixes and not prefixes:
         return  # most criteria negate nothing: no need to index their facts
     by_start = atoms
     starts = [a.start for a in by_start]
     by_end = sorted(atoms, key=lambda a: a.end)
     ends = [a.end for a in by_end]
     taken: list[tuple[int, int]] = []
-    for m in suffixes:
-        taken.append((m.start(), m.end()))
-        last = bisect_right(ends, m.start())
+    for suffix in suffixes:
+        taken.append(suffix)
+        last = bisect_right(ends, suffix[0])
         before = sorted(by_end[max(0, last - _SCOPE_REACH) : last], key=lambda a: a.start, reverse=True)
         for atom in _scope(before, low):
             atom.negated = not atom.negated
     taken_starts = [s for s, _ in taken]
-    for m in _PREFIX_NEGATION.finditer(masked):
-        index = bisect_right(taken_starts, m.start()) - 1
-        if index >= 0 and taken[index][0] <= m.start() < taken[index][1]:
+    for prefix_start, prefix_end in prefixes:
+        index = bisect_right(taken_starts, prefix_start) - 1
+        if index >= 0 and taken[index][0] <= prefix_start < taken[index][1]:
             continue
-        first = bisect_left(starts, m.end() - 1)
+        first = bisect_left(starts, prefix_end - 1)
         for atom in _scope(by_start[first : first + _SCOPE_REACH], low):
             atom.negated = not atom.negated
+
+
+def _negations(masked: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The spans of the negations in the masked text: those after what they govern, then those before."""
+    return [m.span() for m in _SUFFIX_NEGATION.finditer(masked)], [m.span() for m in _PREFIX_NEGATION.finditer(masked)]
 
 
 _BUSINESS_MODELS = frozenset({"b2b", "b2c", "saas", "marketplace"})
@@ -269,17 +276,26 @@ def _collector_paused() -> Iterator[None]:
 def _parse_joined(clauses: Sequence[str], reference_year: int) -> list[Check | None]:
     work = _Text(CLAUSE_SEPARATOR.join(clauses), clauses=True)
     atoms = _extract(work, reference_year)
-    masked = work.masked()
+    suffixes, prefixes = _negations(work.masked())  # no negation reaches past its clause either
     checks: list[Check | None] = []
-    taken = 0
+    taken = suffixes_taken = prefixes_taken = 0
     for start, end in zip(work.starts, work.ends, strict=True):
         first = taken
         while taken < len(atoms) and atoms[taken].start < end:
             atoms[taken].start -= start
             atoms[taken].end -= start
             taken += 1
-        own = atoms[first:taken]
-        checks.append(_assemble(own, work.low[start:end], masked[start:end]) if own else None)
+        first_suffix, first_prefix = suffixes_taken, prefixes_taken
+        while suffixes_taken < len(suffixes) and suffixes[suffixes_taken][0] < end:
+            suffixes_taken += 1
+        while prefixes_taken < len(prefixes) and prefixes[prefixes_taken][0] < end:
+            prefixes_taken += 1
+        if first == taken:
+            checks.append(None)
+            continue
+        own_suffixes = [(s - start, e - start) for s, e in suffixes[first_suffix:suffixes_taken]]
+        own_prefixes = [(s - start, e - start) for s, e in prefixes[first_prefix:prefixes_taken]]
+        checks.append(_assemble(atoms[first:taken], work.low[start:end], own_suffixes, own_prefixes))
     return checks
 
 
@@ -287,7 +303,7 @@ def _parse_joined(clauses: Sequence[str], reference_year: int) -> list[Check | N
 def _parse(text: str, reference_year: int) -> Check | None:
     work = _Text(text)
     atoms = _extract(work, reference_year)
-    return _assemble(atoms, work.low, work.masked()) if atoms else None
+    return _assemble(atoms, work.low, *_negations(work.masked())) if atoms else None
 
 
 def _extract(work: _Text, reference_year: int) -> list[_Atom]:
@@ -304,9 +320,9 @@ def _extract(work: _Text, reference_year: int) -> list[_Atom]:
     return atoms
 
 
-def _assemble(atoms: list[_Atom], low: str, masked: str) -> Check:
-    """One clause's check from its facts (in order of their start): negations, groups, alternatives."""
-    _apply_negations(masked, low, atoms)
+def _assemble(atoms: list[_Atom], low: str, suffixes: list[tuple[int, int]], prefixes: list[tuple[int, int]]) -> Check:
+    """One clause's check from its facts (in order of their start) and negations: groups, alternatives."""
+    _apply_negations(low, atoms, suffixes, prefixes)
     # Consecutive atoms of one family and polarity form a group; "or" between groups splits alternatives.
     groups: list[list[_Atom]] = []
     for atom in atoms:
