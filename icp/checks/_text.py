@@ -11,12 +11,17 @@ from typing import Any
 _TRANSLATE = str.maketrans(
     {"–": "-", "—": "-", "−": "-", "‐": "-", "‑": "-", "\u00a0": " ", "’": "'", "“": '"', "”": '"'}
 )
-_PRE_SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"≥"), ">="),
-    (re.compile(r"≤"), "<="),
-    (re.compile(r"\b(?:no|not) (?:more|greater|bigger|larger) than\b|\bnot exceeding\b|\bnot over\b", re.I), "at most"),
-    (re.compile(r"\b(?:no|not) (?:less|fewer|smaller) than\b|\bnot under\b", re.I), "at least"),
-    (re.compile(r"\b(?:and|&)\s*/\s*or\b", re.I), "or"),
+# Each with what every match contains (in ASCII text's lower case), so text without it skips the pattern.
+_PRE_SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"≥"), ">=", "≥"),
+    (re.compile(r"≤"), "<=", "≤"),
+    (
+        re.compile(r"\b(?:no|not) (?:more|greater|bigger|larger) than\b|\bnot exceeding\b|\bnot over\b", re.I),
+        "at most",
+        "no",
+    ),
+    (re.compile(r"\b(?:no|not) (?:less|fewer|smaller) than\b|\bnot under\b", re.I), "at least", "no"),
+    (re.compile(r"\b(?:and|&)\s*/\s*or\b", re.I), "or", "/"),
 )
 
 
@@ -50,8 +55,10 @@ class _Text:
 
     def __init__(self, text: str, *, clauses: bool = False) -> None:
         norm = text.translate(_TRANSLATE)
-        for pattern, replacement in _PRE_SUBSTITUTIONS:
-            norm = pattern.sub(replacement, norm)
+        folded = norm.lower() if norm.isascii() else None  # other text always takes every pattern
+        for pattern, replacement, needle in _PRE_SUBSTITUTIONS:
+            if folded is None or needle in folded:
+                norm = pattern.sub(replacement, norm)
         self.norm = norm
         # Where each clause starts and ends: one clause, or (``clauses``) several joined by CLAUSE_SEPARATOR.
         cuts = [m.start() for m in re.finditer(CLAUSE_SEPARATOR, norm)] if clauses else []
