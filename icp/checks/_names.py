@@ -77,6 +77,7 @@ _FUNDING_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 
 _ANY_FUNDING_PHRASE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _FUNDING_PHRASES))
 _BARE_PUBLIC = re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))")
+_ARTICLE_AFTER = re.compile(r"\s+an?$")  # "after a" Series B
 _FUNDING_LIST_GAP = re.compile(r"^\s*(?:,|or|and|/|&)?\s*(?:either\s+)?$")
 
 
@@ -102,7 +103,7 @@ def _extract_funding(text: _Text) -> list[_Atom]:
     low = text.masked()
     for m in _SERIES_RE.finditer(low):
         idx = FUNDING_LADDER.index(_stage_key(m["stage"]))
-        pre = re.sub(r"\s+an?$", "", (m["pre"] or "").strip())
+        pre = _ARTICLE_AFTER.sub("", (m["pre"] or "").strip())
         post = (m["post"] or "").strip()
         stages: tuple[str, ...]
         if m["l2"]:

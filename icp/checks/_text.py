@@ -25,7 +25,7 @@ _PRE_SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Atom:
     start: int
     end: int
