@@ -15,7 +15,6 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field
 
 from icp.checks import Check, check_fields, parse_checks
-from icp.checks._models import trusted
 from icp.domain import GRADED_FIELDS, CriterionKind
 from icp.hashing import content_hash
 
@@ -110,13 +109,8 @@ def _compile(name: str, requirements: str, nice_to_haves: str) -> CompiledSegmen
     ):
         clauses = split_criteria(text)
         for index, (clause, check) in enumerate(zip(clauses, parse_checks(clauses), strict=True), start=1):
-            criteria.append(_new_criterion(id=f"{prefix}{index}", kind=kind, text=clause, check=check))
+            criteria.append(Criterion(id=f"{prefix}{index}", kind=kind, text=clause, check=check))
     return CompiledSegment(name=name, criteria=tuple(criteria))
-
-
-# Ids, kinds, clauses and checks above are all built valid, so a criterion skips validation: a pasted
-# document has thousands of them.
-_new_criterion = trusted(Criterion)
 
 
 _FIELD_LABELS = {"funding_stage": "funding stage", "founded_year": "founding year", "technologies": "tech stack"}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,38 +105,6 @@ for _model in (NotCheck, AnyOf, AllOf):
     _model.model_rebuild()
 
 LeafCheck = RangeCheck | GeoCheck | IndustryCheck | TechCheck | FundingCheck | FoundedCheck
-
-M = TypeVar("M", bound=BaseModel)
-_set = object.__setattr__
-
-
-def trusted(model: type[M]) -> Callable[..., M]:
-    """A constructor for checks whose values the parser has already made valid: the instance validation
-    would build (same fields in the same order, defaults filled in, the same fields marked as set), at a
-    fraction of the cost; a long criterion makes tens of thousands of checks.
-
-    Only for values of exactly the declared types (tuples, not lists; floats where a float is declared):
-    validation would convert anything else, this does not.
-    """
-    fields = model.model_fields
-    if (
-        model.__pydantic_post_init__
-        or model.__private_attributes__
-        or any(f.default_factory is not None for f in fields.values())
-    ):  # pragma: no cover - guards the shortcut's assumptions
-        raise TypeError(f"{model.__name__} needs validation to be built")
-    names = tuple(fields)
-    defaults = {name: f.default for name, f in fields.items() if not f.is_required()}
-
-    def construct(**values: Any) -> M:
-        instance = model.__new__(model)
-        _set(instance, "__dict__", {name: values[name] if name in values else defaults[name] for name in names})
-        _set(instance, "__pydantic_fields_set__", set(values))
-        _set(instance, "__pydantic_extra__", None)
-        _set(instance, "__pydantic_private__", None)
-        return instance
-
-    return construct
 
 
 def check_fields(check: Check) -> frozenset[str]:

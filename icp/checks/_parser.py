@@ -27,7 +27,6 @@ from icp.checks._models import (
     RangeCheck,
     RangeField,
     TechCheck,
-    trusted,
 )
 from icp.checks._names import _SIMILAR_RE, _extract_funding, _extract_geo, _extract_industries, _extract_tech, _Place
 from icp.checks._text import _ADJACENT_GAP, CLAUSE_SEPARATOR, _Atom, _Text
@@ -109,18 +108,6 @@ def _negations(masked: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]
 
 _BUSINESS_MODELS = frozenset({"b2b", "b2c", "saas", "marketplace"})
 
-# Every value below is built to its declared type (floats for amounts, tuples for lists), so the checks
-# skip validation; the compiled-criteria digests hold them to what validation builds.
-_NEW_RANGE = trusted(RangeCheck)
-_NEW_GEO = trusted(GeoCheck)
-_NEW_INDUSTRY = trusted(IndustryCheck)
-_NEW_TECH = trusted(TechCheck)
-_NEW_FUNDING = trusted(FundingCheck)
-_NEW_FOUNDED = trusted(FoundedCheck)
-_NEW_NOT = trusted(NotCheck)
-_NEW_ANY_OF = trusted(AnyOf)
-_NEW_ALL_OF = trusted(AllOf)
-
 
 def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
     if family.startswith("range:"):
@@ -134,10 +121,10 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
                 lo, lo_inc = a_lo, a_lo_inc
             if a_hi is not None and (hi is None or a_hi < hi):
                 hi, hi_inc = a_hi, a_hi_inc
-        return _NEW_RANGE(field=field, minimum=lo, maximum=hi, min_inclusive=lo_inc, max_inclusive=hi_inc)
+        return RangeCheck(field=field, minimum=lo, maximum=hi, min_inclusive=lo_inc, max_inclusive=hi_inc)
     if family == "geo":
         places = [a.payload for a in group if isinstance(a.payload, _Place)]
-        return _NEW_GEO(
+        return GeoCheck(
             places=tuple(dict.fromkeys(p.label for p in places)),
             countries=tuple(sorted({c for p in places for c in p.countries})),
             subdivisions=tuple(sorted({s for p in places for s in p.subdivisions})),
@@ -163,14 +150,14 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
             if a.payload[0] == "tech" and b.payload[0] == "tech"
         ]
         match_all = len(names) > 1 and len(name_gaps) == len(names) - 1 and all(_AND_GAP.match(g) for g in name_gaps)
-        return _NEW_TECH(
+        return TechCheck(
             technologies=tuple(dict.fromkeys(names)),
             categories=tuple(dict.fromkeys(categories)),
             match="all" if match_all else "any",
         )
     if family == "funding":
         wanted = {s for a in group for s in a.payload}
-        return _NEW_FUNDING(stages=tuple(s for s in FUNDING_STAGES if s in wanted))
+        return FundingCheck(stages=tuple(s for s in FUNDING_STAGES if s in wanted))
     lo_year: int | None = None
     hi_year: int | None = None
     for atom in group:
@@ -179,7 +166,7 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
             lo_year = a_lo
         if a_hi is not None and (hi_year is None or a_hi < hi_year):
             hi_year = a_hi
-    return _NEW_FOUNDED(min_year=lo_year, max_year=hi_year)
+    return FoundedCheck(min_year=lo_year, max_year=hi_year)
 
 
 def _industry_leaf(group: list[_Atom], low: str) -> Check:
@@ -198,10 +185,8 @@ def _industry_leaf(group: list[_Atom], low: str) -> Check:
         if not any(_OR_GAP.search(g) for g in model_other_gaps):
             # "B2B fintech or insurance": the business model qualifies every industry named with it.
             model_match: Literal["any", "all"] = "all" if adjacent or not _OR_GAP.search(" ".join(gaps)) else "any"
-            return _NEW_ALL_OF(
-                checks=(_NEW_INDUSTRY(industries=models, match=model_match), _NEW_INDUSTRY(industries=others))
-            )
-    return _NEW_INDUSTRY(industries=keys, match="all" if adjacent else "any")
+            return AllOf(checks=(IndustryCheck(industries=models, match=model_match), IndustryCheck(industries=others)))
+    return IndustryCheck(industries=keys, match="all" if adjacent else "any")
 
 
 def _combine(kind: Literal["any_of", "all_of"], checks: list[Check]) -> Check:
@@ -218,7 +203,7 @@ def _combine(kind: Literal["any_of", "all_of"], checks: list[Check]) -> Check:
             seen.add(check)
     if len(flat) == 1:
         return flat[0]
-    return _NEW_ANY_OF(checks=tuple(flat)) if kind == "any_of" else _NEW_ALL_OF(checks=tuple(flat))
+    return AnyOf(checks=tuple(flat)) if kind == "any_of" else AllOf(checks=tuple(flat))
 
 
 def parse_check(text: str, *, reference_year: int = REFERENCE_YEAR) -> Check | None:
@@ -334,7 +319,7 @@ def _assemble(atoms: list[_Atom], low: str, suffixes: list[tuple[int, int]], pre
     for index, group in enumerate(groups):
         leaf: Check = _build_leaf(group[0].family, group, low)
         if group[0].negated:
-            leaf = _NEW_NOT(check=leaf)
+            leaf = NotCheck(check=leaf)
         if index and _OR_GAP.search(low[groups[index - 1][-1].end : group[0].start]):
             alternatives.append([])
         alternatives[-1].append(leaf)
