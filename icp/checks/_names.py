@@ -367,8 +367,11 @@ def _extract_tech(text: _Text) -> list[_Atom]:
 
 # "Uses Workday for HR and finance", "software for banks", "sells to hospitals": the words after these
 # describe customers or a use, not the company's own industry, so they are left to keywords or the LLM.
+_AUDIENCE_CUES = ("for", "to", "serving", "serves", "targeting", "targets", "helping", "helps")
+# Each cue is a whole word: "\b" before it, written as a look-behind after it ("for(?<!\wfor)") so the
+# pattern starts with the cues' letters and the engine skips straight to where one of them stands.
 _AUDIENCE = re.compile(
-    r"\b(?:for|to|serving|serves|targeting|targets|helping|helps)\s+(?:the\s+|their\s+|other\s+)?"
+    "(?:" + "|".join(rf"{cue}(?<!\w{cue})" for cue in _AUDIENCE_CUES) + r")\s+(?:the\s+|their\s+|other\s+)?"
     r"(?:[a-z]+\s+(?:and|&|or)\s+)?$"
 )
 # The audience cue ends right before the industry word, so only this many characters before it are read:
