@@ -77,6 +77,7 @@ _FUNDING_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 
 _ANY_FUNDING_PHRASE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _FUNDING_PHRASES))
 _BARE_PUBLIC = re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))")
+_STAGE_WORDS = ("seed", "angel", "series")
 _ARTICLE_AFTER = re.compile(r"\s+an?$")  # "after a" Series B
 _FUNDING_LIST_GAP = re.compile(r"^\s*(?:,|or|and|/|&)?\s*(?:either\s+)?$")
 
@@ -101,7 +102,9 @@ def _with_later(start: int) -> tuple[str, ...]:
 def _extract_funding(text: _Text) -> list[_Atom]:
     atoms: list[_Atom] = []
     low = text.masked()
-    for m in _SERIES_RE.finditer(low):
+    # Every stage _SERIES_RE reads is spelt with one of these words, so text without them skips its scan.
+    series = _SERIES_RE.finditer(low) if any(word in low for word in _STAGE_WORDS) else iter(())
+    for m in series:
         idx = FUNDING_LADDER.index(_stage_key(m["stage"]))
         pre = _ARTICLE_AFTER.sub("", (m["pre"] or "").strip())
         post = (m["post"] or "").strip()
