@@ -176,11 +176,11 @@ class _Number(NamedTuple):
 def _numbers(low: str) -> list[_Number]:
     found: list[_Number] = []
     for m in _matches_at_starts(_NUMBER_START, _NUMBER_RE, low):
-        value = float(m["num"].replace(",", "") + (m["dec"] or ""))
-        mult = m["mult"]
+        cur, num, dec, mult, plus = m.group("cur", "num", "dec", "mult", "plus")
+        value = float(num.replace(",", "") + (dec or ""))
         if mult:
             value *= _MULTIPLIERS[mult]
-        found.append(_Number(m.start(), m.end(), value, bool(m["cur"]), mult, bool(m["plus"])))
+        found.append(_Number(m.start(), m.end(), value, bool(cur), mult, bool(plus)))
     return found
 
 
