@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from icp.checks import Check, check_fields, parse_check
+from icp.checks import Check, check_fields, parse_checks
 from icp.domain import GRADED_FIELDS, CriterionKind
 from icp.hashing import content_hash
 
@@ -107,8 +107,9 @@ def _compile(name: str, requirements: str, nice_to_haves: str) -> CompiledSegmen
         ("R", CriterionKind.REQUIREMENT, requirements),
         ("N", CriterionKind.NICE_TO_HAVE, nice_to_haves),
     ):
-        for index, clause in enumerate(split_criteria(text), start=1):
-            criteria.append(Criterion(id=f"{prefix}{index}", kind=kind, text=clause, check=parse_check(clause)))
+        clauses = split_criteria(text)
+        for index, (clause, check) in enumerate(zip(clauses, parse_checks(clauses), strict=True), start=1):
+            criteria.append(Criterion(id=f"{prefix}{index}", kind=kind, text=clause, check=check))
     return CompiledSegment(name=name, criteria=tuple(criteria))
 
 

@@ -42,7 +42,7 @@ from icp.checks._models import (
     format_amount,
     leaf_checks,
 )
-from icp.checks._parser import parse_check
+from icp.checks._parser import parse_check, parse_checks
 from icp.checks._text import WordScanner, compile_words, word_scanner
 from icp.checks._vocabulary import (
     CA_PROVINCES,
@@ -107,6 +107,7 @@ __all__ = [
     "leaf_checks",
     "masked",
     "parse_check",
+    "parse_checks",
     "quote",
     "read_context",
     "subdivision_code",

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from icp.checks._models import (
     RangeField,
 )
-from icp.checks._text import _Atom, _Text
+from icp.checks._text import _Atom, _matches_at_starts, _Text
 
 # --- founded year -------------------------------------------------------------------------------
 
@@ -116,6 +116,8 @@ _NUMBER_RE = re.compile(
     r"(?<![\w.$€£])(?P<cur>[$€£]\s?)?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?"
     r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand|mil)(?![a-z0-9]))?(?P<plus>\s?\+)?"
 )
+# What a number starts with: the engine skips to these characters instead of trying _NUMBER_RE everywhere.
+_NUMBER_START = re.compile(r"[$€£\d]")
 _MULTIPLIERS = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mil": 1e6, "million": 1e6,
     "b": 1e9, "bn": 1e9, "billion": 1e9,
@@ -173,23 +175,26 @@ class _Number(NamedTuple):
 
 def _numbers(low: str) -> list[_Number]:
     found: list[_Number] = []
-    for m in _NUMBER_RE.finditer(low):
-        value = float(m["num"].replace(",", "") + (m["dec"] or ""))
-        mult = m["mult"]
+    for m in _matches_at_starts(_NUMBER_START, _NUMBER_RE, low):
+        cur, num, dec, mult, plus = m.group("cur", "num", "dec", "mult", "plus")
+        value = float(num.replace(",", "") + (dec or ""))
         if mult:
             value *= _MULTIPLIERS[mult]
-        found.append(_Number(m.start(), m.end(), value, bool(m["cur"]), mult, bool(m["plus"])))
+        found.append(_Number(m.start(), m.end(), value, bool(cur), mult, bool(plus)))
     return found
 
 
-def _unit(low: str, start: int, end: int, numbers: tuple[_Number, ...]) -> tuple[RangeField, float] | None:
+def _unit(
+    low: str, start: int, end: int, numbers: tuple[_Number, ...], clause: tuple[int, int]
+) -> tuple[RangeField, float] | None:
     """Which field a number expression counts, and a factor (MRR -> annual); None when nothing says.
 
     The nearest unit word wins ("200+ employees and $10M ARR" reads each number with its own word);
-    a currency sign always means revenue; a bare number stays unparsed rather than guessed.
+    a currency sign always means revenue; a bare number stays unparsed rather than guessed. Only the
+    words of its own ``clause`` (start, end) count.
     """
-    after = low[end : end + 40]
-    before = low[max(0, start - 40) : start]
+    after = low[end : min(end + 40, clause[1])]
+    before = low[max(clause[0], start - 40) : start]
     if _TEAM_BEFORE.search(before) or _TEAM_AFTER.match(after):
         return None  # "sales team of 10+", "10-50 people on the sales team": a team's size, not the company's
     if not any(n.currency for n in numbers):
@@ -230,7 +235,8 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
     i = 0
     while i < len(numbers):
         first = numbers[i]
-        before = low[max(0, first.start - 30) : first.start]
+        clause = text.clause(first.start)
+        before = low[max(clause[0], first.start - 30) : first.start]
         if i + 1 < len(numbers):
             second = numbers[i + 1]
             gap = low[first.end : second.start]
@@ -238,7 +244,7 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
                 lo_value, hi_value = first.value, second.value
                 if first.mult is None and second.mult is not None:
                     lo_value *= _MULTIPLIERS[second.mult]
-                unit = _unit(low, first.start, second.end, (first, second))
+                unit = _unit(low, first.start, second.end, (first, second), clause)
                 if unit is not None and lo_value <= hi_value:
                     field, factor = unit
                     start = first.start
@@ -255,16 +261,15 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
                     text.consume(first.start, second.end)
                 i += 2
                 continue
-        after = low[first.end : first.end + 40]
-        lower_op, upper_op = _LOWER_OPS.search(before), _UPPER_OPS.search(before)
+        after = low[first.end : min(first.end + 40, clause[1])]
         payload: tuple[float | None, float | None, bool, bool] | None = None
         start = first.start
         if first.plus or _AFTER_LOWER.match(after):
             payload = (first.value, None, True, True)
-        elif lower_op:
+        elif lower_op := _LOWER_OPS.search(before):
             payload = (first.value, None, lower_op["op"] in _INCLUSIVE_OPS, True)
             start = first.start - (len(before) - lower_op.start())
-        elif upper_op:
+        elif upper_op := _UPPER_OPS.search(before):
             payload = (None, first.value, True, upper_op["op"] in _INCLUSIVE_OPS_UPPER)
             start = first.start - (len(before) - upper_op.start())
         elif _AFTER_UPPER.match(after):
@@ -274,7 +279,7 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
             lo_inc, hi_inc, is_lower = previous[1]
             payload = (first.value, None, lo_inc, True) if is_lower else (None, first.value, True, hi_inc)
         if payload is not None:
-            unit = _unit(low, first.start, first.end, (first,))
+            unit = _unit(low, first.start, first.end, (first,), clause)
             if unit is not None:
                 field, factor = unit
                 lo, hi, lo_inc, hi_inc = payload

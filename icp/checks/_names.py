@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from icp.checks._text import _ADJACENT_GAP, _Atom, _grouped_alternation, _split_alternatives, _Text, _word
+from icp.checks._scan import _INDUSTRY_KEYS, _industry_matches, _may_start_with
+from icp.checks._text import (
+    _ADJACENT_GAP,
+    _Atom,
+    _grouped_alternation,
+    _matches_at_starts,
+    _Text,
+    _word,
+)
 from icp.checks._vocabulary import (
     _CODE_BLOCKLIST,
     _CODE_BLOCKLIST_IN_CAPS,
@@ -16,7 +25,6 @@ from icp.checks._vocabulary import (
     _VC_STAGES,
     COUNTRIES,
     FUNDING_LADDER,
-    INDUSTRIES,
     REGIONS,
     SUBDIVISIONS,
     TECH_CATEGORIES,
@@ -69,6 +77,8 @@ _FUNDING_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 
 _ANY_FUNDING_PHRASE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _FUNDING_PHRASES))
 _BARE_PUBLIC = re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))")
+_STAGE_WORDS = ("seed", "angel", "series")
+_ARTICLE_AFTER = re.compile(r"\s+an?$")  # "after a" Series B
 _FUNDING_LIST_GAP = re.compile(r"^\s*(?:,|or|and|/|&)?\s*(?:either\s+)?$")
 
 
@@ -92,9 +102,11 @@ def _with_later(start: int) -> tuple[str, ...]:
 def _extract_funding(text: _Text) -> list[_Atom]:
     atoms: list[_Atom] = []
     low = text.masked()
-    for m in _SERIES_RE.finditer(low):
+    # Every stage _SERIES_RE reads is spelt with one of these words, so text without them skips its scan.
+    series = _SERIES_RE.finditer(low) if any(word in low for word in _STAGE_WORDS) else iter(())
+    for m in series:
         idx = FUNDING_LADDER.index(_stage_key(m["stage"]))
-        pre = re.sub(r"\s+an?$", "", (m["pre"] or "").strip())
+        pre = _ARTICLE_AFTER.sub("", (m["pre"] or "").strip())
         post = (m["post"] or "").strip()
         stages: tuple[str, ...]
         if m["l2"]:
@@ -142,10 +154,19 @@ def _extract_funding(text: _Text) -> list[_Atom]:
             text.consume(m.start(), m.end())
     if atoms:
         low = text.masked()
+        # Only a stage in the same clause can be near: the separator would stand in the gap.
+        by_clause: dict[int, list[_Atom]] = {}
+        for atom in atoms:
+            by_clause.setdefault(text.clause(atom.start)[0], []).append(atom)
         for m in _BARE_PUBLIC.finditer(low):
-            near = [a for a in atoms if _FUNDING_LIST_GAP.match(low[min(a.end, m.end()) : max(a.start, m.start())])]
+            same_clause = by_clause.setdefault(text.clause(m.start())[0], [])
+            near = [
+                a for a in same_clause if _FUNDING_LIST_GAP.match(low[min(a.end, m.end()) : max(a.start, m.start())])
+            ]
             if near:
-                atoms.append(_Atom(m.start(), m.end(), "funding", ("public",)))
+                atom = _Atom(m.start(), m.end(), "funding", ("public",))
+                atoms.append(atom)
+                same_clause.append(atom)
                 text.consume(m.start(), m.end())
     return atoms
 
@@ -176,7 +197,11 @@ def _place_names() -> dict[str, _Place]:
 
 
 _PLACE_NAMES = _place_names()
-_PLACE_NAME_RE = re.compile(_word("|".join(re.escape(n) for n in sorted(_PLACE_NAMES, key=len, reverse=True))))
+# Longest names first, grouped by first letter so the engine tries one group per position (the same
+# matches as one flat alternation: names sharing a first letter keep their longest-first order).
+_PLACE_NAME_RE = re.compile(
+    _word(_grouped_alternation([re.escape(n) for n in sorted(_PLACE_NAMES, key=len, reverse=True)]))
+)
 _CODE_RE = re.compile(r"(?<![\w.&])(?:U\.S\.(?:A\.)?|U\.K\.|[A-Z]{2,4})(?![\w&])")
 _ALPHA3 = {c.alpha3: c for c in COUNTRIES.values()}
 _UPPER_REGION_CODES = {"NA": "North America", "NAM": "North America", "EU": "EU", "UKI": "UK&I", "ANZ": "ANZ"}
@@ -195,16 +220,35 @@ def _extract_geo(text: _Text) -> list[_Atom]:
         atoms.append(_Atom(m.start(), m.end(), "geo", place))
         text.consume(m.start(), m.end())
     norm = text.masked(lower=False)
-    codes = list(_CODE_RE.finditer(norm))
-    if not codes:
-        return atoms
+    by_clause: dict[tuple[int, int], list[re.Match[str]]] = {}
+    for m in _CODE_RE.finditer(norm):
+        by_clause.setdefault(text.clause(m.start()), []).append(m)
+    named_starts = [a.start for a in atoms]  # in order: one scan found them
+    for clause, codes in by_clause.items():
+        named = atoms[bisect_left(named_starts, clause[0]) : bisect_left(named_starts, clause[1])]
+        atoms.extend(_read_codes(text, clause, codes, named))
+    return atoms
+
+
+def _read_codes(text: _Text, clause: tuple[int, int], codes: list[re.Match[str]], named: list[_Atom]) -> list[_Atom]:
+    """Places from the upper-case codes of one clause ("DE", "NY", "U.S."), ``named`` its places read by name.
+
+    Whether "CA" is California or Canada, and whether "IN" is a code at all, depends on the clause
+    around it: other states, the word "state", a clause written in capitals.
+    """
+    atoms: list[_Atom] = []
+    groups = {m.group() for m in codes}
+    # The context only decides codes that are both a state and a country read first as the country, and
+    # capitals only block codes that are ordinary words in capitals: without such codes, neither is read.
     state_candidates = [m for m in codes if m.group() in US_STATES and m.group() not in _STATE_CODE_EXCLUDED]
-    state_context = (
-        any(a.payload.subdivisions for a in atoms if isinstance(a.payload, _Place))
-        or bool(_STATE_CONTEXT.search(text.low))
+    state_context = not groups.isdisjoint(_COUNTRY_FIRST) and (
+        any(a.payload.subdivisions for a in named if isinstance(a.payload, _Place))
+        or bool(_STATE_CONTEXT.search(text.low, *clause))
         or len({m.group() for m in state_candidates}) >= 2
     )
-    shouting = bool(_SHOUTED_WORD.search(text.norm))
+    shouting = any(g.replace(".", "") in _CODE_BLOCKLIST_IN_CAPS for g in groups) and bool(
+        _SHOUTED_WORD.search(text.norm, *clause)
+    )
     blocked = _CODE_BLOCKLIST | _CODE_BLOCKLIST_IN_CAPS if shouting else _CODE_BLOCKLIST
     for m in codes:
         code = m.group().replace(".", "")
@@ -244,6 +288,26 @@ _TECH_RE = re.compile(
 _TECH_START = re.compile(
     rf"(?<![\w&])(?=(?:{_grouped_alternation([t.aliases for t in TECHNOLOGIES if not t.exact_case])})(?![\w&]))", re.I
 )
+
+
+def _tech_alternatives(first: str | None) -> str:
+    """``_TECH_RE``'s alternatives, in order, keeping only those that can start with ``first`` (all when None)."""
+    return _word(
+        "|".join(
+            f"(?P<t{i}>{t.aliases})"
+            for i, t in enumerate(TECHNOLOGIES)
+            if not t.exact_case and (first is None or _may_start_with(t.aliases, first))
+        )
+    )
+
+
+# The case-sensitive twins, for ASCII text read through its lower case (no upper-case literals in the
+# aliases, so nothing else differs); per first character, only the technologies that can start with it.
+if any(ch.isupper() for t in TECHNOLOGIES if not t.exact_case for ch in t.aliases):
+    raise ValueError("technology aliases must be lower-case (escapes like \\W included)")
+_TECH_RE_LOWER = re.compile(_tech_alternatives(None))
+_TECH_START_LOWER = re.compile(_TECH_START.pattern)
+_TECH_BY_FIRST = {first: re.compile(_tech_alternatives(first)) for first in "abcdefghijklmnopqrstuvwxyz0123456789"}
 _TECH_EXACT_RE = re.compile(
     _word(
         "|".join(
@@ -266,13 +330,22 @@ def _tech_index(match: re.Match[str]) -> int:
     return int(match.lastgroup[1:])
 
 
-def _matches_at_starts(start: re.Pattern[str], pattern: re.Pattern[str], source: str) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(source)``, trying ``pattern`` only where ``start`` (its zero-width prefilter) matches."""
+def _tech_matches(source: str) -> Iterator[re.Match[str]]:
+    """``_TECH_RE.finditer(source)`` for lower-case ``source``, reading each technology's start first.
+
+    On ASCII text (lower-case throughout) the case-sensitive twins find exactly what the
+    case-insensitive patterns find, and at each start only the technologies that can begin with that
+    character are tried, in their original order, so the first alternative to match is the same one.
+    """
+    if not source.isascii():
+        yield from _matches_at_starts(_TECH_START, _TECH_RE, source)
+        return
     position = 0
-    while (found := start.search(source, position)) is not None:
-        match = pattern.match(source, found.start())
+    while (found := _TECH_START_LOWER.search(source, position)) is not None:
+        at = found.start()
+        match = _TECH_BY_FIRST.get(source[at], _TECH_RE_LOWER).match(source, at)
         if match is None:  # cannot happen: both patterns accept the same words at the same places
-            position = found.start() + 1
+            position = at + 1
             continue
         yield match
         position = match.end()
@@ -282,7 +355,7 @@ def _extract_tech(text: _Text) -> list[_Atom]:
     atoms: list[_Atom] = []
     for pattern, lower in ((_TECH_RE, True), (_TECH_EXACT_RE, False)):
         source = text.masked(lower=lower)
-        found = _matches_at_starts(_TECH_START, pattern, source) if lower else pattern.finditer(source)
+        found = _tech_matches(source) if lower else pattern.finditer(source)
         for m in found:
             atoms.append(_Atom(m.start(), m.end(), "tech", ("tech", TECHNOLOGIES[_tech_index(m)].name)))
             text.consume(m.start(), m.end())
@@ -297,63 +370,17 @@ def _extract_tech(text: _Text) -> list[_Atom]:
 
 # "Uses Workday for HR and finance", "software for banks", "sells to hospitals": the words after these
 # describe customers or a use, not the company's own industry, so they are left to keywords or the LLM.
+_AUDIENCE_CUES = ("for", "to", "serving", "serves", "targeting", "targets", "helping", "helps")
+# Each cue is a whole word: "\b" before it, written as a look-behind after it ("for(?<!\wfor)") so the
+# pattern starts with the cues' letters and the engine skips straight to where one of them stands.
 _AUDIENCE = re.compile(
-    r"\b(?:for|to|serving|serves|targeting|targets|helping|helps)\s+(?:the\s+|their\s+|other\s+)?"
+    "(?:" + "|".join(rf"{cue}(?<!\w{cue})" for cue in _AUDIENCE_CUES) + r")\s+(?:the\s+|their\s+|other\s+)?"
     r"(?:[a-z]+\s+(?:and|&|or)\s+)?$"
 )
 # The audience cue ends right before the industry word, so only this many characters before it are read:
 # searching from the start of the text for every industry named made a long criterion quadratic.
 _AUDIENCE_REACH = 80
-_INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for key, ind in INDUSTRIES.items()}
 _ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?|agency|agencies)$")
-
-
-_INDUSTRY_KEYS = tuple(_INDUSTRY_TRIGGERS)
-# Where any industry's trigger starts (zero-width, so overlapping starts are all found), in one scan.
-_INDUSTRY_START = re.compile(
-    rf"(?<![\w&])(?=(?:{_grouped_alternation([ind.triggers for ind in INDUSTRIES.values()])})(?:s|es)?(?![\w&]))"
-)
-
-
-def _industries_by_first_letter() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """Which industries' triggers can start with each letter, and those that may start with anything."""
-    by_letter: dict[str, list[int]] = {}
-    anywhere: list[int] = []
-    for index, industry in enumerate(INDUSTRIES.values()):
-        firsts: set[str] = set()
-        for alternative in _split_alternatives(industry.triggers):
-            first = alternative[:1]
-            if not (first.isalnum() and first.islower()) or alternative[1:2] in ("?", "*", "{"):
-                firsts = set()
-                anywhere.append(index)
-                break
-            firsts.add(first)
-        for first in firsts:
-            by_letter.setdefault(first, []).append(index)
-    return {k: tuple(v) for k, v in by_letter.items()}, tuple(anywhere)
-
-
-_INDUSTRIES_BY_LETTER, _INDUSTRIES_ANYWHERE = _industries_by_first_letter()
-_INDUSTRY_PATTERNS = tuple(_INDUSTRY_TRIGGERS.values())
-
-
-def _industry_matches(low: str) -> list[tuple[int, int, int]]:
-    """``(industry index, start, end)`` of every industry's own non-overlapping matches, as ``finditer`` per
-    industry gives them, in industry order: each industry is tried only where some trigger starts with a
-    letter its triggers can start with, instead of scanning the whole text once per industry."""
-    found: list[tuple[int, int, int]] = []
-    resume = [0] * len(_INDUSTRY_PATTERNS)  # where each industry's own scan stands
-    for start in _INDUSTRY_START.finditer(low):
-        position = start.start()
-        for index in (*_INDUSTRIES_BY_LETTER.get(low[position], ()), *_INDUSTRIES_ANYWHERE):
-            if position < resume[index]:
-                continue
-            match = _INDUSTRY_PATTERNS[index].match(low, position)
-            if match is not None:
-                found.append((index, position, match.end()))
-                resume[index] = match.end()
-    found.sort(key=lambda item: (item[0], item[1]))
-    return found
 
 
 def _extract_industries(text: _Text) -> list[_Atom]:
@@ -366,7 +393,7 @@ def _extract_industries(text: _Text) -> list[_Atom]:
     for (start, end), keys in sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
         if text.free(start, end):
             text.consume(start, end)
-            if not _AUDIENCE.search(low, max(0, start - _AUDIENCE_REACH), start):
+            if not _AUDIENCE.search(low, max(text.clause(start)[0], start - _AUDIENCE_REACH), start):
                 atoms.append(_Atom(start, end, "industry", tuple(keys)))
     atoms.sort(key=lambda a: a.start)
     # "medical device manufacturers", "car makers": the noun names the role of the industry before it.

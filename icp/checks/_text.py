@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,16 +11,21 @@ from typing import Any
 _TRANSLATE = str.maketrans(
     {"–": "-", "—": "-", "−": "-", "‐": "-", "‑": "-", "\u00a0": " ", "’": "'", "“": '"', "”": '"'}
 )
-_PRE_SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"≥"), ">="),
-    (re.compile(r"≤"), "<="),
-    (re.compile(r"\b(?:no|not) (?:more|greater|bigger|larger) than\b|\bnot exceeding\b|\bnot over\b", re.I), "at most"),
-    (re.compile(r"\b(?:no|not) (?:less|fewer|smaller) than\b|\bnot under\b", re.I), "at least"),
-    (re.compile(r"\b(?:and|&)\s*/\s*or\b", re.I), "or"),
+# Each with what every match contains (in ASCII text's lower case), so text without it skips the pattern.
+_PRE_SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"≥"), ">=", "≥"),
+    (re.compile(r"≤"), "<=", "≤"),
+    (
+        re.compile(r"\b(?:no|not) (?:more|greater|bigger|larger) than\b|\bnot exceeding\b|\bnot over\b", re.I),
+        "at most",
+        "no",
+    ),
+    (re.compile(r"\b(?:no|not) (?:less|fewer|smaller) than\b|\bnot under\b", re.I), "at least", "no"),
+    (re.compile(r"\b(?:and|&)\s*/\s*or\b", re.I), "or", "/"),
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Atom:
     start: int
     end: int
@@ -30,30 +36,55 @@ class _Atom:
 
 _CONSUMED = re.compile(b"\x01+")
 
+# Joins the clauses of a segment so each family reads them all in one scan. No clause contains it
+# (clauses are split at it), no pattern matches it, and it is neither a word character nor a space, so a
+# match can neither cross it nor see it differently from the start or end of a lone clause.
+CLAUSE_SEPARATOR = ";"
+
 
 class _Text:
     """The criterion in three aligned forms: as written (for upper-case codes), lower-case, and masked.
 
     Each family consumes its spans so that "2010-2020" after "founded" is not also read as a
     headcount, and "PE-backed" is not read as Peru.
+
+    ASCII text (nearly every criterion) keeps its masked forms as byte buffers blanked in place by
+    each consume, so reading a masked form after many consumes costs one copy rather than a rebuild
+    from every consumed run; other text builds them from the runs of the mask.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, clauses: bool = False) -> None:
         norm = text.translate(_TRANSLATE)
-        for pattern, replacement in _PRE_SUBSTITUTIONS:
-            norm = pattern.sub(replacement, norm)
+        folded = norm.lower() if norm.isascii() else None  # other text always takes every pattern
+        for pattern, replacement, needle in _PRE_SUBSTITUTIONS:
+            if folded is None or needle in folded:
+                norm = pattern.sub(replacement, norm)
         self.norm = norm
+        # Where each clause starts and ends: one clause, or (``clauses``) several joined by CLAUSE_SEPARATOR.
+        cuts = [m.start() for m in re.finditer(CLAUSE_SEPARATOR, norm)] if clauses else []
+        self.starts = [0, *(cut + 1 for cut in cuts)]
+        self.ends = [*cuts, len(norm)]
         # Lower-case that keeps every offset: ASCII at once, other text character by character (a few
         # characters lower-case to two, and keep their case here).
-        self.low = (
-            norm.lower() if norm.isascii() else "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in norm)
-        )
+        self.ascii = norm.isascii()
+        self.low = norm.lower() if self.ascii else "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in norm)
         self._mask = bytearray(len(norm))
+        # ASCII only: the masked forms, lower-case first, blanked in place.
+        self._buffers = (bytearray(self.low, "ascii"), bytearray(norm, "ascii")) if self.ascii else None
         self._masked: dict[bool, str] = {}  # the masked forms, until the next consume
 
     def consume(self, start: int, end: int) -> None:
         self._mask[start:end] = b"\x01" * (end - start)
+        if self._buffers is not None:
+            blank = b" " * (end - start)
+            self._buffers[0][start:end] = blank
+            self._buffers[1][start:end] = blank
         self._masked.clear()
+
+    def clause(self, position: int) -> tuple[int, int]:
+        """Where the clause holding ``position`` starts and ends: what the windows around a fact may read."""
+        index = bisect_right(self.starts, position) - 1
+        return self.starts[index], self.ends[index]
 
     def free(self, start: int, end: int) -> bool:
         return self._mask.find(1, start, end) < 0
@@ -65,6 +96,8 @@ class _Text:
         return cached
 
     def _mask_now(self, lower: bool) -> str:
+        if self._buffers is not None:
+            return self._buffers[0 if lower else 1].decode("ascii")
         source = self.low if lower else self.norm
         pieces: list[str] = []
         done = 0
@@ -73,6 +106,24 @@ class _Text:
             done = run.end()
         pieces.append(source[done:])
         return "".join(pieces)
+
+
+def _matches_at_starts(start: re.Pattern[str], pattern: re.Pattern[str], source: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(source)``, trying ``pattern`` only where ``start`` matches.
+
+    ``start`` must match wherever a match of ``pattern`` can begin (a zero-width lookahead of the same
+    words, or just the characters a match starts with), and ``pattern`` must never match empty text.
+    Worth it where ``start`` is one character class, which the engine skips to without trying the
+    whole pattern at every position.
+    """
+    position = 0
+    while (found := start.search(source, position)) is not None:
+        match = pattern.match(source, found.start())
+        if match is None:  # a start that goes no further (or, for a lookahead of the same words, never)
+            position = found.start() + 1
+            continue
+        yield match
+        position = match.end()
 
 
 def _split_alternatives(pattern: str) -> list[str]:
