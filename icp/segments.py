@@ -111,6 +111,18 @@ def _clean_text(text: str | None, field: str = "criteria") -> str:
     return cleaned
 
 
+def criteria_text_problem(text: str | None, field: str = "criteria") -> str | None:
+    """Why saving would refuse this Requirements or Nice to Haves text (too long, too many criteria), or None.
+
+    The form asks before it lints or previews a draft, so a pasted document is refused at once, as a save is.
+    """
+    try:
+        _clean_text(text, field)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
 def _live(session: Session, name_key: str) -> Segment | None:
     stmt = select(Segment).where(Segment.name_key == name_key, col(Segment.deleted_at).is_(None))
     return session.exec(stmt).first()

@@ -226,3 +226,26 @@ def test_a_report_typed_before_a_segment_was_loaded_does_not_overwrite_it(app: A
     assert app.session_state[state.SEG_REQUIREMENTS] == "- Fintech company"
     type_text(app, state.SEG_REQUIREMENTS, "- Fintech company\n- Based in Europe")  # typing after the load counts
     assert app.session_state[state.SEG_REQUIREMENTS] == "- Fintech company\n- Based in Europe"
+
+
+def test_a_pasted_document_over_the_limit_is_refused_at_once_and_never_linted_or_previewed(
+    app: AppTest, db: Engine
+) -> None:
+    from icp.demo import load_samples
+
+    with Session(db) as session:
+        load_samples(session)
+    app.run()
+    document = "\n".join(f"B2B SaaS companies in Germany with {200 + i} employees" for i in range(20_000))  # ~1 MB
+    _fill(app, "Pasted", document)
+    app.run()
+    assert not app.exception
+    (error,) = [e.value for e in app.error]
+    assert "The requirements are too long" in error and "20,000 at most" in error
+    assert not app.metric and "Suggestions to make this segment gradable" not in texts(app)  # no preview, no lint
+    app.button(key=state.SEG_SAVE).click().run()
+    with Session(db) as session:
+        assert "Pasted" not in {s.name for s in list_segments(session)}
+    # Back within the limits, the draft is previewed again.
+    type_text(app, state.SEG_REQUIREMENTS, "\n".join(document.splitlines()[:3]))
+    assert not app.error and app.metric

@@ -10,9 +10,12 @@ from sqlmodel import Session
 from icp.errors import ConflictError, ICPError, StaleEditError
 from icp.lint import LintFinding, lint_segment
 from icp.segments import (
+    MAX_CRITERIA,
+    MAX_CRITERIA_CHARS,
     SegmentInfo,
     SegmentVersionInfo,
     create_segment,
+    criteria_text_problem,
     delete_segment,
     edit_segment,
     get_segment,
@@ -350,8 +353,19 @@ def _editor(session: Session) -> None:
     st.text_input("Name", key=state.SEG_NAME, placeholder="Mid-Market B2B SaaS", max_chars=200)
     if state.name_error():
         st.error(state.name_error())
+    # Text over the limits is refused at once, as saving would refuse it: never linted, compiled or previewed.
+    too_long = {
+        key: criteria_text_problem(text, field)
+        for key, text, field in (
+            (state.SEG_REQUIREMENTS, form.requirements, "requirements"),
+            (state.SEG_NICE, form.nice_to_haves, "nice-to-haves"),
+        )
+    }
+    within_limits = not any(too_long.values())
     findings = (
-        lint_segment(form.requirements, form.nice_to_haves) if (form.requirements + form.nice_to_haves).strip() else []
+        lint_segment(form.requirements, form.nice_to_haves)
+        if within_limits and (form.requirements + form.nice_to_haves).strip()
+        else []
     )
     # The fields report while the leader types (no blur needed), and each field's findings show under it.
     left, right = st.columns(2)
@@ -361,8 +375,11 @@ def _editor(session: Session) -> None:
             key=state.SEG_REQUIREMENTS,
             placeholder=REQUIREMENTS_PLACEHOLDER,
             height=180,
-            help="Every requirement must hold for an account to be a member. Missing data is 'unknown', never a fail.",
+            help="Every requirement must hold for an account to be a member. Missing data is 'unknown', never a fail. "
+            f"Up to {MAX_CRITERIA} criteria and {MAX_CRITERIA_CHARS:,} characters.",
         )
+        if too_long[state.SEG_REQUIREMENTS]:
+            st.error(too_long[state.SEG_REQUIREMENTS], icon=":material/block:")
         on_requirements = [f for f in findings if (f.criterion_id or "").startswith("R")]
         _lint_hints(on_requirements)
     with right:
@@ -371,15 +388,18 @@ def _editor(session: Session) -> None:
             key=state.SEG_NICE,
             placeholder=NICE_PLACEHOLDER,
             height=180,
-            help="Each one met adds to the fit score; none of them is required.",
+            help="Each one met adds to the fit score; none of them is required. "
+            f"Up to {MAX_CRITERIA} criteria and {MAX_CRITERIA_CHARS:,} characters.",
         )
+        if too_long[state.SEG_NICE]:
+            st.error(too_long[state.SEG_NICE], icon=":material/block:")
         on_nice = [f for f in findings if (f.criterion_id or "").startswith("N")]
         _lint_hints(on_nice, heading=not on_requirements)
     _lint_hints(
         [f for f in findings if not (f.criterion_id or "").startswith(("R", "N"))],
         heading=not (on_requirements or on_nice),
     )
-    if (form.requirements + form.nice_to_haves).strip() and not findings:
+    if within_limits and (form.requirements + form.nice_to_haves).strip() and not findings:
         st.caption("✔ No lint findings: every criterion reads as something a company's data can show.")
     options = st.columns([1, 1, 4])
     options[0].toggle("Active", key=state.SEG_ACTIVE, help="Only active segments are graded by cycles.")
@@ -407,8 +427,9 @@ def _editor(session: Session) -> None:
     buttons[1].button("New segment", key=state.SEG_NEW, on_click=_new)
     if form.editing_id is not None:
         buttons[2].button("Delete…", key=state.SEG_DELETE, on_click=state.request_delete, args=(form.editing_id,))
-    segment_preview.criteria_preview(form.name, form.requirements, form.nice_to_haves)
-    segment_preview.match_preview(session, form)
+    if within_limits:
+        segment_preview.criteria_preview(form.name, form.requirements, form.nice_to_haves)
+        segment_preview.match_preview(session, form)
     if form.editing_id is not None:
         _history(session, form.editing_id)
 
