@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from icp.domain import CriterionResult, FitStatus, Tier
 from icp.errors import InputError
 from icp.primary import primaries_hold, primary_order
-from icp.queue import QueueEntry, effective_results, entries_for, latest_cycle_id, segment_ids_for
+from icp.queue import QueueEntry, effective_results, entries_for, latest_cycle_id, ranked_queue, segment_ids_for
 from icp.scoring import top_reasons
 from icp.store import rows_by_id
 from icp.store.tables import Company, Grade, Membership, ProspectingTask, Segment
@@ -211,6 +211,40 @@ def account_queue(
             )
         )
     return AccountPage(cycle_id=cycle_id, total=total, rows=rows)
+
+
+def membership_view(
+    session: Session,
+    *,
+    segment: str | None = None,
+    motion: str | None = None,
+    tier: str | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+    search: str | None = None,
+    sort: str = "rank",
+    descending: bool = False,
+    limit: int | None = None,
+) -> list[QueueEntry]:
+    """The filtered view as exports hold it: one row per account and segment, searched and sorted like the
+    work list (the whole view, then the first ``limit``). Non-members too, with ``tier="disqualified"``.
+
+    ``icp queue --format json|csv`` and the Queue page's export both write this, so they match.
+    """
+    whole = sort != "rank" or descending or bool(search and search.strip())
+    entries = ranked_queue(
+        session,
+        segment=segment,
+        motion=motion,
+        tier=tier,
+        status=status,
+        owner=owner,
+        limit=None if whole else limit,
+    )
+    needle = (search or "").strip().lower()
+    if needle:
+        entries = [e for e in entries if needle in e.company_name.lower() or needle in e.domain]
+    return sort_entries(entries, sort, descending)[:limit]
 
 
 def account_entries(session: Session, page: AccountPage) -> list[QueueEntry]:

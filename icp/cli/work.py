@@ -12,11 +12,11 @@ from sqlmodel import Session
 from icp.cli._context import app_context
 from icp.cli._output import FORMAT_OPTION_HELP, OutputFormat, console, emit, safe_text, shown
 from icp.domain import FitStatus, Tier
-from icp.queue import QueueEntry, ranked_queue
+from icp.queue import QueueEntry
 from icp.store.tables import utcnow
 from icp.tasks import MotionSpec, Play, complete_task, create_motion, list_motions, list_tasks, snooze_task
 from icp.trends import tier_changes
-from icp.worklist import account_entries, account_queue, sort_entries
+from icp.worklist import account_entries, account_queue, membership_view
 
 FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help=FORMAT_OPTION_HELP)
 
@@ -148,15 +148,9 @@ def queue(
             entries = account_entries(session, page)
             also_in = {r.company_id: r.also_in for r in page.rows}
         else:
-            entries = ranked_queue(
-                session,
-                **view,
-                limit=limit or None if sort is QueueSortBy.rank and not descending and not search else None,
+            entries = membership_view(
+                session, **view, search=search, sort=sort.value, descending=descending, limit=limit or None
             )
-            if search and search.strip():
-                needle = search.strip().lower()
-                entries = [e for e in entries if needle in e.company_name.lower() or needle in e.domain]
-            entries = sort_entries(entries, sort.value, descending)[: limit or None]
     if fmt is OutputFormat.json:
         emit([], fmt, json_payload=[e.model_dump(mode="json") for e in entries])
         return

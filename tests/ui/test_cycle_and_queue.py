@@ -15,6 +15,7 @@ from icp.evaluators.offline import OfflineEvaluator
 from icp.feedback import list_feedback
 from icp.queue import ranked_queue
 from icp.segments import edit_segment
+from icp.worklist import membership_view
 from tests.ui.conftest import SEGMENT_NAME, open_account, open_page, texts
 from ui import state, widgets
 
@@ -145,6 +146,18 @@ def test_export_the_current_view_as_csv(graded: AppTest, seeded: Engine, tmp_pat
     result = CliRunner().invoke(cli, ["--db", url.removeprefix("sqlite:///"), "queue", "--tier", "disqualified",
                                       "-n", "0", "-f", "csv"])  # fmt: skip
     assert result.exit_code == 0 and result.stdout == exported
+    # With a search and an order, the export holds the view the table shows, as the CLI writes it.
+    graded.text_input(key=state.Q_SEARCH).set_value("delta").run()
+    assert list(graded.dataframe[0].value["company"]) == ["Delta Works"]
+    with Session(seeded) as session:
+        assert [e.company_name for e in membership_view(session, tier="disqualified", search="DELTA")] == [
+            "Delta Works"
+        ]
+        by_name = membership_view(session, tier="disqualified", search="O", sort="company", descending=True)
+    assert [e.company_name for e in by_name] == ["Delta Works", "Cobalt Retail"]
+    argv = ["--db", url.removeprefix("sqlite:///"), "queue", "--tier", "disqualified", "--search", "O"]
+    result = CliRunner().invoke(cli, [*argv, "--sort", "company", "--desc", "-n", "0", "-f", "csv"])
+    assert result.exit_code == 0 and result.stdout == widgets.queue_csv(by_name)
 
 
 def test_cycles_page_shows_members_over_time_and_tier_changes(graded: AppTest, seeded: Engine) -> None:

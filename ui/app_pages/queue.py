@@ -11,12 +11,12 @@ from icp.errors import ICPError
 from icp.explain import grade_audit, score_breakdown
 from icp.feedback import CriterionCorrection, list_feedback, record_feedback
 from icp.owners import known_owners
-from icp.queue import QueueEntry, latest_cycle_id, queue_entry, ranked_queue
+from icp.queue import QueueEntry, latest_cycle_id, queue_entry
 from icp.segments import list_segments
 from icp.store.tables import utcnow
 from icp.tasks import list_motions
 from icp.team import Permission
-from icp.worklist import QUEUE_SORTS, account_queue, sort_entries
+from icp.worklist import QUEUE_SORTS, account_queue, membership_view
 from ui import access, resources, state, widgets
 
 _TIERS = ("T1", "T2", "T3", "disqualified")
@@ -288,18 +288,8 @@ def _rows(
 ) -> tuple[int, list[dict[str, object]]]:
     """The page's rows for the table (one per account; per segment for non-members), and the view's size."""
     if filters["tier"] == "disqualified":
-        entries = ranked_queue(
-            session,
-            segment=filters["segment"],
-            motion=filters["motion"],
-            tier="disqualified",
-            owner=filters["owner"],
-            limit=None,
-        )
-        search = (filters["search"] or "").strip().lower()
-        if search:
-            entries = [e for e in entries if search in e.company_name.lower() or search in e.domain]
-        shown = sort_entries(entries, *sort)[offset : offset + size]
+        entries = membership_view(session, **filters, sort=sort[0], descending=sort[1])
+        shown = entries[offset : offset + size]
         return len(entries), [
             {"_key": (e.company_id, e.segment_id), "rank": e.rank, "tier": e.tier, "status": "—",
              "score": round(e.fit_score, 1), "company": e.company_name, "domain": e.domain, "segment": e.segment,
@@ -373,16 +363,7 @@ def _queue(session: Session) -> None:
 
     def whole_view() -> str:  # built when clicked: every account of the filtered view, not just this page
         with resources.session() as s:
-            view = ranked_queue(
-                s,
-                segment=filters["segment"],
-                motion=filters["motion"],
-                tier=filters["tier"],
-                status=filters["status"],
-                owner=filters["owner"],
-                limit=None,
-            )
-        return widgets.queue_csv(view)
+            return widgets.queue_csv(membership_view(s, **filters, sort=sort[0], descending=sort[1]))
 
     export.download_button(
         "Export CSV", data=whole_view, file_name="icp-queue.csv", mime="text/csv", key=state.Q_EXPORT, on_click="ignore"
