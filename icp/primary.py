@@ -13,6 +13,7 @@ priority re-chooses for the newest cycle at once (:func:`rechoose_newest`), so t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, update
@@ -34,6 +35,10 @@ def primary_basis(session: Session, cycle_id: int) -> str:
     Segments created after the cycle have no members in it, so they leave the basis (and the flags) as is.
     """
     pinned = session.exec(select(Cycle.pinned).where(Cycle.id == cycle_id)).first() or []
+    return _basis(session, pinned)
+
+
+def _basis(session: Session, pinned: Sequence[Any]) -> str:
     ids = sorted({int(p["segment_id"]) for p in pinned})
     live = session.exec(
         select(Segment.id, Segment.priority)
@@ -67,8 +72,11 @@ def choose_primaries(session: Session, cycle_id: int) -> None:
 
 def primaries_hold(session: Session, cycle_id: int) -> bool:
     """Whether the flags stored for ``cycle_id`` were chosen under today's live segments and priorities."""
-    stored = session.exec(select(Cycle.primary_basis).where(Cycle.id == cycle_id)).first()
-    return stored is not None and stored == primary_basis(session, cycle_id)
+    found = session.exec(select(Cycle.primary_basis, Cycle.pinned).where(Cycle.id == cycle_id)).first()
+    if found is None or found[0] is None:
+        return False
+    stored, pinned = found
+    return bool(stored == _basis(session, pinned or []))
 
 
 def rechoose_newest(session: Session) -> None:
