@@ -38,7 +38,7 @@ from icp.importing import (
 )
 from icp.store.tables import Company, utcnow
 from icp.store.tables import Signal as SignalRow
-from icp.team.audit import record
+from icp.team.audit import record, record_import
 from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 
 
@@ -192,21 +192,7 @@ def import_rows(
     upsert_companies(session, good, report)
     if signals:
         add_signals(session, signals)
-    record(
-        session,
-        actor=actor,
-        action="import.companies",
-        object_type="company",
-        summary=f"imported companies{f' from {source}' if source else ''}: {report.created} created, "
-        f"{report.updated} updated, {report.unchanged} unchanged, {report.rejected} rejected",
-        after={
-            "source": source,
-            "created": report.created,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-            "rejected": report.rejected,
-        },
-    )
+    record_import(session, actor=actor, what="companies", object_type="company", source=source, report=report)
     session.commit()
     return report
 

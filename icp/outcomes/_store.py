@@ -13,7 +13,7 @@ from icp.domain import normalize_domain
 from icp.importing import RowError
 from icp.outcomes._deals import Deal
 from icp.store.tables import Company, Outcome, utcnow
-from icp.team.audit import record
+from icp.team.audit import record_import
 from icp.team.roles import LOCAL_OPERATOR, Actor, Permission, require
 
 
@@ -137,21 +137,7 @@ def store_deals(
         report.committed = False
         report.created = report.updated = report.unchanged = 0
         return report
-    record(
-        session,
-        actor=actor,
-        action="import.outcomes",
-        object_type="outcome",
-        summary=f"imported outcomes from {source}: {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.rejected} rejected",
-        after={
-            "source": source,
-            "created": report.created,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-            "rejected": report.rejected,
-        },
-    )
+    record_import(session, actor=actor, what="outcomes", object_type="outcome", source=source, report=report)
     session.commit()
     return report
 

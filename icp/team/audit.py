@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import event
@@ -89,6 +89,31 @@ def record(
     )
     session.add(row)
     return row
+
+
+class ImportCounts(Protocol):
+    """What an import report counts (companies and outcomes alike)."""
+
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
+def record_import(
+    session: Session, *, actor: Actor | str, what: str, object_type: str, source: str | None, report: ImportCounts
+) -> AuditEvent:
+    """The audit event of a file or CRM import: what was imported, from where, and its counts."""
+    counts = {k: getattr(report, k) for k in ("created", "updated", "unchanged", "rejected")}
+    return record(
+        session,
+        actor=actor,
+        action=f"import.{what}",
+        object_type=object_type,
+        summary=f"imported {what}{f' from {source}' if source else ''}: {counts['created']} created, "
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged, {counts['rejected']} rejected",
+        after={"source": source, **counts},
+    )
 
 
 def list_events(
