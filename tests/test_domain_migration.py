@@ -39,6 +39,16 @@ BEFORE_DOMAINS = "0011"  # the revision the domain migration (0012) revises; the
 T0 = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
 
 
+def _migrate_before_domains(url: str) -> Engine:
+    """An engine on ``url``, its database migrated up to the revision before domains were normalised."""
+    engine = create_db_engine(url)
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, BEFORE_DOMAINS)
+    return engine
+
+
 @pytest.fixture(params=BACKENDS)
 def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database migrated up to the revision before domains were normalised."""
@@ -50,12 +60,7 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
         url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    engine = create_db_engine(url)
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, BEFORE_DOMAINS)
-    engine.dispose()
+    _migrate_before_domains(url).dispose()
     yield url
     if request.param != "sqlite":
         _drop_database(admin, name)
@@ -224,11 +229,7 @@ def test_an_old_database_gets_one_company_per_normalised_domain_with_every_refer
 
 def test_a_database_with_nothing_to_normalise_is_left_as_it_was(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'clean.db'}"
-    engine = create_db_engine(url)
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, BEFORE_DOMAINS)
+    engine = _migrate_before_domains(url)
     with Session(engine, expire_on_commit=False) as session:
         before = _company(session, "acme.com", T0, name="Acme")
         session.commit()
@@ -249,11 +250,7 @@ def test_companies_whose_references_cannot_be_merged_are_kept_apart_and_reported
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = f"sqlite:///{tmp_path / 'unsafe.db'}"
-    engine = create_db_engine(url)
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, BEFORE_DOMAINS)
+    engine = _migrate_before_domains(url)
     with Session(engine, expire_on_commit=False) as session:
         old = _company(session, "münchen.de", T0, name="Stadtwerke")
         new = _company(session, "xn--mnchen-3ya.de", T0 + timedelta(days=1), name="Stadtwerke München")
