@@ -32,6 +32,7 @@ from icp.testing._hubspot_shapes import (
     iso,
     property_shape,
 )
+from icp.testing._serving import serve_in_background, shut_down
 
 
 class FakeHubSpot:
@@ -70,9 +71,8 @@ class FakeHubSpot:
         self._release = threading.Event()
         self.hanging = threading.Event()  # set while a page request is held by hang_after_pages
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), HubSpotHandler)
-        self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -83,13 +83,12 @@ class FakeHubSpot:
         return f"http://{host!s}:{port}"
 
     def __enter__(self) -> FakeHubSpot:
-        self._thread.start()
+        self._thread = serve_in_background(self._server, "fake-hubspot")
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
+        shut_down(self._server, self._thread)
 
     # -- test control ------------------------------------------------------------------------------
 

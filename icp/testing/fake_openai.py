@@ -54,6 +54,7 @@ from icp.testing._exchange import (
     unknown_responder,
 )
 from icp.testing._handler import FakeOpenAIHandler
+from icp.testing._serving import serve_in_background, shut_down
 
 __all__ = [
     "ChatRequest",
@@ -150,29 +151,19 @@ class FakeOpenAI:
         if self._server is not None:
             return self
         server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAIHandler)
-        server.daemon_threads = True
-        server.block_on_close = False
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
         self._stopping.clear()
         self._bucket_tokens = float(self._burst)
         self._bucket_at = time.monotonic()
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_background(server, "fake-openai")
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port; slow replies in progress are cut short."""
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        shut_down(self._server, self._thread)
+        self._server, self._thread = None, None
 
     def __enter__(self) -> FakeOpenAI:
         return self.start()

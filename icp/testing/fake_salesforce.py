@@ -37,6 +37,7 @@ from typing import Any
 
 from icp.testing._salesforce_org import Org, SfFailure
 from icp.testing._salesforce_web import FakeSalesforceHandler
+from icp.testing._serving import serve_in_background, shut_down
 
 __all__ = ["FakeSalesforce", "SfFailure"]
 
@@ -56,9 +57,6 @@ _CANONICAL = {
 
 class _TlsServer(ThreadingHTTPServer):
     """A threading HTTP server that does each TLS handshake on the request's own thread."""
-
-    daemon_threads = True
-    block_on_close = False
 
     def __init__(self, context: ssl.SSLContext, fake: FakeSalesforce) -> None:
         super().__init__(("127.0.0.1", 0), FakeSalesforceHandler)
@@ -139,22 +137,14 @@ class FakeSalesforce(Org):
         authority.cert_pem.write_to_path(str(self._ca_bundle))
         self.released.clear()
         self._server = _TlsServer(context, self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-salesforce", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_background(self._server, "fake-salesforce")
         return self
 
     def stop(self) -> None:
         """Stop serving, release hanging requests and remove the certificate files."""
         self.release()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        shut_down(self._server, self._thread)
+        self._server, self._thread = None, None
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
