@@ -106,6 +106,24 @@ def _negations(masked: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]
     return [m.span() for m in _SUFFIX_NEGATION.finditer(masked)], [m.span() for m in _PREFIX_NEGATION.finditer(masked)]
 
 
+# Checks are frozen, and a long text names the same few places, tools and industries thousands of
+# times: each distinct check is validated once and then shared. Bounded, so a stream of distinct
+# texts cannot grow it without limit.
+_MADE: dict[tuple[object, ...], Check] = {}
+_MADE_LIMIT = 16_384
+
+
+def _made(model: type[Check], **fields: object) -> Check:
+    """``model(**fields)``, or the equal check already made."""
+    key = (model, *fields.items())
+    made = _MADE.get(key)
+    if made is None:
+        if len(_MADE) >= _MADE_LIMIT:
+            _MADE.clear()
+        made = _MADE[key] = model(**fields)
+    return made
+
+
 _BUSINESS_MODELS = frozenset({"b2b", "b2c", "saas", "marketplace"})
 
 
@@ -121,10 +139,11 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
                 lo, lo_inc = a_lo, a_lo_inc
             if a_hi is not None and (hi is None or a_hi < hi):
                 hi, hi_inc = a_hi, a_hi_inc
-        return RangeCheck(field=field, minimum=lo, maximum=hi, min_inclusive=lo_inc, max_inclusive=hi_inc)
+        return _made(RangeCheck, field=field, minimum=lo, maximum=hi, min_inclusive=lo_inc, max_inclusive=hi_inc)
     if family == "geo":
         places = [a.payload for a in group if isinstance(a.payload, _Place)]
-        return GeoCheck(
+        return _made(
+            GeoCheck,
             places=tuple(dict.fromkeys(p.label for p in places)),
             countries=tuple(sorted({c for p in places for c in p.countries})),
             subdivisions=tuple(sorted({s for p in places for s in p.subdivisions})),
@@ -150,14 +169,15 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
             if a.payload[0] == "tech" and b.payload[0] == "tech"
         ]
         match_all = len(names) > 1 and len(name_gaps) == len(names) - 1 and all(_AND_GAP.match(g) for g in name_gaps)
-        return TechCheck(
+        return _made(
+            TechCheck,
             technologies=tuple(dict.fromkeys(names)),
             categories=tuple(dict.fromkeys(categories)),
             match="all" if match_all else "any",
         )
     if family == "funding":
         wanted = {s for a in group for s in a.payload}
-        return FundingCheck(stages=tuple(s for s in FUNDING_STAGES if s in wanted))
+        return _made(FundingCheck, stages=tuple(s for s in FUNDING_STAGES if s in wanted))
     lo_year: int | None = None
     hi_year: int | None = None
     for atom in group:
@@ -166,7 +186,7 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
             lo_year = a_lo
         if a_hi is not None and (hi_year is None or a_hi < hi_year):
             hi_year = a_hi
-    return FoundedCheck(min_year=lo_year, max_year=hi_year)
+    return _made(FoundedCheck, min_year=lo_year, max_year=hi_year)
 
 
 def _industry_leaf(group: list[_Atom], low: str) -> Check:
@@ -185,8 +205,14 @@ def _industry_leaf(group: list[_Atom], low: str) -> Check:
         if not any(_OR_GAP.search(g) for g in model_other_gaps):
             # "B2B fintech or insurance": the business model qualifies every industry named with it.
             model_match: Literal["any", "all"] = "all" if adjacent or not _OR_GAP.search(" ".join(gaps)) else "any"
-            return AllOf(checks=(IndustryCheck(industries=models, match=model_match), IndustryCheck(industries=others)))
-    return IndustryCheck(industries=keys, match="all" if adjacent else "any")
+            return _made(
+                AllOf,
+                checks=(
+                    _made(IndustryCheck, industries=models, match=model_match),
+                    _made(IndustryCheck, industries=others, match="any"),
+                ),
+            )
+    return _made(IndustryCheck, industries=keys, match="all" if adjacent else "any")
 
 
 def _combine(kind: Literal["any_of", "all_of"], checks: list[Check]) -> Check:
@@ -203,7 +229,7 @@ def _combine(kind: Literal["any_of", "all_of"], checks: list[Check]) -> Check:
             seen.add(check)
     if len(flat) == 1:
         return flat[0]
-    return AnyOf(checks=tuple(flat)) if kind == "any_of" else AllOf(checks=tuple(flat))
+    return _made(AnyOf if kind == "any_of" else AllOf, checks=tuple(flat))
 
 
 def parse_check(text: str, *, reference_year: int = REFERENCE_YEAR) -> Check | None:
@@ -319,7 +345,7 @@ def _assemble(atoms: list[_Atom], low: str, suffixes: list[tuple[int, int]], pre
     for index, group in enumerate(groups):
         leaf: Check = _build_leaf(group[0].family, group, low)
         if group[0].negated:
-            leaf = NotCheck(check=leaf)
+            leaf = _made(NotCheck, check=leaf)
         if index and _OR_GAP.search(low[groups[index - 1][-1].end : group[0].start]):
             alternatives.append([])
         alternatives[-1].append(leaf)
