@@ -13,6 +13,7 @@ from icp.checks._text import (
     _Atom,
     _grouped_alternation,
     _matches_at_starts,
+    _split_alternatives,
     _Text,
     _word,
 )
@@ -202,7 +203,10 @@ _PLACE_NAMES = _place_names()
 _PLACE_NAME_RE = re.compile(
     _word(_grouped_alternation([re.escape(n) for n in sorted(_PLACE_NAMES, key=len, reverse=True)]))
 )
-_CODE_RE = re.compile(r"(?<![\w.&])(?:U\.S\.(?:A\.)?|U\.K\.|[A-Z]{2,4})(?![\w&])")
+# "U.S.", "U.K." or two to four capitals, as a whole word. It opens with the capital and checks the
+# boundary before it only then, so the engine skips in C to the next capital (rare in most text)
+# instead of trying every position.
+_CODE_RE = re.compile(r"[A-Z](?<![\w.&][A-Z])(?:(?<=U)\.S\.(?:A\.)?|(?<=U)\.K\.|[A-Z]{1,3})(?![\w&])")
 _ALPHA3 = {c.alpha3: c for c in COUNTRIES.values()}
 _UPPER_REGION_CODES = {"NA": "North America", "NAM": "North America", "EU": "EU", "UKI": "UK&I", "ANZ": "ANZ"}
 _STATE_CONTEXT = re.compile(r"(?<!united )\bstates?\b")
@@ -308,13 +312,25 @@ if any(ch.isupper() for t in TECHNOLOGIES if not t.exact_case for ch in t.aliase
 _TECH_RE_LOWER = re.compile(_tech_alternatives(None))
 _TECH_START_LOWER = re.compile(_TECH_START.pattern)
 _TECH_BY_FIRST = {first: re.compile(_tech_alternatives(first)) for first in "abcdefghijklmnopqrstuvwxyz0123456789"}
-_TECH_EXACT_RE = re.compile(
-    _word(
-        "|".join(
-            f"(?P<t{i}>{t.aliases[0].upper() + t.aliases[1:]})" for i, t in enumerate(TECHNOLOGIES) if t.exact_case
-        )
-    )
-)
+
+
+def _exact_alternatives() -> str:
+    """The case-sensitive technologies ("Gong", "Lever"), each group behind its capital: a pattern that
+    opens with plain characters lets the engine skip in C to the next capital that can begin one
+    (capitals are rare in most text), where a leading look-behind made it try every position. The
+    word boundary is checked right after the capital; each ``t<index>`` group spans the rest."""
+    by_first: dict[str, list[str]] = {}
+    for i, t in enumerate(TECHNOLOGIES):
+        if t.exact_case:
+            if not t.aliases[:1].isalpha() or len(_split_alternatives(t.aliases)) > 1:
+                raise ValueError(f"case-sensitive alias must start with a letter and be one word: {t.aliases!r}")
+            by_first.setdefault(t.aliases[0].upper(), []).append(f"(?P<t{i}>{t.aliases[1:]})")
+    groups = (rf"{first}(?<![\w&]{first})(?:{'|'.join(rests)})" for first, rests in by_first.items())
+    return rf"(?:{'|'.join(groups)})(?![\w&])"
+
+
+_TECH_EXACT_RE = re.compile(_exact_alternatives())
+
 _CATEGORY_RE = re.compile(_word("|".join(f"(?P<{key}>{rx})" for key, (_, rx) in TECH_CATEGORIES.items())))
 _CATEGORY_START = re.compile(
     rf"(?<![\w&])(?=(?:{_grouped_alternation([rx for _, rx in TECH_CATEGORIES.values()])})(?![\w&]))"
@@ -353,9 +369,9 @@ def _tech_matches(source: str) -> Iterator[re.Match[str]]:
 
 def _extract_tech(text: _Text) -> list[_Atom]:
     atoms: list[_Atom] = []
-    for pattern, lower in ((_TECH_RE, True), (_TECH_EXACT_RE, False)):
+    for lower in (True, False):
         source = text.masked(lower=lower)
-        found = _tech_matches(source) if lower else pattern.finditer(source)
+        found = _tech_matches(source) if lower else _TECH_EXACT_RE.finditer(source)
         for m in found:
             atoms.append(_Atom(m.start(), m.end(), "tech", ("tech", TECHNOLOGIES[_tech_index(m)].name)))
             text.consume(m.start(), m.end())
