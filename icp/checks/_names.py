@@ -16,6 +16,7 @@ from icp.checks._text import (
     _split_alternatives,
     _Text,
     _word,
+    word_starts,
 )
 from icp.checks._vocabulary import (
     _CODE_BLOCKLIST,
@@ -310,7 +311,7 @@ def _tech_alternatives(first: str | None) -> str:
 if any(ch.isupper() for t in TECHNOLOGIES if not t.exact_case for ch in t.aliases):
     raise ValueError("technology aliases must be lower-case (escapes like \\W included)")
 _TECH_RE_LOWER = re.compile(_tech_alternatives(None))
-_TECH_START_LOWER = re.compile(_TECH_START.pattern)
+_TECH_START_LOWER = word_starts(_grouped_alternation([t.aliases for t in TECHNOLOGIES if not t.exact_case]))
 _TECH_BY_FIRST = {first: re.compile(_tech_alternatives(first)) for first in "abcdefghijklmnopqrstuvwxyz0123456789"}
 
 
@@ -332,9 +333,7 @@ def _exact_alternatives() -> str:
 _TECH_EXACT_RE = re.compile(_exact_alternatives())
 
 _CATEGORY_RE = re.compile(_word("|".join(f"(?P<{key}>{rx})" for key, (_, rx) in TECH_CATEGORIES.items())))
-_CATEGORY_START = re.compile(
-    rf"(?<![\w&])(?=(?:{_grouped_alternation([rx for _, rx in TECH_CATEGORIES.values()])})(?![\w&]))"
-)
+_CATEGORY_START = word_starts(_grouped_alternation([rx for _, rx in TECH_CATEGORIES.values()]))
 _SIMILAR_RE = re.compile(
     r"\b(?:similar|equivalents?|comparable|alternatives?|competitors?|competing|or (?:any )?other|or another|"
     r"or the like|such as|e\.g\.|for example|like)\b|-like\b"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from icp.checks._text import _grouped_alternation, _split_alternatives, _word
+from icp.checks._text import _grouped_alternation, _split_alternatives, _word, word_starts
 from icp.checks._vocabulary import INDUSTRIES
 
 
@@ -26,9 +26,7 @@ def _may_start_with(pattern: str, first: str) -> bool:
 _INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for key, ind in INDUSTRIES.items()}
 _INDUSTRY_KEYS = tuple(_INDUSTRY_TRIGGERS)
 # Where any industry's trigger starts (zero-width, so overlapping starts are all found), in one scan.
-_INDUSTRY_START = re.compile(
-    rf"(?<![\w&])(?=(?:{_grouped_alternation([ind.triggers for ind in INDUSTRIES.values()])})(?:s|es)?(?![\w&]))"
-)
+_INDUSTRY_START = word_starts(_grouped_alternation([ind.triggers for ind in INDUSTRIES.values()]), "(?:s|es)?")
 
 
 def _industries_by_first_letter() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
