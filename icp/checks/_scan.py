@@ -53,20 +53,22 @@ _INDUSTRY_PATTERNS = tuple(_INDUSTRY_TRIGGERS.values())
 
 def _industry_matches(low: str) -> list[tuple[int, int, int]]:
     """``(industry index, start, end)`` of every industry's own non-overlapping matches, as ``finditer`` per
-    industry gives them, in industry order: each industry is tried only where some trigger starts with a
-    letter its triggers can start with, instead of scanning the whole text once per industry."""
+    industry gives them, in order of where they start (industries starting at one place in industry
+    order): each industry is tried only where some trigger starts with a letter its triggers can start
+    with, instead of scanning the whole text once per industry."""
     found: list[tuple[int, int, int]] = []
     resume = [0] * len(_INDUSTRY_PATTERNS)  # where each industry's own scan stands
+    first_probe = _FIRST_PROBES
     for start in _INDUSTRY_START.finditer(low):
         position = start.start()
-        probe: _Probe | None = _Probe.first(low[position])
+        first = low[position]
+        probe = first_probe[first] if first in first_probe else _Probe.first(first)
         while probe is not None and (match := probe.pattern.match(low, position)) is not None:
             index, group, probe = probe.after(match)
             end = match.end(group)
             if position >= resume[index]:
                 found.append((index, position, end))
                 resume[index] = end
-    found.sort(key=lambda item: (item[0], item[1]))
     return found
 
 
@@ -94,8 +96,9 @@ class _Probe:
 
     @classmethod
     def first(cls, first: str) -> _Probe | None:
-        """The probe of every industry whose triggers can start with ``first``."""
-        return cls._for(first, _INDUSTRY_CANDIDATES.get(first, _INDUSTRIES_ANYWHERE))
+        """The probe of every industry whose triggers can start with ``first`` (kept in _FIRST_PROBES)."""
+        probe = _FIRST_PROBES[first] = cls._for(first, _INDUSTRY_CANDIDATES.get(first, _INDUSTRIES_ANYWHERE))
+        return probe
 
     @classmethod
     def _for(cls, first: str, candidates: tuple[int, ...]) -> _Probe | None:
@@ -116,6 +119,8 @@ class _Probe:
             known = self._after[match.lastgroup] = (index, f"e{index}", self._for(self._first, rest))
         return known
 
+
+_FIRST_PROBES: dict[str, _Probe | None] = {}  # first character -> the probe of its candidates
 
 # The industries whose triggers can start with a character, in industry order.
 _INDUSTRY_CANDIDATES = {first: (*indexes, *_INDUSTRIES_ANYWHERE) for first, indexes in _INDUSTRIES_BY_LETTER.items()}
