@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import re
 
-from icp.checks._text import _grouped_alternation, _split_alternatives, _word, word_starts
+from icp.checks._text import _grouped_alternation, _plain_first, _split_alternatives, _word, word_starts
 from icp.checks._vocabulary import INDUSTRIES
 
 
 def _may_start_with(pattern: str, first: str) -> bool:
     """Whether ``pattern`` (lower-case alternatives) can match a text starting with ``first``: a sound
     over-approximation, true whenever an alternative does not begin with a plain letter or digit."""
-    return any(
-        not alternative[:1].isalnum() or alternative[1:2] in ("?", "*", "{") or alternative[:1] == first
-        for alternative in _split_alternatives(pattern)
-    )
+    return any(_plain_first(alternative) in ("", first) for alternative in _split_alternatives(pattern))
 
 
 _INDUSTRY_TRIGGERS = {key: re.compile(_word(f"(?:{ind.triggers})(?:s|es)?")) for key, ind in INDUSTRIES.items()}
 _INDUSTRY_KEYS = tuple(_INDUSTRY_TRIGGERS)
-# Where any industry's trigger starts (zero-width, so overlapping starts are all found), in one scan.
+# Where any industry's trigger starts, in one scan; each match takes only its first character, so the
+# starts of triggers inside another trigger's words are all found.
 _INDUSTRY_START = word_starts(_grouped_alternation([ind.triggers for ind in INDUSTRIES.values()]), "(?:s|es)?")
 
 
@@ -36,8 +34,8 @@ def _industries_by_first_letter() -> tuple[dict[str, tuple[int, ...]], tuple[int
     for index, industry in enumerate(INDUSTRIES.values()):
         firsts: set[str] = set()
         for alternative in _split_alternatives(industry.triggers):
-            first = alternative[:1]
-            if not (first.isalnum() and first.islower()) or alternative[1:2] in ("?", "*", "{"):
+            first = _plain_first(alternative)
+            if not first.islower():  # also "" (no plain first character): such a trigger may start anywhere
                 firsts = set()
                 anywhere.append(index)
                 break

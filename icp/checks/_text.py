@@ -155,6 +155,13 @@ def _split_alternatives(pattern: str) -> list[str]:
     return parts
 
 
+def _plain_first(alternative: str) -> str:
+    """The letter or digit every match of ``alternative`` starts with, when it opens with one that no
+    quantifier follows; "" when it opens with anything else (a group, a class, an escape)."""
+    first = alternative[:1]
+    return first if first.isalnum() and alternative[1:2] not in ("?", "*", "{") else ""
+
+
 def _first_characters(pattern: str) -> frozenset[str] | None:
     """The characters a match of ``pattern`` can start with, or None when that is not plain to see.
 
@@ -164,8 +171,8 @@ def _first_characters(pattern: str) -> frozenset[str] | None:
     """
     found: set[str] = set()
     for alternative in _split_alternatives(pattern):
-        if alternative[:1].isalnum() and alternative[1:2] not in ("?", "*", "{"):
-            found.add(alternative[0])
+        if first := _plain_first(alternative):
+            found.add(first)
             continue
         if not alternative.startswith("(?:"):
             return None
@@ -200,8 +207,8 @@ def word_starts(alternation: str, tail: str = "") -> re.Pattern[str]:
     character: a look-behind over it holding a look-ahead). Each match takes that one character; the
     next position is inside the word, where no word starts.
     """
-    firsts = _first_characters(alternation)
-    if firsts is None or not all(ch.isalnum() for ch in firsts):
+    firsts = _first_characters(alternation)  # letters and digits only, so a plain class holds them
+    if firsts is None:
         return re.compile(rf"(?<![\w&])(?=(?:{alternation}){tail}(?![\w&]))")
     chars = "".join(re.escape(ch) for ch in sorted(firsts))
     return re.compile(rf"[{chars}](?<![\w&].)(?<=(?=(?:{alternation}){tail}(?![\w&])).)")
@@ -217,8 +224,7 @@ def _grouped_alternation(patterns: list[str]) -> str:
     by_first: dict[str, list[str]] = {}
     other: list[str] = []
     for alternative in dict.fromkeys(a for p in patterns for a in _split_alternatives(p)):
-        first = alternative[:1].lower()
-        if first.isalnum() and alternative[1:2] not in ("?", "*", "{"):
+        if first := _plain_first(alternative).lower():
             by_first.setdefault(first, []).append(alternative[1:])
         else:
             other.append(alternative)
