@@ -8,43 +8,57 @@ from typing import NamedTuple
 from icp.checks._models import (
     RangeField,
 )
-from icp.checks._text import _Atom, _matches_at_starts, _Text
+from icp.checks._skim import Skim
+from icp.checks._text import _Atom, _Text
 
 # --- founded year -------------------------------------------------------------------------------
 
 _YEAR = r"(?:1[6-9]\d\d|2[01]\d\d)"
-_FOUNDED_RE = re.compile(
-    r"\b(?:founded|established|est\.?|started|incorporated|launched|created|in business since|operating since)\s+"
-    r"(?:in\s+)?(?P<op>in or after|in or before|after|since|post-?|later than|from|before|prior to|pre-?|"
-    r"earlier than|until|between|no earlier than|no later than)?\s*(?:the\s+)?(?:year\s+)?"
-    rf"(?P<y1>{_YEAR})(?P<decade>s)?(?:\s*(?:-|to|and|through|until)\s*(?P<y2>{_YEAR}))?"
-    r"(?P<post>\s*(?:or|and) (?:later|after|since|newer|earlier|before|older)\b(?!\s*(?:the\s+)?\d))?"
+_FOUNDED_RE = Skim(
+    re.compile(
+        r"\b(?:founded|established|est\.?|started|incorporated|launched|created|in business since|operating since)\s+"
+        r"(?:in\s+)?(?P<op>in or after|in or before|after|since|post-?|later than|from|before|prior to|pre-?|"
+        r"earlier than|until|between|no earlier than|no later than)?\s*(?:the\s+)?(?:year\s+)?"
+        rf"(?P<y1>{_YEAR})(?P<decade>s)?(?:\s*(?:-|to|and|through|until)\s*(?P<y2>{_YEAR}))?"
+        r"(?P<post>\s*(?:or|and) (?:later|after|since|newer|earlier|before|older)\b(?!\s*(?:the\s+)?\d))?"
+    )
 )
 _FOUNDED_MORE = re.compile(
     rf"\s*,?\s*(?:and|but)\s+(?P<op>before|prior to|until|no later than|after|since|no earlier than)\s+(?P<y>{_YEAR})"
 )
-_FOUNDED_RECENT_RE = re.compile(
-    r"\b(?:founded|established|started|launched)\s+(?:in\s+|within\s+)?(?:the\s+)?(?:last|past)\s+(?P<n>\d{1,3})\s+years?"
+_FOUNDED_RECENT_RE = Skim(
+    re.compile(
+        r"\b(?:founded|established|started|launched)\s+(?:in\s+|within\s+)?(?:the\s+)?(?:last|past)\s+(?P<n>\d{1,3})\s+years?"
+    )
 )
 _AGE_QUALIFIER = r"\s+(?:old|in business|of operations?|in operation|of history|of age)"
-_AGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(rf"\b(?P<op>at least|min(?:imum)?(?: of)?)\s+(?P<n>\d{{1,3}})\+?\s*years?{_AGE_QUALIFIER}"), "min"),
-    (re.compile(rf"\b(?P<op>over|more than)\s+(?P<n>\d{{1,3}})\+?\s*years?{_AGE_QUALIFIER}"), "min_excl"),
-    (re.compile(rf"\b(?P<n>\d{{1,3}})\s*\+\s*years?{_AGE_QUALIFIER}"), "min"),
-    (re.compile(r"\b(?P<n>\d{1,3})\s+years?(?:\s+old)?\s+or\s+(?:older|more)\b"), "min"),
-    (re.compile(r"\bolder than\s+(?P<n>\d{1,3})\s+years?\b"), "min_excl"),
-    (re.compile(r"\bin business (?:for\s+)?(?:at least\s+|over\s+|more than\s+)?(?P<n>\d{1,3})\+?\s+years?\b"), "min"),
-    (re.compile(rf"\b(?:less than|under|younger than)\s+(?P<n>\d{{1,3}})\s+years?(?:{_AGE_QUALIFIER})?"), "max_excl"),
-    (re.compile(rf"\b(?:at most|up to|no older than)\s+(?P<n>\d{{1,3}})\s+years?(?:{_AGE_QUALIFIER})?"), "max"),
-    (re.compile(r"\b(?P<n>\d{1,3})\s+years?\s+old\s+or\s+(?:younger|less)\b"), "max"),
-    (re.compile(r"\bfounded\s+(?:at least\s+|over\s+|more than\s+)?(?P<n>\d{1,3})\+?\s+years?\s+ago\b"), "min"),
-    (
-        re.compile(
-            r"\bfounded\s+(?:less than|under|fewer than|within the last|in the last)\s+"
-            r"(?P<n>\d{1,3})\s+years?(?:\s+ago)?"
+_AGE_PATTERNS: tuple[tuple[Skim, str], ...] = tuple(
+    (Skim(pattern), bound)
+    for pattern, bound in (
+        (re.compile(rf"\b(?P<op>at least|min(?:imum)?(?: of)?)\s+(?P<n>\d{{1,3}})\+?\s*years?{_AGE_QUALIFIER}"), "min"),
+        (re.compile(rf"\b(?P<op>over|more than)\s+(?P<n>\d{{1,3}})\+?\s*years?{_AGE_QUALIFIER}"), "min_excl"),
+        (re.compile(rf"\b(?P<n>\d{{1,3}})\s*\+\s*years?{_AGE_QUALIFIER}"), "min"),
+        (re.compile(r"\b(?P<n>\d{1,3})\s+years?(?:\s+old)?\s+or\s+(?:older|more)\b"), "min"),
+        (re.compile(r"\bolder than\s+(?P<n>\d{1,3})\s+years?\b"), "min_excl"),
+        (
+            re.compile(r"\bin business (?:for\s+)?(?:at least\s+|over\s+|more than\s+)?(?P<n>\d{1,3})\+?\s+years?\b"),
+            "min",
         ),
-        "max_excl",
-    ),
+        (
+            re.compile(rf"\b(?:less than|under|younger than)\s+(?P<n>\d{{1,3}})\s+years?(?:{_AGE_QUALIFIER})?"),
+            "max_excl",
+        ),
+        (re.compile(rf"\b(?:at most|up to|no older than)\s+(?P<n>\d{{1,3}})\s+years?(?:{_AGE_QUALIFIER})?"), "max"),
+        (re.compile(r"\b(?P<n>\d{1,3})\s+years?\s+old\s+or\s+(?:younger|less)\b"), "max"),
+        (re.compile(r"\bfounded\s+(?:at least\s+|over\s+|more than\s+)?(?P<n>\d{1,3})\+?\s+years?\s+ago\b"), "min"),
+        (
+            re.compile(
+                r"\bfounded\s+(?:less than|under|fewer than|within the last|in the last)\s+"
+                r"(?P<n>\d{1,3})\s+years?(?:\s+ago)?"
+            ),
+            "max_excl",
+        ),
+    )
 )
 
 
@@ -116,8 +130,10 @@ _NUMBER_RE = re.compile(
     r"(?<![\w.$€£])(?P<cur>[$€£]\s?)?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d+)?"
     r"(?:\s?(?P<mult>k|mm|mn|m|bn|b|million|billion|thousand|mil)(?![a-z0-9]))?(?P<plus>\s?\+)?"
 )
-# What a number starts with: the engine skips to these characters instead of trying _NUMBER_RE everywhere.
-_NUMBER_START = re.compile(r"[$€£\d]")
+# Where a number starts, with the number read from there (group "number"): the class lets the engine
+# skip to a digit or currency sign in C instead of trying _NUMBER_RE everywhere, and the look-behind
+# holding a look-ahead reads the whole number from that character, all in one scan.
+_NUMBER_SCAN = re.compile(rf"[$€£\d](?<=(?=(?P<number>{_NUMBER_RE.pattern})).)")
 _MULTIPLIERS = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mil": 1e6, "million": 1e6,
     "b": 1e9, "bn": 1e9, "billion": 1e9,
@@ -129,6 +145,39 @@ _LOWER_OPS = re.compile(
 _UPPER_OPS = re.compile(
     r"(?P<op>under|below|less than|fewer than|at most|up to|max(?:imum)?\.?(?: of)?|smaller than|lower than|"
     r"south of|<=|<|sub-?)\s*$"
+)
+# What each operator ends with, right before the spaces ahead of its number: nearly every number has
+# none of them before it, and is spared the search (which tries every position of ``before``).
+_LOWER_OP_ENDINGS = (
+    "least",
+    "min",
+    "min.",
+    "minimum",
+    "minimum.",
+    "of",
+    "than",
+    "over",
+    "above",
+    "exceeding",
+    "at",
+    ">",
+    "=",
+)
+_UPPER_OP_ENDINGS = (
+    "under",
+    "below",
+    "than",
+    "most",
+    "to",
+    "max",
+    "max.",
+    "maximum",
+    "maximum.",
+    "of",
+    "<",
+    "=",
+    "sub",
+    "-",
 )
 _INCLUSIVE_OPS = frozenset(
     {"at least", "min", "min.", "minimum", "minimum of", "min of", "min. of", "upwards of", "starting at", ">="}
@@ -174,13 +223,19 @@ class _Number(NamedTuple):
 
 
 def _numbers(low: str) -> list[_Number]:
+    """Every number, as ``_NUMBER_RE.finditer`` reads them: each from the end of the one before."""
     found: list[_Number] = []
-    for m in _matches_at_starts(_NUMBER_START, _NUMBER_RE, low):
+    taken = 0
+    for m in _NUMBER_SCAN.finditer(low):
+        start = m.start()
+        if start < taken:
+            continue  # "000" after the comma of "2,000", already read
         cur, num, dec, mult, plus = m.group("cur", "num", "dec", "mult", "plus")
         value = float(num.replace(",", "") + (dec or ""))
         if mult:
             value *= _MULTIPLIERS[mult]
-        found.append(_Number(m.start(), m.end(), value, bool(cur), mult, bool(plus)))
+        taken = m.end("number")
+        found.append(_Number(start, taken, value, bool(cur), mult, bool(plus)))
     return found
 
 
@@ -264,12 +319,14 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
         after = low[first.end : min(first.end + 40, clause[1])]
         payload: tuple[float | None, float | None, bool, bool] | None = None
         start = first.start
+        stripped = before.rstrip()
+        ends_like_an_op = stripped.endswith(_LOWER_OP_ENDINGS) or stripped.endswith(_UPPER_OP_ENDINGS)
         if first.plus or _AFTER_LOWER.match(after):
             payload = (first.value, None, True, True)
-        elif lower_op := _LOWER_OPS.search(before):
+        elif ends_like_an_op and (lower_op := _LOWER_OPS.search(before)):
             payload = (first.value, None, lower_op["op"] in _INCLUSIVE_OPS, True)
             start = first.start - (len(before) - lower_op.start())
-        elif upper_op := _UPPER_OPS.search(before):
+        elif ends_like_an_op and (upper_op := _UPPER_OPS.search(before)):
             payload = (None, first.value, True, upper_op["op"] in _INCLUSIVE_OPS_UPPER)
             start = first.start - (len(before) - upper_op.start())
         elif _AFTER_UPPER.match(after):

@@ -8,15 +8,14 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from icp.checks._scan import _INDUSTRY_KEYS, _industry_matches, _may_start_with
+from icp.checks._skim import Skim, matches_at_starts, word_starts
 from icp.checks._text import (
     _ADJACENT_GAP,
     _Atom,
     _grouped_alternation,
-    _matches_at_starts,
     _split_alternatives,
     _Text,
     _word,
-    word_starts,
 )
 from icp.checks._vocabulary import (
     _CODE_BLOCKLIST,
@@ -36,49 +35,51 @@ from icp.checks._vocabulary import (
 
 # --- funding ------------------------------------------------------------------------------------
 
-_SERIES_RE = re.compile(
-    r"(?P<pre>\b(?:(?:post[- ]?|pre[- ](?!seed)|at least |up to |before |after |through |beyond |past |"
-    r"later than |earlier than )(?:an? )?)?)"
-    r"\b(?P<stage>pre[- ]?seed|seed|angel|series[- ]?[a-h])\b(?:[- ](?:stage|funded|round|funding))?"
-    r"(?P<plus>\s?\+)?"
-    r"(?P<more>(?:\s*(?:,|or|and|/)\s*(?:series[- ]?)?[a-h]\b(?!\.))*)"
-    r"(?P<to>\s*(?:-|to|through)\s*(?:series[- ]?)?(?P<l2>[a-h])\b)?"
-    r"(?P<post>\s*(?:(?:or|and) (?:later|beyond|above|higher|after|up|more|greater|later[- ]stages?|onwards?)|"
-    r"onwards?|and on|(?:or|and) (?:earlier|before|below|lower|less|under))\b)?"
+_SERIES_RE = Skim(
+    re.compile(
+        r"(?P<pre>\b(?:(?:post[- ]?|pre[- ](?!seed)|at least |up to |before |after |through |beyond |past |"
+        r"later than |earlier than )(?:an? )?)?)"
+        r"\b(?P<stage>pre[- ]?seed|seed|angel|series[- ]?[a-h])\b(?:[- ](?:stage|funded|round|funding))?"
+        r"(?P<plus>\s?\+)?"
+        r"(?P<more>(?:\s*(?:,|or|and|/)\s*(?:series[- ]?)?[a-h]\b(?!\.))*)"
+        r"(?P<to>\s*(?:-|to|through)\s*(?:series[- ]?)?(?P<l2>[a-h])\b)?"
+        r"(?P<post>\s*(?:(?:or|and) (?:later|beyond|above|higher|after|up|more|greater|later[- ]stages?|onwards?)|"
+        r"onwards?|and on|(?:or|and) (?:earlier|before|below|lower|less|under))\b)?"
+    )
 )
-_FUNDING_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"\bpre[- ]ipo\b"), ("series_c", "series_d", "series_e_plus", "pe_backed")),
-    (
-        re.compile(
-            r"\b(?:publicly[- ](?:traded|listed|held)|public (?:company|companies|corporations?)|"
-            r"(?:is|are|went|gone|already) public|listed (?:on|company|companies)|post[- ]ipo|ipo(?:'?d)?|"
-            r"stock[- ]exchange[- ]listed)\b"
+_FUNDING_PHRASES: tuple[tuple[Skim, tuple[str, ...]], ...] = tuple(
+    (Skim(pattern), stages)
+    for pattern, stages in (
+        (re.compile(r"\bpre[- ]ipo\b"), ("series_c", "series_d", "series_e_plus", "pe_backed")),
+        (
+            re.compile(
+                r"\b(?:publicly[- ](?:traded|listed|held)|public (?:company|companies|corporations?)|"
+                r"(?:is|are|went|gone|already) public|listed (?:on|company|companies)|post[- ]ipo|ipo(?:'?d)?|"
+                r"stock[- ]exchange[- ]listed)\b"
+            ),
+            ("public",),
         ),
-        ("public",),
-    ),
-    (
-        re.compile(
-            r"\b(?:bootstrapped|self[- ]funded|founder[- ]funded|customer[- ]funded|"
-            r"no (?:outside|external|vc|venture) (?:funding|capital|money))\b"
+        (
+            re.compile(
+                r"\b(?:bootstrapped|self[- ]funded|founder[- ]funded|customer[- ]funded|"
+                r"no (?:outside|external|vc|venture) (?:funding|capital|money))\b"
+            ),
+            ("bootstrapped",),
         ),
-        ("bootstrapped",),
-    ),
-    (
-        re.compile(r"\b(?:pe[- ](?:backed|owned|funded)|private[- ]equity(?:[- ](?:backed|owned|funded))?)\b"),
-        ("pe_backed",),
-    ),
-    (
-        re.compile(r"\b(?:vc[- ](?:backed|funded)|venture[- ](?:backed|funded)|venture capital(?:[- ]backed)?)\b"),
-        _VC_STAGES,
-    ),
-    (re.compile(r"\bearly[- ]stage\b"), ("pre_seed", "seed", "series_a")),
-    (re.compile(r"\bgrowth[- ]stage\b"), ("series_b", "series_c", "series_d")),
-    (re.compile(r"\blate[- ]stage\b"), ("series_c", "series_d", "series_e_plus", "pe_backed")),
+        (
+            re.compile(r"\b(?:pe[- ](?:backed|owned|funded)|private[- ]equity(?:[- ](?:backed|owned|funded))?)\b"),
+            ("pe_backed",),
+        ),
+        (
+            re.compile(r"\b(?:vc[- ](?:backed|funded)|venture[- ](?:backed|funded)|venture capital(?:[- ]backed)?)\b"),
+            _VC_STAGES,
+        ),
+        (re.compile(r"\bearly[- ]stage\b"), ("pre_seed", "seed", "series_a")),
+        (re.compile(r"\bgrowth[- ]stage\b"), ("series_b", "series_c", "series_d")),
+        (re.compile(r"\blate[- ]stage\b"), ("series_c", "series_d", "series_e_plus", "pe_backed")),
+    )
 )
-
-
-_ANY_FUNDING_PHRASE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _FUNDING_PHRASES))
-_BARE_PUBLIC = re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))")
+_BARE_PUBLIC = Skim(re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))"))
 _STAGE_WORDS = ("seed", "angel", "series")
 _ARTICLE_AFTER = re.compile(r"\s+an?$")  # "after a" Series B
 _FUNDING_LIST_GAP = re.compile(r"^\s*(?:,|or|and|/|&)?\s*(?:either\s+)?$")
@@ -147,8 +148,9 @@ def _extract_funding(text: _Text) -> list[_Atom]:
             stages = tuple(FUNDING_LADDER[i] for i in sorted({idx, *extra}))
         atoms.append(_Atom(m.start("stage"), m.end(), "funding", stages))
         text.consume(m.start(), m.end())
-    # No phrase anywhere (one scan) means none can match after another's words are consumed either.
-    phrases = _FUNDING_PHRASES if _ANY_FUNDING_PHRASE.search(text.masked()) else ()
+    # No phrase anywhere means none can match after another's words are consumed either.
+    low = text.masked()
+    phrases = _FUNDING_PHRASES if any(pattern.search(low) for pattern, _ in _FUNDING_PHRASES) else ()
     for pattern, phrase_stages in phrases:
         low = text.masked()
         for m in pattern.finditer(low):
@@ -353,7 +355,7 @@ def _tech_matches(source: str) -> Iterator[re.Match[str]]:
     character are tried, in their original order, so the first alternative to match is the same one.
     """
     if not source.isascii():
-        yield from _matches_at_starts(_TECH_START, _TECH_RE, source)
+        yield from matches_at_starts(_TECH_START, _TECH_RE, source)
         return
     position = 0
     while (found := _TECH_START_LOWER.search(source, position)) is not None:
@@ -374,7 +376,7 @@ def _extract_tech(text: _Text) -> list[_Atom]:
         for m in found:
             atoms.append(_Atom(m.start(), m.end(), "tech", ("tech", TECHNOLOGIES[_tech_index(m)].name)))
             text.consume(m.start(), m.end())
-    for m in _matches_at_starts(_CATEGORY_START, _CATEGORY_RE, text.masked()):
+    for m in matches_at_starts(_CATEGORY_START, _CATEGORY_RE, text.masked()):
         assert m.lastgroup is not None
         atoms.append(_Atom(m.start(), m.end(), "tech", ("category", m.lastgroup)))
         text.consume(m.start(), m.end())
@@ -396,6 +398,39 @@ _AUDIENCE = re.compile(
 # searching from the start of the text for every industry named made a long criterion quadratic.
 _AUDIENCE_REACH = 80
 _ROLE_NOUN = re.compile(r"^(?:manufacturers?|makers?|agency|agencies)$")
+# The words an audience phrase ends with, right before the spaces ahead of the industry: nearly every
+# industry named has none of them before it, and is spared the search.
+_AUDIENCE_LAST_WORDS = (*_AUDIENCE_CUES, "the", "their", "other", "and", "&", "or")
+
+
+def _named_for_an_audience(low: str, start: int, reach_from: int) -> bool:
+    """Whether an audience cue governs the industry named at ``start`` ("software for banks")."""
+    end = start
+    while end > reach_from and low[end - 1].isspace():
+        end -= 1
+    if end == start or not low.endswith(_AUDIENCE_LAST_WORDS, reach_from, end):
+        return False  # the cue and what may follow it end with one of those words, then spaces
+    return _AUDIENCE.search(low, reach_from, start) is not None
+
+
+def _longest_first(spans: dict[tuple[int, int], list[str]]) -> Iterator[tuple[tuple[int, int], list[str]]]:
+    """``spans`` (in order of their start) longest first, then by start, within each run of overlapping
+    spans: which of them is taken depends only on the others it overlaps, so each run is ordered on its
+    own, and most runs are a single span with nothing to sort."""
+    run: list[tuple[tuple[int, int], list[str]]] = []
+    reach = -1  # where the current run of overlapping spans ends
+    for item in spans.items():
+        (start, end) = item[0]
+        if start >= reach and run:
+            yield from run if len(run) == 1 else sorted(run, key=_longest)
+            run = []
+        run.append(item)
+        reach = max(reach, end)
+    yield from run if len(run) == 1 else sorted(run, key=_longest)
+
+
+def _longest(item: tuple[tuple[int, int], list[str]]) -> tuple[int, int]:
+    return item[0][0] - item[0][1], item[0][0]
 
 
 def _extract_industries(text: _Text) -> list[_Atom]:
@@ -405,10 +440,10 @@ def _extract_industries(text: _Text) -> list[_Atom]:
         spans.setdefault((start, end), []).append(_INDUSTRY_KEYS[index])
     # Longest spans first; a span inside an already-taken one ("health" in "digital health") is dropped.
     atoms: list[_Atom] = []
-    for (start, end), keys in sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
+    for (start, end), keys in _longest_first(spans):
         if text.free(start, end):
             text.consume(start, end)
-            if not _AUDIENCE.search(low, max(text.clause(start)[0], start - _AUDIENCE_REACH), start):
+            if not _named_for_an_audience(low, start, max(text.clause(start)[0], start - _AUDIENCE_REACH)):
                 atoms.append(_Atom(start, end, "industry", tuple(keys)))
     atoms.sort(key=lambda a: a.start)
     # "medical device manufacturers", "car makers": the noun names the role of the industry before it.

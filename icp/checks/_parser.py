@@ -29,6 +29,7 @@ from icp.checks._models import (
     TechCheck,
 )
 from icp.checks._names import _SIMILAR_RE, _extract_funding, _extract_geo, _extract_industries, _extract_tech, _Place
+from icp.checks._skim import Skim
 from icp.checks._text import _ADJACENT_GAP, CLAUSE_SEPARATOR, _Atom, _Text
 from icp.checks._vocabulary import (
     FUNDING_STAGES,
@@ -43,11 +44,14 @@ _PREFIX_NEGATION = re.compile(
     r"anywhere but|anything but|avoid|avoiding|nor|\w+n't)\b|\bnon(?:-|\b)"
 )
 # The same without its contractions ("don't", "isn't"): finding "n't" makes the engine read each word
-# to its end and back, a third of the scan, so text with no "n't" anywhere takes this one.
-_PREFIX_NEGATION_PLAIN = re.compile(_PREFIX_NEGATION.pattern.replace(r"|\w+n't", "", 1))
-_SUFFIX_NEGATION = re.compile(
-    r"\b(?:excluded|not allowed|need not apply|are out|is out|disqualif\w*|out of scope|not a fit|"
-    r"(?:do|does) not qualify|don't qualify|doesn't qualify|not wanted|unwanted|(?:are|is) a no|dealbreakers?)\b"
+# to its end and back, a third of the scan, so text with no "n't" anywhere takes this one, which can
+# also skip to the few letters a negation starts with.
+_PREFIX_NEGATION_PLAIN = Skim(re.compile(_PREFIX_NEGATION.pattern.replace(r"|\w+n't", "", 1)))
+_SUFFIX_NEGATION = Skim(
+    re.compile(
+        r"\b(?:excluded|not allowed|need not apply|are out|is out|disqualif\w*|out of scope|not a fit|"
+        r"(?:do|does) not qualify|don't qualify|doesn't qualify|not wanted|unwanted|(?:are|is) a no|dealbreakers?)\b"
+    )
 )
 _OR_GAP = re.compile(r"\b(?:or|either|nor)\b|/")
 _LIST_GAP = re.compile(r"\b(?:or|and|nor)\b|/|&")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from icp.checks._text import _grouped_alternation, _plain_first, _split_alternatives, _word, word_starts
+from icp.checks._skim import word_starts
+from icp.checks._text import _grouped_alternation, _plain_first, _split_alternatives, _word
 from icp.checks._vocabulary import INDUSTRIES
 
 

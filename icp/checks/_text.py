@@ -108,24 +108,6 @@ class _Text:
         return "".join(pieces)
 
 
-def _matches_at_starts(start: re.Pattern[str], pattern: re.Pattern[str], source: str) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(source)``, trying ``pattern`` only where ``start`` matches.
-
-    ``start`` must match wherever a match of ``pattern`` can begin (a zero-width lookahead of the same
-    words, or just the characters a match starts with), and ``pattern`` must never match empty text.
-    Worth it where ``start`` is one character class, which the engine skips to without trying the
-    whole pattern at every position.
-    """
-    position = 0
-    while (found := start.search(source, position)) is not None:
-        match = pattern.match(source, found.start())
-        if match is None:  # a start that goes no further (or, for a lookahead of the same words, never)
-            position = found.start() + 1
-            continue
-        yield match
-        position = match.end()
-
-
 def _split_alternatives(pattern: str) -> list[str]:
     """Top-level ``|`` alternatives of a regex (ignoring those inside groups and character classes)."""
     parts, depth, in_class, current = [], 0, False, []
@@ -160,58 +142,6 @@ def _plain_first(alternative: str) -> str:
     quantifier follows; "" when it opens with anything else (a group, a class, an escape)."""
     first = alternative[:1]
     return first if first.isalnum() and alternative[1:2] not in ("?", "*", "{") else ""
-
-
-def _first_characters(pattern: str) -> frozenset[str] | None:
-    """The characters a match of ``pattern`` can start with, or None when that is not plain to see.
-
-    Reads the simple syntax the vocabularies use: alternatives that start with a plain character, and
-    a leading group, optional or not (``(?:microsoft |ms )?dynamics``). Anything else (a class, an
-    escape, a quantified first character, a pattern that may match nothing) gives None.
-    """
-    found: set[str] = set()
-    for alternative in _split_alternatives(pattern):
-        if first := _plain_first(alternative):
-            found.add(first)
-            continue
-        if not alternative.startswith("(?:"):
-            return None
-        depth, close = 0, -1
-        for index, ch in enumerate(alternative):  # the leading group's closing parenthesis
-            depth += (ch == "(") - (ch == ")")
-            if depth == 0:
-                close = index
-                break
-        inner = _first_characters(alternative[3:close]) if close > 0 and "\\" not in alternative[:close] else None
-        if inner is None:
-            return None
-        found |= inner
-        quantifier, rest = alternative[close + 1 : close + 2], alternative[close + 1 :]
-        if quantifier in ("?", "*"):
-            after = _first_characters(rest[1:])
-            if after is None:
-                return None
-            found |= after
-        elif quantifier in ("+", "{"):
-            return None
-    return frozenset(found) if found else None
-
-
-def word_starts(alternation: str, tail: str = "") -> re.Pattern[str]:
-    r"""Where a whole word of ``alternation`` (then ``tail``) starts, case-sensitively.
-
-    ``match.start()`` gives the same places as ``(?<![\w&])(?=(?:alternation)tail(?![\w&]))``, in
-    about half the time: a pattern that opens with a look-behind makes Python's engine try it at every
-    position, while this one opens with the characters such a word can start with, so the engine skips
-    to the next of them in C, checks the boundary before it, and only then reads the words (from that
-    character: a look-behind over it holding a look-ahead). Each match takes that one character; the
-    next position is inside the word, where no word starts.
-    """
-    firsts = _first_characters(alternation)  # letters and digits only, so a plain class holds them
-    if firsts is None:
-        return re.compile(rf"(?<![\w&])(?=(?:{alternation}){tail}(?![\w&]))")
-    chars = "".join(re.escape(ch) for ch in sorted(firsts))
-    return re.compile(rf"[{chars}](?<![\w&].)(?<=(?=(?:{alternation}){tail}(?![\w&])).)")
 
 
 def _grouped_alternation(patterns: list[str]) -> str:
