@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from icp.checks import parse_check
-from icp.checks._parser import _parse
+from icp.checks._parser import clear_memos
 from icp.checks._vocabulary import COUNTRIES, INDUSTRIES, TECHNOLOGIES
 from icp.criteria import _compile, compile_segment
 from icp.samples import SEGMENTS_FILE
@@ -120,7 +120,7 @@ def corpora() -> dict[str, list[str]]:
 
 def digest(texts: list[str]) -> str:
     """One hash over the compiled form of every text: each as one segment (clauses, ids and checks)."""
-    _parse.cache_clear()
+    clear_memos()  # every text compiled cold, as a first reading would
     _compile.cache_clear()
     hasher = hashlib.blake2b(digest_size=16)
     for text in texts:

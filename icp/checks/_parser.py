@@ -121,6 +121,13 @@ _MADE: dict[tuple[object, ...], Check] = {}
 _MADE_LIMIT = 16_384
 
 
+def clear_memos() -> None:
+    """Forget every check made and every clause parsed: what a benchmark's cold run starts from."""
+    _MADE.clear()
+    _parse.cache_clear()
+    _industry_check.cache_clear()
+
+
 def _made(model: type[Check], **fields: object) -> Check:
     """``model(**fields)``, or the equal check already made."""
     key = (model, *fields.items())
@@ -199,16 +206,23 @@ def _build_leaf(family: str, group: list[_Atom], low: str) -> Check:
 
 def _industry_leaf(group: list[_Atom], low: str) -> Check:
     """Industries named together; a business model ("B2B", "SaaS") beside them qualifies each of them."""
-    keys = tuple(dict.fromkeys(k for a in group for k in a.payload))
-    gaps = [low[a.end : b.start] for a, b in zip(group, group[1:], strict=False)]
-    adjacent = len(group) > 1 and all(_ADJACENT_GAP.match(g) for g in gaps)
+    gaps = tuple(low[a.end : b.start] for a, b in zip(group, group[1:], strict=False))
+    return _industry_check(tuple(a.payload for a in group), gaps)
+
+
+@lru_cache(maxsize=4096)
+def _industry_check(payloads: tuple[tuple[str, ...], ...], gaps: tuple[str, ...]) -> Check:
+    """The check of industries named together: it depends only on their keys and the words between them,
+    which a long text repeats (most often a single industry, with no words between)."""
+    keys = tuple(dict.fromkeys(k for payload in payloads for k in payload))
+    adjacent = len(payloads) > 1 and all(_ADJACENT_GAP.match(g) for g in gaps)
     models = tuple(k for k in keys if k in _BUSINESS_MODELS)
     others = tuple(k for k in keys if k not in _BUSINESS_MODELS)
     if models and others:
         model_other_gaps = [
             gap
-            for a, b, gap in zip(group, group[1:], gaps, strict=False)
-            if (set(a.payload) <= _BUSINESS_MODELS) != (set(b.payload) <= _BUSINESS_MODELS)
+            for a, b, gap in zip(payloads, payloads[1:], gaps, strict=False)
+            if (set(a) <= _BUSINESS_MODELS) != (set(b) <= _BUSINESS_MODELS)
         ]
         if not any(_OR_GAP.search(g) for g in model_other_gaps):
             # "B2B fintech or insurance": the business model qualifies every industry named with it.

@@ -6,22 +6,57 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from icp.checks._skim import Skim
 
 _TRANSLATE = str.maketrans(
     {"–": "-", "—": "-", "−": "-", "‐": "-", "‑": "-", "\u00a0": " ", "’": "'", "“": '"', "”": '"'}
 )
-# Each with what every match contains (in ASCII text's lower case), so text without it skips the pattern.
-_PRE_SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"≥"), ">=", "≥"),
-    (re.compile(r"≤"), "<=", "≤"),
-    (
-        re.compile(r"\b(?:no|not) (?:more|greater|bigger|larger) than\b|\bnot exceeding\b|\bnot over\b", re.I),
-        "at most",
-        "no",
+
+
+class _Substitution(NamedTuple):
+    """Words the families read as another ("no more than" as "at most"), and what every match contains."""
+
+    pattern: re.Pattern[str]  # ignoring case, for any text
+    lower: Skim  # the same words in lower case, for ASCII text's lower case (which keeps every offset)
+    replacement: str
+    needle: str  # in ASCII text's lower case: text without it skips the pattern
+
+    @classmethod
+    def of(cls, pattern: str, replacement: str, needle: str) -> _Substitution:
+        return cls(re.compile(pattern, re.I), Skim(re.compile(pattern)), replacement, needle)
+
+    def apply(self, norm: str, folded: str | None) -> tuple[str, str | None]:
+        """``norm`` with the words replaced, and its lower case when ``folded`` (ASCII ``norm``'s) is given.
+
+        ASCII text is read through its lower case, so the scan can skip to where the words start; a
+        case-insensitive pattern cannot.
+        """
+        if folded is None:
+            return self.pattern.sub(self.replacement, norm), None
+        if self.needle not in folded:
+            return norm, folded
+        pieces: list[str] = []
+        done = 0
+        for match in self.lower.finditer(folded):
+            pieces += [norm[done : match.start()], self.replacement]
+            done = match.end()
+        if not pieces:
+            return norm, folded
+        pieces.append(norm[done:])
+        replaced = "".join(pieces)
+        return replaced, replaced.lower()
+
+
+_PRE_SUBSTITUTIONS = (
+    _Substitution.of(r"≥", ">=", "≥"),
+    _Substitution.of(r"≤", "<=", "≤"),
+    _Substitution.of(
+        r"\b(?:no|not) (?:more|greater|bigger|larger) than\b|\bnot exceeding\b|\bnot over\b", "at most", "no"
     ),
-    (re.compile(r"\b(?:no|not) (?:less|fewer|smaller) than\b|\bnot under\b", re.I), "at least", "no"),
-    (re.compile(r"\b(?:and|&)\s*/\s*or\b", re.I), "or", "/"),
+    _Substitution.of(r"\b(?:no|not) (?:less|fewer|smaller) than\b|\bnot under\b", "at least", "no"),
+    _Substitution.of(r"\b(?:and|&)\s*/\s*or\b", "or", "/"),
 )
 
 
@@ -56,9 +91,8 @@ class _Text:
     def __init__(self, text: str, *, clauses: bool = False) -> None:
         norm = text.translate(_TRANSLATE)
         folded = norm.lower() if norm.isascii() else None  # other text always takes every pattern
-        for pattern, replacement, needle in _PRE_SUBSTITUTIONS:
-            if folded is None or needle in folded:
-                norm = pattern.sub(replacement, norm)
+        for substitution in _PRE_SUBSTITUTIONS:
+            norm, folded = substitution.apply(norm, folded)
         self.norm = norm
         # Where each clause starts and ends: one clause, or (``clauses``) several joined by CLAUSE_SEPARATOR.
         cuts = [m.start() for m in re.finditer(CLAUSE_SEPARATOR, norm)] if clauses else []
