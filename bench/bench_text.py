@@ -49,6 +49,10 @@ def _text(size: int, *, one_line: bool) -> str:
     return (" " if one_line else "\n").join(words)[:size]
 
 
+def _numbers_after_a_range(size: int) -> str:
+    return ("200+ employees " + "x 1 " * (size // 4))[:size]
+
+
 def _timed(label: str, run: Callable[[], object], size: int, repeat: int) -> float:
     """The best of ``repeat`` cold runs (caches cleared): other work on a shared machine only ever adds time."""
     times = []
@@ -75,6 +79,8 @@ def main() -> None:
         ("service size check (refusal)", _refuse),
         ("compile, one criterion per line", lambda t: compile_segment("bench", t)),
         ("compile, one line", lambda t: compile_segment("bench", t.replace("\n", " "))),
+        # One headcount, then a page of bare numbers: each is read against the fact before it.
+        ("compile, numbers after one range", lambda t: compile_segment("bench", _numbers_after_a_range(len(t)))),
     )
     for label, step in steps:
         print(label)

@@ -102,15 +102,17 @@ def compile_segment(name: str, requirements: str, nice_to_haves: str = "") -> Co
 
 @lru_cache(maxsize=1024)
 def _compile(name: str, requirements: str, nice_to_haves: str) -> CompiledSegment:
-    criteria: list[Criterion] = []
+    criteria: list[dict[str, object]] = []
     for prefix, kind, text in (
         ("R", CriterionKind.REQUIREMENT, requirements),
         ("N", CriterionKind.NICE_TO_HAVE, nice_to_haves),
     ):
         clauses = split_criteria(text)
         for index, (clause, check) in enumerate(zip(clauses, parse_checks(clauses), strict=True), start=1):
-            criteria.append(Criterion(id=f"{prefix}{index}", kind=kind, text=clause, check=check))
-    return CompiledSegment(name=name, criteria=tuple(criteria))
+            criteria.append({"id": f"{prefix}{index}", "kind": kind, "text": clause, "check": check})
+    # Validated in one call: a pasted document has thousands of criteria, and one call per criterion
+    # costs a third more.
+    return CompiledSegment.model_validate({"name": name, "criteria": criteria})
 
 
 _FIELD_LABELS = {"funding_stage": "funding stage", "founded_year": "founding year", "technologies": "tech stack"}

@@ -209,7 +209,9 @@ _NOT_NOUNS = frozenset({"plus", "across", "is", "was", "has", "as", "this", "thu
 _REVENUE_WORDS = re.compile(
     r"\b(?:revenues?|arr|mrr|sales|turnover|annual|bookings|top[- ]line|in rev|dollars|usd|eur|euros?|gbp|pounds)\b"
 )
-_CARRY_GAP = re.compile(r"^\s*(?:[a-z]+\s+){0,2}?(?:or|and)\s*$")
+# Read in place from the previous fact's end (``match(low, pos, endpos)``): that may be far back, and
+# copying the text between for every number made a page of numbers quadratic.
+_CARRY_GAP = re.compile(r"\s*(?:[a-z]+\s+){0,2}?(?:or|and)\s*$")
 _RANGE_GAP = re.compile(r"^\s*(?:-|to|and|through)\s*$")
 
 
@@ -331,7 +333,7 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
             start = first.start - (len(before) - upper_op.start())
         elif _AFTER_UPPER.match(after):
             payload = (None, first.value, True, True)
-        elif previous is not None and _CARRY_GAP.match(low[previous[0] : first.start]):
+        elif previous is not None and _CARRY_GAP.match(low, previous[0], first.start):
             # "at least 200 employees or $20M in revenue": the operator carries over to the alternative.
             lo_inc, hi_inc, is_lower = previous[1]
             payload = (first.value, None, lo_inc, True) if is_lower else (None, first.value, True, hi_inc)

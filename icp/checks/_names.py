@@ -79,6 +79,8 @@ _FUNDING_PHRASES: tuple[tuple[Skim, tuple[str, ...]], ...] = tuple(
         (re.compile(r"\blate[- ]stage\b"), ("series_c", "series_d", "series_e_plus", "pe_backed")),
     )
 )
+# Whether any phrase stands anywhere: one scan (matching where one of the phrases would).
+_ANY_FUNDING_PHRASE = Skim(re.compile("|".join(f"(?:{skim.pattern.pattern})" for skim, _ in _FUNDING_PHRASES)))
 _BARE_PUBLIC = Skim(re.compile(r"\bpublic\b(?!\s+(?:sector|cloud|health|administration|relations|safety|transport))"))
 _STAGE_WORDS = ("seed", "angel", "series")
 _ARTICLE_AFTER = re.compile(r"\s+an?$")  # "after a" Series B
@@ -150,7 +152,7 @@ def _extract_funding(text: _Text) -> list[_Atom]:
         text.consume(m.start(), m.end())
     # No phrase anywhere means none can match after another's words are consumed either.
     low = text.masked()
-    phrases = _FUNDING_PHRASES if any(pattern.search(low) for pattern, _ in _FUNDING_PHRASES) else ()
+    phrases = _FUNDING_PHRASES if _ANY_FUNDING_PHRASE.search(low) else ()
     for pattern, phrase_stages in phrases:
         low = text.masked()
         for m in pattern.finditer(low):

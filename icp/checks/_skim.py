@@ -23,8 +23,9 @@ try:
 except ImportError:  # pragma: no cover - other Pythons than 3.11-3.13
     _sre = _sre_parse = None
 
-# Beyond this many first characters (most letters) skipping to them saves less than checking each costs.
-_MOST_FIRSTS = 10
+# Beyond this many first characters (most letters) skipping to them saves less than checking each costs:
+# the funding phrases' 13 take a third off their scan, the place names' 26 add a fifth to theirs.
+_MOST_FIRSTS = 16
 _WORD_CHARACTER = re.compile(r"\w")
 
 
