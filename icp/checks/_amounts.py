@@ -9,7 +9,7 @@ from icp.checks._models import (
     RangeField,
 )
 from icp.checks._skim import Skim
-from icp.checks._text import _Atom, _Text
+from icp.checks._text import _Atom, _Text, ends_with
 
 # --- founded year -------------------------------------------------------------------------------
 
@@ -193,6 +193,8 @@ _AFTER_UPPER = re.compile(
     r"^\s*(?:[a-z]+\s+){0,2}?(?:or (?:less|fewer|below|under|smaller)|and (?:below|under|less)|max(?:imum)?|tops|"
     r"at most)\b"
 )
+# Every operator after a number has one of these words: the words after most numbers have none.
+_AFTER_CUE = re.compile(r"or |and |plus|min|at least|max|tops|at most")
 _EMPLOYEE_WORDS = re.compile(
     r"\b(?:employees?|people|persons|staff|staffers|headcount|ftes?|full[- ]time|team members|workers|personnel|"
     r"heads|sized?|size|employee count|team of)\b"
@@ -212,7 +214,7 @@ _REVENUE_WORDS = re.compile(
 # Read in place from the previous fact's end (``match(low, pos, endpos)``): that may be far back, and
 # copying the text between for every number made a page of numbers quadratic.
 _CARRY_GAP = re.compile(r"\s*(?:[a-z]+\s+){0,2}?(?:or|and)\s*$")
-_RANGE_GAP = re.compile(r"^\s*(?:-|to|and|through)\s*$")
+_RANGE_GAP = re.compile(r"\s*(?:-|to|and|through)\s*$")  # matched in place, from the first number's end
 
 
 class _Number(NamedTuple):
@@ -296,8 +298,9 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
         before = low[max(clause[0], first.start - 30) : first.start]
         if i + 1 < len(numbers):
             second = numbers[i + 1]
-            gap = low[first.end : second.start]
-            if _RANGE_GAP.match(gap) and (gap.strip() != "and" or before.rstrip().endswith("between")):
+            if _RANGE_GAP.match(low, first.end, second.start) and (
+                low[first.end : second.start].strip() != "and" or before.rstrip().endswith("between")
+            ):
                 lo_value, hi_value = first.value, second.value
                 if first.mult is None and second.mult is not None:
                     lo_value *= _MULTIPLIERS[second.mult]
@@ -323,7 +326,8 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
         start = first.start
         stripped = before.rstrip()
         ends_like_an_op = stripped.endswith(_LOWER_OP_ENDINGS) or stripped.endswith(_UPPER_OP_ENDINGS)
-        if first.plus or _AFTER_LOWER.match(after):
+        cue_after = _AFTER_CUE.search(after) is not None
+        if first.plus or (cue_after and _AFTER_LOWER.match(after)):
             payload = (first.value, None, True, True)
         elif ends_like_an_op and (lower_op := _LOWER_OPS.search(before)):
             payload = (first.value, None, lower_op["op"] in _INCLUSIVE_OPS, True)
@@ -331,9 +335,13 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
         elif ends_like_an_op and (upper_op := _UPPER_OPS.search(before)):
             payload = (None, first.value, True, upper_op["op"] in _INCLUSIVE_OPS_UPPER)
             start = first.start - (len(before) - upper_op.start())
-        elif _AFTER_UPPER.match(after):
+        elif cue_after and _AFTER_UPPER.match(after):
             payload = (None, first.value, True, True)
-        elif previous is not None and _CARRY_GAP.match(low, previous[0], first.start):
+        elif (
+            previous is not None
+            and ends_with(low, previous[0], first.start, ("or", "and"))
+            and _CARRY_GAP.match(low, previous[0], first.start)
+        ):
             # "at least 200 employees or $20M in revenue": the operator carries over to the alternative.
             lo_inc, hi_inc, is_lower = previous[1]
             payload = (first.value, None, lo_inc, True) if is_lower else (None, first.value, True, hi_inc)

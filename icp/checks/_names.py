@@ -16,6 +16,7 @@ from icp.checks._text import (
     _split_alternatives,
     _Text,
     _word,
+    ends_with,
 )
 from icp.checks._vocabulary import (
     _CODE_BLOCKLIST,
@@ -407,10 +408,9 @@ _AUDIENCE_LAST_WORDS = (*_AUDIENCE_CUES, "the", "their", "other", "and", "&", "o
 
 def _named_for_an_audience(low: str, start: int, reach_from: int) -> bool:
     """Whether an audience cue governs the industry named at ``start`` ("software for banks")."""
-    end = start
-    while end > reach_from and low[end - 1].isspace():
-        end -= 1
-    if end == start or not low.endswith(_AUDIENCE_LAST_WORDS, reach_from, end):
+    if not (
+        start > reach_from and low[start - 1].isspace() and ends_with(low, reach_from, start, _AUDIENCE_LAST_WORDS)
+    ):
         return False  # the cue and what may follow it end with one of those words, then spaces
     return _AUDIENCE.search(low, reach_from, start) is not None
 

@@ -77,6 +77,13 @@ _CONSUMED = re.compile(b"\x01+")
 CLAUSE_SEPARATOR = ";"
 
 
+def ends_with(text: str, start: int, end: int, words: tuple[str, ...]) -> bool:
+    """Whether ``text[start:end]``, its trailing spaces left out, ends with one of ``words`` (read in place)."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return text.endswith(words, start, end)
+
+
 class _Text:
     """The criterion in three aligned forms: as written (for upper-case codes), lower-case, and masked.
 
