@@ -85,6 +85,8 @@ def split_criteria(text: str) -> list[str]:
 
 
 def _split_sentences(text: str) -> list[str]:
+    if "." not in text and "!" not in text and "?" not in text:
+        return [text]  # a sentence ends only after one of these
     pieces = _SENTENCE_END.split(text)
     merged: list[str] = []
     for piece in pieces:

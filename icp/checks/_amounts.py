@@ -226,6 +226,11 @@ class _Number(NamedTuple):
     plus: bool
 
 
+# How ``_Number._make`` builds one, without its length check: a page of figures has a quarter of a
+# million numbers, and the keyword constructor is a Python call per number.
+_new_number = tuple.__new__
+
+
 def _numbers(low: str) -> list[_Number]:
     """Every number, as ``_NUMBER_RE.finditer`` reads them: each from the end of the one before."""
     found: list[_Number] = []
@@ -239,7 +244,7 @@ def _numbers(low: str) -> list[_Number]:
         if mult:
             value *= _MULTIPLIERS[mult]
         taken = m.end("number")
-        found.append(_Number(start, taken, value, bool(cur), mult, bool(plus)))
+        found.append(_new_number(_Number, (start, taken, value, bool(cur), mult, bool(plus))))
     return found
 
 
