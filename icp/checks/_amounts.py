@@ -146,38 +146,12 @@ _UPPER_OPS = re.compile(
     r"(?P<op>under|below|less than|fewer than|at most|up to|max(?:imum)?\.?(?: of)?|smaller than|lower than|"
     r"south of|<=|<|sub-?)\s*$"
 )
-# What each operator ends with, right before the spaces ahead of its number: nearly every number has
-# none of them before it, and is spared the search (which tries every position of ``before``).
-_LOWER_OP_ENDINGS = (
-    "least",
-    "min",
-    "min.",
-    "minimum",
-    "minimum.",
-    "of",
-    "than",
-    "over",
-    "above",
-    "exceeding",
-    "at",
-    ">",
-    "=",
-)
-_UPPER_OP_ENDINGS = (
-    "under",
-    "below",
-    "than",
-    "most",
-    "to",
-    "max",
-    "max.",
-    "maximum",
-    "maximum.",
-    "of",
-    "<",
-    "=",
-    "sub",
-    "-",
+# What an operator before a number (either kind) ends with, right before the spaces ahead of the number:
+# nearly every number has none of them before it, and is spared both searches (each tries every
+# position of ``before``).
+_OP_ENDINGS = (
+    *("least", "min", "min.", "minimum", "minimum.", "of", "than", "over", "above", "exceeding", "at", ">", "="),
+    *("under", "below", "most", "to", "max", "max.", "maximum", "maximum.", "<", "sub", "-"),
 )
 _INCLUSIVE_OPS = frozenset(
     {"at least", "min", "min.", "minimum", "minimum of", "min of", "min. of", "upwards of", "starting at", ">="}
@@ -329,8 +303,7 @@ def _extract_ranges(text: _Text) -> list[_Atom]:
         after = low[first.end : min(first.end + 40, clause[1])]
         payload: tuple[float | None, float | None, bool, bool] | None = None
         start = first.start
-        stripped = before.rstrip()
-        ends_like_an_op = stripped.endswith(_LOWER_OP_ENDINGS) or stripped.endswith(_UPPER_OP_ENDINGS)
+        ends_like_an_op = before.rstrip().endswith(_OP_ENDINGS)
         cue_after = _AFTER_CUE.search(after) is not None
         if first.plus or (cue_after and _AFTER_LOWER.match(after)):
             payload = (first.value, None, True, True)
